@@ -1,0 +1,128 @@
+// e2e entry (`npm run test:e2e`): builds the app, starts the production server on a fresh
+// database, runs Playwright in real Chromium, and stops everything. Uses DATABASE_URL's server
+// when set (a fresh database on it), else an embedded PostgreSQL in a temporary directory.
+import { spawn, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pg from "pg";
+import { findChromium } from "./fixtures/chromium.mjs";
+
+const root = new URL("..", import.meta.url).pathname;
+const chromium = findChromium();
+if (!chromium) {
+  console.error(
+    [
+      "No Chromium found for the e2e tests.",
+      "Install Debian's: sudo apt-get install -y chromium fonts-liberation",
+      "(or set CHROMIUM_PATH to a Chromium/Chrome binary). `npx playwright install` does not work offline.",
+    ].join("\n"),
+  );
+  process.exit(1);
+}
+
+function run(cmd, args, env = {}) {
+  const r = spawnSync(cmd, args, { stdio: "inherit", cwd: root, env: { ...process.env, ...env } });
+  if (r.status !== 0) process.exit(r.status ?? 1);
+}
+
+if (process.env.E2E_SKIP_BUILD !== "1" || !existsSync(join(root, ".next/BUILD_ID"))) {
+  console.log("e2e: building the app (next build)");
+  run("npx", ["next", "build"], { NEXT_TELEMETRY_DISABLED: "1" });
+}
+
+const port = 3400 + Math.floor(Math.random() * 500);
+const baseURL = `http://localhost:${port}`;
+const dataDir = mkdtempSync(join(tmpdir(), "jace-e2e-"));
+const env = {
+  ...process.env,
+  NODE_ENV: "production",
+  PORT: String(port),
+  APP_URL: baseURL,
+  DATA_DIR: dataDir,
+  AUTH_SECRET: randomBytes(33).toString("base64"),
+  APP_ENCRYPTION_KEY: randomBytes(32).toString("base64"),
+  DEV_MAILBOX: "1",
+  SMTP_URL: "",
+  LOG_FORMAT: "json",
+  NEXT_TELEMETRY_DISABLED: "1",
+};
+
+let dbName;
+if (process.env.DATABASE_URL) {
+  dbName = `jace_e2e_${Date.now()}`;
+  const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${dbName}`);
+  await admin.end();
+  const url = new URL(process.env.DATABASE_URL);
+  url.pathname = `/${dbName}`;
+  env.DATABASE_URL = url.toString();
+} else {
+  env.DATABASE_URL = "";
+  env.EMBEDDED_PG_PORT = String(21000 + Math.floor(Math.random() * 20000));
+}
+
+const logFile = join(root, "e2e/.artifacts/server.log");
+spawnSync("mkdir", ["-p", join(root, "e2e/.artifacts")]);
+const { openSync } = await import("node:fs");
+const out = openSync(logFile, "w");
+const server = spawn(process.execPath, ["--import", "tsx", "server/main.ts"], { cwd: root, env, stdio: ["ignore", out, out], detached: true });
+
+async function stopServer() {
+  if (server.exitCode !== null) return;
+  const exited = new Promise((r) => server.once("exit", r));
+  try {
+    process.kill(-server.pid, "SIGTERM");
+  } catch {}
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 15000))]);
+  if (server.exitCode === null) {
+    try {
+      process.kill(-server.pid, "SIGKILL");
+    } catch {}
+  }
+}
+
+async function cleanup() {
+  await stopServer();
+  if (dbName) {
+    const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
+    await admin.connect();
+    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+    await admin.end();
+  }
+  rmSync(dataDir, { recursive: true, force: true });
+}
+
+process.on("SIGINT", async () => {
+  await cleanup();
+  process.exit(130);
+});
+
+// Wait for the server (embedded Postgres first run takes a few seconds).
+const deadline = Date.now() + 120_000;
+let ready = false;
+while (Date.now() < deadline && server.exitCode === null) {
+  try {
+    const res = await fetch(`${baseURL}/api/health`);
+    if (res.ok) {
+      ready = true;
+      break;
+    }
+  } catch {}
+  await new Promise((r) => setTimeout(r, 300));
+}
+if (!ready) {
+  console.error(`e2e: the app did not become ready; see ${logFile}`);
+  await cleanup();
+  process.exit(1);
+}
+
+const result = spawnSync("npx", ["playwright", "test", ...process.argv.slice(2)], {
+  cwd: root,
+  stdio: "inherit",
+  env: { ...process.env, E2E_BASE_URL: baseURL, E2E_DATABASE_URL: env.DATABASE_URL || "", CHROMIUM_PATH: chromium },
+});
+await cleanup();
+process.exit(result.status ?? 1);

@@ -1,0 +1,183 @@
+/**
+ * Integration test of the offline migration tooling against a real PostgreSQL server.
+ * Creates its own uniquely named databases on the server of DATABASE_URL (default: the local
+ * system PostgreSQL) and drops them at the end.
+ */
+import { execFile } from "node:child_process";
+import { createHash, randomBytes, randomUUID } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { applyMigrations, createMigration } from "./migrations";
+
+// The server of the run's test database (global setup): the system one or the embedded one.
+const SERVER_URL = inject("databaseUrl");
+const TIMEOUT = 120_000;
+
+const toolsDir = path.dirname(fileURLToPath(import.meta.url));
+const migrationsDir = path.resolve(toolsDir, "../migrations");
+
+const runId = `${Date.now().toString(36)}_${randomBytes(3).toString("hex")}`;
+const db = {
+  main: `jace_mig_test_${runId}`,
+  raceInProcess: `jace_mig_test_${runId}_race1`,
+  raceProcesses: `jace_mig_test_${runId}_race2`,
+};
+
+function urlFor(database: string): string {
+  const url = new URL(SERVER_URL);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+async function query<R extends pg.QueryResultRow>(database: string | null, sql: string, params: unknown[] = []) {
+  const client = new pg.Client({ connectionString: database ? urlFor(database) : SERVER_URL });
+  await client.connect();
+  try {
+    return (await client.query<R>(sql, params)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+/** The migration folders on disk, in the order Prisma applies them. */
+function localMigrations(): string[] {
+  return readdirSync(migrationsDir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name)
+    .sort((a, b) => a.localeCompare(b));
+}
+
+const sha256 = (file: string) => createHash("sha256").update(readFileSync(file)).digest("hex");
+const noLog = () => {};
+
+beforeAll(async () => {
+  for (const name of Object.values(db)) await query(null, `CREATE DATABASE "${name}"`);
+}, TIMEOUT);
+
+afterAll(async () => {
+  for (const name of Object.values(db)) await query(null, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+}, TIMEOUT);
+
+describe("applyMigrations", () => {
+  it("applies init to an empty database, creating the tables and a Prisma-compatible history", { timeout: TIMEOUT }, async () => {
+    const local = localMigrations();
+    expect(local.some((name) => /^\d{14}_init$/.test(name))).toBe(true);
+
+    const { applied } = await applyMigrations(urlFor(db.main), { log: noLog });
+    expect(applied).toEqual(local);
+
+    const tables = await query<{ table_name: string }>(
+      db.main,
+      "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'",
+    );
+    expect(tables.map((t) => t.table_name)).toEqual(
+      expect.arrayContaining([
+        "_prisma_migrations",
+        "User",
+        "Account",
+        "Session",
+        "Workspace",
+        "Membership",
+        "Project",
+        "ApiKey",
+        "AuditEvent",
+      ]),
+    );
+
+    // What `prisma migrate deploy` checks later: one finished row per migration, checksum = sha256(migration.sql).
+    const history = await query<{
+      migration_name: string;
+      checksum: string;
+      finished_at: Date | null;
+      rolled_back_at: Date | null;
+      applied_steps_count: number;
+    }>(db.main, `SELECT * FROM "_prisma_migrations" ORDER BY migration_name`);
+    expect(history.map((row) => row.migration_name)).toEqual(local);
+    for (const row of history) {
+      expect(row.checksum).toBe(sha256(path.join(migrationsDir, row.migration_name, "migration.sql")));
+      expect(row.finished_at).toBeInstanceOf(Date);
+      expect(row.rolled_back_at).toBeNull();
+      expect(row.applied_steps_count).toBe(1);
+    }
+  });
+
+  it("applies nothing the second time", { timeout: TIMEOUT }, async () => {
+    const messages: string[] = [];
+    const { applied } = await applyMigrations(urlFor(db.main), { log: (m) => messages.push(m) });
+    expect(applied).toEqual([]);
+    expect(messages.join("\n")).toMatch(/up to date/);
+  });
+
+  it("applies exactly once when two deploys run concurrently in one process", { timeout: TIMEOUT }, async () => {
+    const url = urlFor(db.raceInProcess);
+    const results = await Promise.all([applyMigrations(url, { log: noLog }), applyMigrations(url, { log: noLog })]);
+
+    const appliedCounts = results.map((r) => r.applied.length).sort();
+    expect(appliedCounts).toEqual([0, localMigrations().length]);
+    const rows = await query<{ n: number }>(db.raceInProcess, `SELECT count(*)::int AS n FROM "_prisma_migrations"`);
+    expect(rows[0]?.n).toBe(localMigrations().length);
+  });
+
+  it("applies exactly once when two CLI processes deploy concurrently", { timeout: TIMEOUT }, async () => {
+    const tsxCli = createRequire(import.meta.url).resolve("tsx/cli");
+    const deploy = () =>
+      promisify(execFile)(process.execPath, [tsxCli, path.join(toolsDir, "migrate.ts"), "deploy"], {
+        env: { ...process.env, DATABASE_URL: urlFor(db.raceProcesses) },
+      });
+    const outputs = (await Promise.all([deploy(), deploy()])).map((r) => r.stdout);
+
+    expect(outputs.filter((out) => /Done: \d+ migration\(s\) applied/.test(out))).toHaveLength(1);
+    expect(outputs.filter((out) => /Done: nothing to apply/.test(out))).toHaveLength(1);
+    const rows = await query<{ n: number }>(db.raceProcesses, `SELECT count(*)::int AS n FROM "_prisma_migrations"`);
+    expect(rows[0]?.n).toBe(localMigrations().length);
+  });
+
+  it("refuses to run when an applied migration's checksum no longer matches", { timeout: TIMEOUT }, async () => {
+    const [first] = localMigrations();
+    const [original] = await query<{ checksum: string }>(db.main, `SELECT checksum FROM "_prisma_migrations" WHERE migration_name = $1`, [
+      first,
+    ]);
+    await query(db.main, `UPDATE "_prisma_migrations" SET checksum = $2 WHERE migration_name = $1`, [first, "0".repeat(64)]);
+    try {
+      await expect(applyMigrations(urlFor(db.main), { log: noLog })).rejects.toThrow(
+        new RegExp(`Checksum mismatch: prisma/migrations/${first}/migration\\.sql changed after it was applied`),
+      );
+    } finally {
+      await query(db.main, `UPDATE "_prisma_migrations" SET checksum = $2 WHERE migration_name = $1`, [first, original?.checksum]);
+    }
+  });
+
+  it("refuses to run while an earlier migration is recorded as failed", { timeout: TIMEOUT }, async () => {
+    await query(
+      db.main,
+      `INSERT INTO "_prisma_migrations" (id, checksum, migration_name, logs, started_at, applied_steps_count)
+       VALUES ($1, $2, '99999999999999_broken', 'ERROR: division by zero', now(), 0)`,
+      [randomUUID(), "0".repeat(64)],
+    );
+    try {
+      await expect(applyMigrations(urlFor(db.main), { log: noLog })).rejects.toThrow(
+        /failed migrations[\s\S]*99999999999999_broken[\s\S]*division by zero/,
+      );
+    } finally {
+      await query(db.main, `DELETE FROM "_prisma_migrations" WHERE migration_name = '99999999999999_broken'`);
+    }
+  });
+});
+
+describe("createMigration", () => {
+  it("returns null and writes nothing when the schema matches the migration history", { timeout: TIMEOUT }, async () => {
+    const before = readdirSync(migrationsDir);
+    const messages: string[] = [];
+
+    const folder = await createMigration("no_changes", urlFor(db.main), { log: (m) => messages.push(m) });
+
+    expect(folder).toBeNull();
+    expect(messages.join("\n")).toMatch(/No schema changes/);
+    expect(readdirSync(migrationsDir)).toEqual(before);
+  });
+});

@@ -1,0 +1,26 @@
+import { authenticateApiKey, type ApiKeyPrincipal } from "../features/api-keys/api-keys";
+import { getDb, type Db } from "../db";
+import { errorResponse, newRequestId } from "../errors";
+import { logger, type Logger } from "../logger";
+
+export type RestContext = { db: Db; principal: ApiKeyPrincipal; requestId: string; log: Logger };
+
+/**
+ * Wraps a REST v1 handler: authenticates the workspace API key, gives the handler a request-scoped
+ * logger, and turns every error into the shared JSON error body.
+ */
+export function withApiKey(handler: (req: Request, ctx: RestContext) => Promise<Response>) {
+  return async (req: Request): Promise<Response> => {
+    const requestId = req.headers.get("x-request-id") ?? newRequestId();
+    const log = logger.child({ requestId });
+    try {
+      const db = getDb();
+      const principal = await authenticateApiKey(db, req.headers.get("authorization"));
+      const response = await handler(req, { db, principal, requestId, log: log.child({ workspaceId: principal.workspace.id, apiKeyId: principal.apiKeyId }) });
+      response.headers.set("x-request-id", requestId);
+      return response;
+    } catch (error) {
+      return errorResponse(error, requestId, (err) => log.error({ err }, "REST request failed"));
+    }
+  };
+}

@@ -1,0 +1,19 @@
+import { apiKeyRouter } from "../features/api-keys/router";
+import { auditRouter } from "../features/audit/router";
+import { invitationRouter, memberRouter } from "../features/members/router";
+import { projectRouter } from "../features/projects/router";
+import { workspaceRouter } from "../features/workspaces/router";
+import { createCallerFactory, createTRPCRouter } from "./trpc";
+
+export const appRouter = createTRPCRouter({
+  workspace: workspaceRouter,
+  project: projectRouter,
+  member: memberRouter,
+  invitation: invitationRouter,
+  apiKey: apiKeyRouter,
+  audit: auditRouter,
+});
+
+export type AppRouter = typeof appRouter;
+
+export const createCaller = createCallerFactory(appRouter);

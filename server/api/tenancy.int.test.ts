@@ -1,0 +1,140 @@
+import { TRPCError } from "@trpc/server";
+import { beforeAll, describe, expect, it } from "vitest";
+import { createApiKey } from "../features/api-keys/api-keys";
+import { hashToken } from "../crypto";
+import { testDb } from "../testing/db";
+import { addMember, callerFor, createUser, createWorkspaceFor, type TestUser } from "../testing/factories";
+import { appRouter } from "./root";
+
+/**
+ * Tenant isolation, proven for every procedure of the root router: a member of workspace A can
+ * neither read nor change workspace B's data (by slug or by id), a viewer cannot write, and
+ * nobody signed out gets anything. The last test fails when a procedure is added without a case.
+ */
+
+type Targets = { slug: string; projectId: string; invitationId: string; membershipId: string; apiKeyId: string; token: string };
+type Case = { input: (t: Targets) => unknown; scoped: boolean; write: boolean };
+
+const cases: Record<string, Case> = {
+  "workspace.list": { input: () => undefined, scoped: false, write: false },
+  "workspace.slugAvailable": { input: () => ({ slug: "some-slug" }), scoped: false, write: false },
+  "workspace.create": { input: () => ({ name: "X", slug: `x-${Date.now()}` }), scoped: false, write: true },
+  "workspace.get": { input: (t) => ({ workspaceSlug: t.slug }), scoped: true, write: false },
+  "workspace.rename": { input: (t) => ({ workspaceSlug: t.slug, name: "Hijacked" }), scoped: true, write: true },
+  "workspace.delete": { input: (t) => ({ workspaceSlug: t.slug, confirmSlug: t.slug }), scoped: true, write: true },
+  "project.list": { input: (t) => ({ workspaceSlug: t.slug }), scoped: true, write: false },
+  "project.get": { input: (t) => ({ workspaceSlug: t.slug, projectId: t.projectId }), scoped: true, write: false },
+  "project.create": { input: (t) => ({ workspaceSlug: t.slug, name: "Intruder" }), scoped: true, write: true },
+  "project.update": { input: (t) => ({ workspaceSlug: t.slug, projectId: t.projectId, name: "Renamed" }), scoped: true, write: true },
+  "project.archive": { input: (t) => ({ workspaceSlug: t.slug, projectId: t.projectId }), scoped: true, write: true },
+  "project.unarchive": { input: (t) => ({ workspaceSlug: t.slug, projectId: t.projectId }), scoped: true, write: true },
+  "member.list": { input: (t) => ({ workspaceSlug: t.slug }), scoped: true, write: false },
+  "member.invitations": { input: (t) => ({ workspaceSlug: t.slug }), scoped: true, write: false },
+  "member.invite": { input: (t) => ({ workspaceSlug: t.slug, email: "intruder@example.test", role: "admin" }), scoped: true, write: true },
+  "member.revokeInvitation": { input: (t) => ({ workspaceSlug: t.slug, invitationId: t.invitationId }), scoped: true, write: true },
+  "member.changeRole": { input: (t) => ({ workspaceSlug: t.slug, membershipId: t.membershipId, role: "viewer" }), scoped: true, write: true },
+  "member.remove": { input: (t) => ({ workspaceSlug: t.slug, membershipId: t.membershipId }), scoped: true, write: true },
+  "member.leave": { input: (t) => ({ workspaceSlug: t.slug }), scoped: true, write: false },
+  "invitation.preview": { input: (t) => ({ token: t.token }), scoped: false, write: false },
+  "invitation.accept": { input: (t) => ({ token: t.token }), scoped: false, write: true },
+  "apiKey.list": { input: (t) => ({ workspaceSlug: t.slug }), scoped: true, write: false },
+  "apiKey.create": { input: (t) => ({ workspaceSlug: t.slug, name: "stolen" }), scoped: true, write: true },
+  "apiKey.revoke": { input: (t) => ({ workspaceSlug: t.slug, apiKeyId: t.apiKeyId }), scoped: true, write: true },
+  "audit.list": { input: (t) => ({ workspaceSlug: t.slug }), scoped: true, write: false },
+  "audit.actions": { input: (t) => ({ workspaceSlug: t.slug }), scoped: true, write: false },
+};
+
+type AnyProcedure = (input: unknown) => Promise<unknown>;
+
+function procedure(caller: unknown, path: string): AnyProcedure {
+  return path.split(".").reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], caller) as AnyProcedure;
+}
+
+async function codeOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+    return "OK";
+  } catch (error) {
+    if (error instanceof TRPCError) return error.code;
+    throw error;
+  }
+}
+
+const db = testDb();
+let alice: TestUser, bob: TestUser, carol: TestUser, vic: TestUser;
+let a: Targets, b: Targets;
+
+async function snapshotB(workspaceId: string) {
+  const [workspace, projects, members, invitations, keys, audit] = await Promise.all([
+    db.workspace.findUnique({ where: { id: workspaceId } }),
+    db.project.findMany({ where: { workspaceId }, orderBy: { id: "asc" } }),
+    db.membership.findMany({ where: { workspaceId }, orderBy: { id: "asc" } }),
+    db.invitation.findMany({ where: { workspaceId }, orderBy: { id: "asc" } }),
+    db.apiKey.findMany({ where: { workspaceId }, orderBy: { id: "asc" } }),
+    db.auditEvent.count({ where: { workspaceId } }),
+  ]);
+  return JSON.stringify({ workspace, projects, members, invitations, keys, audit });
+}
+
+async function seedWorkspace(owner: TestUser, other: TestUser): Promise<Targets & { id: string }> {
+  const ws = await createWorkspaceFor(db, owner);
+  const otherMembership = await addMember(db, ws.id, other, "member");
+  const project = await db.project.create({ data: { workspaceId: ws.id, name: "Secret project" } });
+  const token = `tok-${ws.id}-secret`;
+  const invitation = await db.invitation.create({
+    data: { workspaceId: ws.id, email: "pending@example.test", role: "member", tokenHash: hashToken(token), expiresAt: new Date(Date.now() + 3600_000), invitedById: owner.id },
+  });
+  const { key } = await createApiKey(db, ws.id, { type: "user", id: owner.id, label: owner.email }, null, "ci");
+  return { id: ws.id, slug: ws.slug, projectId: project.id, invitationId: invitation.id, membershipId: otherMembership.id, apiKeyId: key.id, token };
+}
+
+beforeAll(async () => {
+  [alice, bob, carol, vic] = await Promise.all([createUser(db, "Alice"), createUser(db, "Bob"), createUser(db, "Carol"), createUser(db, "Vic")]);
+  const wa = await seedWorkspace(alice, carol);
+  await addMember(db, wa.id, vic, "viewer");
+  a = wa;
+  b = await seedWorkspace(bob, carol);
+});
+
+describe("tenant isolation", () => {
+  it.each(Object.keys(cases).filter((p) => cases[p]!.scoped))("%s: a member of A gets NOT_FOUND for B's slug and B is untouched", async (path) => {
+    const before = await snapshotB((await db.workspace.findUniqueOrThrow({ where: { slug: b.slug } })).id);
+    expect(await codeOf(procedure(callerFor(db, alice), path)(cases[path]!.input(b)))).toBe("NOT_FOUND");
+    expect(await snapshotB((await db.workspace.findUniqueOrThrow({ where: { slug: b.slug } })).id)).toBe(before);
+  });
+
+  it.each(["project.get", "project.update", "project.archive", "project.unarchive", "member.revokeInvitation", "member.changeRole", "member.remove", "apiKey.revoke"])(
+    "%s: B's ids used through A's slug are NOT_FOUND and change nothing",
+    async (path) => {
+      const bId = (await db.workspace.findUniqueOrThrow({ where: { slug: b.slug } })).id;
+      const before = await snapshotB(bId);
+      const mixed: Targets = { ...b, slug: a.slug };
+      expect(await codeOf(procedure(callerFor(db, alice), path)(cases[path]!.input(mixed)))).toBe("NOT_FOUND");
+      expect(await snapshotB(bId)).toBe(before);
+    },
+  );
+
+  it.each(Object.keys(cases).filter((p) => cases[p]!.scoped && cases[p]!.write))("%s: a viewer is FORBIDDEN", async (path) => {
+    expect(await codeOf(procedure(callerFor(db, vic), path)(cases[path]!.input(a)))).toBe("FORBIDDEN");
+  });
+
+  it.each(Object.keys(cases))("%s: signed out is UNAUTHORIZED", async (path) => {
+    expect(await codeOf(procedure(callerFor(db, null), path)(cases[path]!.input(a)))).toBe("UNAUTHORIZED");
+  });
+
+  it("workspace.list shows only the caller's workspaces", async () => {
+    const mine = (await callerFor(db, alice).workspace.list()).map((w) => w.slug);
+    expect(mine).toContain(a.slug);
+    expect(mine).not.toContain(b.slug);
+  });
+
+  it("an invitation of B cannot be accepted by a member of A with another email", async () => {
+    expect(await codeOf(callerFor(db, alice).invitation.accept({ token: b.token }))).toBe("FORBIDDEN");
+    expect(await db.membership.count({ where: { userId: alice.id, workspace: { slug: b.slug } } })).toBe(0);
+  });
+
+  it("every procedure of the root router has an isolation case", () => {
+    const paths = Object.keys(appRouter._def.procedures).sort();
+    expect(paths).toEqual(Object.keys(cases).sort());
+  });
+});

@@ -1,0 +1,68 @@
+import { initTRPC, TRPCError } from "@trpc/server";
+import superjson from "superjson";
+import { z, ZodError } from "zod";
+import type { Role } from "../generated/prisma/enums";
+import type { Workspace } from "../generated/prisma/client";
+import { can, type Permission } from "../auth/permissions";
+import { AppError, toAppError } from "../errors";
+import type { Context } from "./context";
+
+const t = initTRPC.context<Context>().create({
+  transformer: superjson,
+  errorFormatter({ shape, error, ctx }) {
+    const zodError = error.cause instanceof ZodError ? z.flattenError(error.cause) : null;
+    const appCode = error.cause instanceof AppError ? error.cause.code : undefined;
+    // Unknown failures were already logged; the client sees a redacted message and the request id.
+    const message = error.code === "INTERNAL_SERVER_ERROR" ? `Something went wrong on our side (request ${ctx?.requestId ?? "?"}).` : shape.message;
+    return { ...shape, message, data: { ...shape.data, stack: undefined, zodError, appCode, requestId: ctx?.requestId } };
+  },
+});
+
+/** Converts AppError and Prisma errors thrown by services into tRPC errors, and logs unknown ones. */
+const errorMapping = t.middleware(async ({ ctx, next, path }) => {
+  const result = await next();
+  if (!result.ok) {
+    const cause = result.error.cause;
+    if (result.error.code === "INTERNAL_SERVER_ERROR" && cause && !(cause instanceof ZodError)) {
+      const appError = toAppError(cause);
+      if (appError.code === "INTERNAL") ctx.log.error({ err: cause, path }, "procedure failed");
+      else throw new TRPCError({ code: appError.trpcCode, message: appError.message, cause: appError });
+    }
+  }
+  return result;
+});
+
+export const createTRPCRouter = t.router;
+export const createCallerFactory = t.createCallerFactory;
+
+export const publicProcedure = t.procedure.use(errorMapping);
+
+export const protectedProcedure = publicProcedure.use(({ ctx, next }) => {
+  if (!ctx.session) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in to continue." });
+  return next({ ctx: { ...ctx, session: ctx.session } });
+});
+
+export const workspaceInput = z.object({ workspaceSlug: z.string().min(1).max(64) });
+
+export type WorkspaceContext = { workspace: Workspace; role: Role };
+
+/**
+ * Resolves the workspace from the slug in the input and the caller's membership, and checks the
+ * declared permission. A workspace the caller is not a member of is reported as NOT_FOUND, so
+ * slugs of other tenants cannot be probed.
+ */
+export function workspaceProcedure(permission: Permission) {
+  return protectedProcedure.input(workspaceInput).use(async ({ ctx, input, next }) => {
+    const membership = await ctx.db.membership.findFirst({
+      where: { userId: ctx.session.userId, workspace: { slug: input.workspaceSlug } },
+      include: { workspace: true },
+    });
+    if (!membership) throw new TRPCError({ code: "NOT_FOUND", message: "Workspace not found, or you are not a member of it." });
+    if (!can(membership.role, permission)) {
+      throw new TRPCError({ code: "FORBIDDEN", message: `Your role (${membership.role}) does not allow this. Ask a workspace admin.` });
+    }
+    return next({
+      ctx: { ...ctx, workspace: membership.workspace, role: membership.role, log: ctx.log.child({ workspaceId: membership.workspaceId }) },
+    });
+  });
+}

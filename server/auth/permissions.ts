@@ -1,0 +1,37 @@
+import type { Role } from "../generated/prisma/enums";
+
+/**
+ * What each role may do. Procedures declare the permission they need; the role table is the one
+ * place that decides. Viewers read only; admins manage members, keys and projects; owners also
+ * manage billing and deletion.
+ */
+export const permissions = [
+  "workspace.read",
+  "workspace.update",
+  "workspace.delete",
+  "projects.manage",
+  "members.manage",
+  "apiKeys.manage",
+  "audit.read",
+  "billing.manage",
+] as const;
+
+export type Permission = (typeof permissions)[number];
+
+const viewer: Permission[] = ["workspace.read"];
+const member: Permission[] = [...viewer];
+const admin: Permission[] = [...member, "workspace.update", "projects.manage", "members.manage", "apiKeys.manage", "audit.read"];
+const owner: Permission[] = [...admin, "billing.manage", "workspace.delete"];
+
+export const rolePermissions: Record<Role, ReadonlySet<Permission>> = {
+  viewer: new Set(viewer),
+  member: new Set(member),
+  admin: new Set(admin),
+  owner: new Set(owner),
+};
+
+export const roleRank: Record<Role, number> = { viewer: 0, member: 1, admin: 2, owner: 3 };
+
+export function can(role: Role, permission: Permission): boolean {
+  return rolePermissions[role].has(permission);
+}

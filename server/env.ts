@@ -1,0 +1,116 @@
+import { z } from "zod";
+
+/**
+ * The only reader of process.env. Configuration is validated once, on first use, and a bad value
+ * fails with a message naming the variable. `server/main.ts` may fill local defaults (embedded
+ * database URL, generated development secrets) before anything reads the environment.
+ */
+
+const bool = z
+  .enum(["1", "0", "true", "false", "yes", "no", ""])
+  .transform((v) => v === "1" || v === "true" || v === "yes");
+
+const base64Key = z
+  .string()
+  .refine((v) => Buffer.from(v, "base64").length === 32, "must be 32 bytes, base64-encoded (openssl rand -base64 32)");
+
+const schema = z
+  .object({
+    NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+    PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+    HOST: z.string().default("0.0.0.0"),
+    APP_URL: z.url().optional(),
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, "must be a postgresql:// URL")
+      .optional(),
+    DATA_DIR: z.string().default(".data"),
+    EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65535).default(5488),
+    AUTH_SECRET: z.string().min(32, "must be at least 32 characters (openssl rand -base64 33)").optional(),
+    APP_ENCRYPTION_KEY: base64Key.optional(),
+    AUTH_GITHUB_ID: z.string().min(1).optional(),
+    AUTH_GITHUB_SECRET: z.string().min(1).optional(),
+    SMTP_URL: z
+      .string()
+      .regex(/^smtps?:\/\//, "must be an smtp:// or smtps:// URL")
+      .optional(),
+    EMAIL_FROM: z.string().default("Jace <no-reply@jace.local>"),
+    DEV_MAILBOX: bool.optional(),
+    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    LOG_FORMAT: z.enum(["pretty", "json"]).optional(),
+  })
+  .superRefine((v, ctx) => {
+    if (v.NODE_ENV !== "production") return;
+    for (const key of ["AUTH_SECRET", "APP_ENCRYPTION_KEY"] as const) {
+      if (!v[key]) ctx.addIssue({ code: "custom", path: [key], message: "is required in production" });
+    }
+    if (Boolean(v.AUTH_GITHUB_ID) !== Boolean(v.AUTH_GITHUB_SECRET)) {
+      ctx.addIssue({ code: "custom", path: ["AUTH_GITHUB_SECRET"], message: "AUTH_GITHUB_ID and AUTH_GITHUB_SECRET go together" });
+    }
+  });
+
+type RawEnv = z.infer<typeof schema>;
+
+export type Env = RawEnv & {
+  appUrl: string;
+  isProduction: boolean;
+  /** Mail is kept in the database and shown at /dev/mailbox instead of being sent. */
+  devMailbox: boolean;
+  githubAuth: boolean;
+};
+
+/** Variables whose values must never be printed. */
+export const secretVariables = ["DATABASE_URL", "AUTH_SECRET", "APP_ENCRYPTION_KEY", "AUTH_GITHUB_SECRET", "SMTP_URL"] as const;
+
+export class EnvError extends Error {
+  constructor(public readonly issues: string[]) {
+    super(`Invalid configuration:\n${issues.map((i) => `  - ${i}`).join("\n")}\nSee the configuration table in README.md.`);
+    this.name = "EnvError";
+  }
+}
+
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  // Treat empty strings as unset so `FOO=` in a .env file means "use the default".
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ""));
+  const result = schema.safeParse(cleaned);
+  if (!result.success) {
+    throw new EnvError(result.error.issues.map((i) => `${i.path.join(".") || "(root)"} ${i.message}`));
+  }
+  const v = result.data;
+  const isProduction = v.NODE_ENV === "production";
+  const devMailbox = v.DEV_MAILBOX ?? (!isProduction && !v.SMTP_URL);
+  if (devMailbox && v.SMTP_URL) {
+    throw new EnvError(["DEV_MAILBOX cannot be on while SMTP_URL is set: pick one way to deliver mail"]);
+  }
+  return {
+    ...v,
+    appUrl: (v.APP_URL ?? `http://localhost:${v.PORT}`).replace(/\/$/, ""),
+    isProduction,
+    devMailbox,
+    githubAuth: Boolean(v.AUTH_GITHUB_ID && v.AUTH_GITHUB_SECRET),
+  };
+}
+
+/** Logging settings alone, tolerant of an otherwise incomplete environment (e.g. during `next build`). */
+export function getLogSettings(): { level: Env["LOG_LEVEL"]; pretty: boolean } {
+  const parsed = z
+    .object({ NODE_ENV: schema.shape.NODE_ENV, LOG_LEVEL: schema.shape.LOG_LEVEL, LOG_FORMAT: schema.shape.LOG_FORMAT })
+    .safeParse({ NODE_ENV: process.env.NODE_ENV || undefined, LOG_LEVEL: process.env.LOG_LEVEL || undefined, LOG_FORMAT: process.env.LOG_FORMAT || undefined });
+  const v = parsed.success ? parsed.data : { NODE_ENV: "production" as const, LOG_LEVEL: "info" as const, LOG_FORMAT: undefined };
+  return { level: v.LOG_LEVEL, pretty: (v.LOG_FORMAT ?? (v.NODE_ENV === "production" ? "json" : "pretty")) === "pretty" };
+}
+
+let cached: Env | undefined;
+
+export function getEnv(): Env {
+  cached ??= parseEnv(process.env);
+  return cached;
+}
+
+/** Used by the process entry to fill defaults it computed (embedded database, local secrets). */
+export function setEnvDefaults(values: Record<string, string>): void {
+  for (const [key, value] of Object.entries(values)) {
+    if (!process.env[key]) process.env[key] = value;
+  }
+  cached = undefined;
+}

@@ -1,0 +1,63 @@
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { Duplex } from "node:stream";
+import next from "next";
+import type { Logger } from "./logger";
+
+/** A WebSocket (or other upgrade) endpoint mounted on the app's port, e.g. the runner gateway. */
+export type UpgradeRoute = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+
+export type AppServer = { server: Server; url: string; close: () => Promise<void> };
+
+/**
+ * One HTTP server for Next.js and the app's WebSocket endpoints. Upgrades on registered paths go
+ * to their handler; every other upgrade (Next's dev hot reload) goes to Next.
+ */
+export async function startHttpServer(opts: {
+  dir: string;
+  dev: boolean;
+  host: string;
+  port: number;
+  upgrades: Record<string, UpgradeRoute>;
+  log: Logger;
+}): Promise<AppServer> {
+  const app = next({ dev: opts.dev, dir: opts.dir, hostname: "localhost", port: opts.port });
+  const handle = app.getRequestHandler();
+  await app.prepare();
+  const nextUpgrade = app.getUpgradeHandler();
+
+  const server = createServer((req, res) => {
+    // Every request carries an id from here on; route handlers and logs use it.
+    const requestId = typeof req.headers["x-request-id"] === "string" && req.headers["x-request-id"].length <= 100 ? req.headers["x-request-id"] : randomUUID();
+    req.headers["x-request-id"] = requestId;
+    res.setHeader("x-request-id", requestId);
+    handle(req, res).catch((err: unknown) => {
+      opts.log.error({ err, requestId, url: req.url }, "unhandled request error");
+      if (!res.headersSent) res.writeHead(500).end("Internal Server Error");
+    });
+  });
+
+  server.on("upgrade", (req, socket, head) => {
+    const path = new URL(req.url ?? "/", "http://localhost").pathname;
+    const route = opts.upgrades[path];
+    if (route) return route(req, socket, head);
+    nextUpgrade(req, socket, head).catch(() => socket.destroy());
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(opts.port, opts.host, () => resolve());
+  });
+
+  return {
+    server,
+    url: `http://localhost:${opts.port}`,
+    close: async () => {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await app.close();
+    },
+  };
+}
