@@ -7,6 +7,14 @@ import type { Logger } from "./logger";
 /** A WebSocket (or other upgrade) endpoint mounted on the app's port, e.g. the runner gateway. */
 export type UpgradeRoute = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
 
+/** Dispatches an upgrade request by exact path; anything else goes to `fallback`. */
+export function routeUpgrades(routes: Record<string, UpgradeRoute>, fallback: UpgradeRoute): UpgradeRoute {
+  return (req, socket, head) => {
+    const path = new URL(req.url ?? "/", "http://localhost").pathname;
+    (routes[path] ?? fallback)(req, socket, head);
+  };
+}
+
 export type AppServer = { server: Server; url: string; close: () => Promise<void> };
 
 /**
@@ -37,12 +45,7 @@ export async function startHttpServer(opts: {
     });
   });
 
-  server.on("upgrade", (req, socket, head) => {
-    const path = new URL(req.url ?? "/", "http://localhost").pathname;
-    const route = opts.upgrades[path];
-    if (route) return route(req, socket, head);
-    nextUpgrade(req, socket, head).catch(() => socket.destroy());
-  });
+  server.on("upgrade", routeUpgrades(opts.upgrades, (req, socket, head) => void nextUpgrade(req, socket, head).catch(() => socket.destroy())));
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
