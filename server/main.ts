@@ -6,6 +6,9 @@ import { EnvError, getEnv, setEnvDefaults } from "./env";
 import { startHttpServer, type AppServer } from "./http-server";
 import { loadLocalSecrets } from "./local-defaults";
 import { logger } from "./logger";
+import { CONNECT_PATH } from "@jace/gpu-runner/protocol";
+import { stopBus } from "./runners/bus";
+import { RunnerGateway } from "./runners/gateway";
 
 /**
  * The app process: local defaults, the database (embedded when DATABASE_URL is unset), pending
@@ -14,10 +17,13 @@ import { logger } from "./logger";
  */
 let database: EmbeddedDatabase | undefined;
 let http: AppServer | undefined;
+let gateway: RunnerGateway | undefined;
 let stopping = false;
 
 async function stopAll(): Promise<void> {
+  await gateway?.stop();
   await http?.close();
+  await stopBus();
   if (getEnv().DATABASE_URL) await getDb().$disconnect().catch(() => {});
   await database?.stop();
 }
@@ -64,12 +70,14 @@ async function main(): Promise<void> {
 
   if (env.isProduction && env.devMailbox) logger.warn("DEV_MAILBOX is on in production: mail is kept at /dev/mailbox, not sent");
 
+  gateway = new RunnerGateway(getDb(), logger);
+  await gateway.start();
   http = await startHttpServer({
     dir: resolve(import.meta.dirname, ".."),
     dev: !env.isProduction,
     host: env.HOST,
     port: env.PORT,
-    upgrades: {},
+    upgrades: { [CONNECT_PATH]: gateway.handleUpgrade },
     log: logger,
   });
   logger.info(

@@ -11,8 +11,42 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
 import { applyMigrations, createMigration } from "./migrations";
+
+/**
+ * A fault to inject into the driver adapter that migrations.ts uses: when armed, the first result
+ * with rows read on a shadow database claims the column type "Set" (14), which the engine has no
+ * conversion for: it panics (`todo!()`) while polling the query's future, like any panic during
+ * introspection. Also records the databases the engine connects to.
+ */
+const adapterFault = vi.hoisted(() => ({ panicInShadowDb: false, databases: new Set<string>() }));
+
+vi.mock("@prisma/adapter-pg", async (importOriginal) => {
+  const actual = await importOriginal<typeof import("@prisma/adapter-pg")>();
+  class PrismaPg extends actual.PrismaPg {
+    readonly #database: string;
+    constructor(...args: ConstructorParameters<typeof actual.PrismaPg>) {
+      super(...args);
+      const url = (args[0] as { options?: { connectionString?: string } }).options?.connectionString ?? "";
+      this.#database = decodeURIComponent(new URL(url).pathname.slice(1));
+      adapterFault.databases.add(this.#database);
+    }
+    override async connect() {
+      const adapter = await super.connect();
+      if (!this.#database.startsWith("jace_shadow_")) return adapter;
+      const queryRaw = adapter.queryRaw.bind(adapter);
+      adapter.queryRaw = async (query) => {
+        const result = await queryRaw(query);
+        if (!adapterFault.panicInShadowDb || result.rows.length === 0) return result;
+        adapterFault.panicInShadowDb = false;
+        return { ...result, columnTypes: result.columnTypes.map(() => 14 as (typeof result.columnTypes)[number]) };
+      };
+      return adapter;
+    }
+  }
+  return { ...actual, PrismaPg };
+});
 
 // The server of the run's test database (global setup): the system one or the embedded one.
 const SERVER_URL = inject("databaseUrl");
@@ -180,4 +214,46 @@ describe("createMigration", () => {
     expect(messages.join("\n")).toMatch(/No schema changes/);
     expect(readdirSync(migrationsDir)).toEqual(before);
   });
+
+  it(
+    "rejects promptly with the panic message when the engine panics, and cleans up after it",
+    { timeout: TIMEOUT },
+    async () => {
+      const before = readdirSync(migrationsDir);
+      adapterFault.databases.clear();
+      adapterFault.panicInShadowDb = true;
+      const started = Date.now();
+      try {
+        await expect(createMigration("panic", urlFor(db.main), { log: noLog })).rejects.toThrow(
+          /^The schema engine crashed: panicked at [\s\S]*support column type Set/,
+        );
+      } finally {
+        adapterFault.panicInShadowDb = false;
+      }
+      expect(Date.now() - started).toBeLessThan(15_000);
+      expect(readdirSync(migrationsDir)).toEqual(before);
+
+      // The temporary database is dropped and no connection of the engine is left open.
+      const shadowDatabases = [...adapterFault.databases].filter((name) => name.startsWith("jace_shadow_"));
+      expect(shadowDatabases).toHaveLength(1);
+      const leftovers = await query<{ datname: string }>(null, `SELECT datname FROM pg_database WHERE datname = ANY($1)`, [
+        shadowDatabases,
+      ]);
+      expect(leftovers).toEqual([]);
+      const connections = async () =>
+        (
+          await query<{ n: number }>(
+            null,
+            `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = ANY($1) AND pid <> pg_backend_pid()`,
+            [[...adapterFault.databases]],
+          )
+        )[0]?.n;
+      await expect.poll(connections, { timeout: 5_000 }).toBe(0);
+
+      // The crashed engine is replaced by a fresh one.
+      const messages: string[] = [];
+      await expect(createMigration("after_panic", urlFor(db.main), { log: (m) => messages.push(m) })).resolves.toBeNull();
+      expect(messages.join("\n")).toMatch(/No schema changes/);
+    },
+  );
 });

@@ -373,75 +373,61 @@ interface MigrationAwareFactory {
 
 interface DriverAdapterUtils {
   bindMigrationAwareSqlAdapterFactory(factory: MigrationAwareFactory): object;
+  ColumnTypeEnum: { readonly Character: number };
 }
 
 /** The parts of a PrismaPg adapter or transaction we patch; some are private in its typings. */
 interface PgQueryable {
-  performIO(query: unknown): Promise<pg.QueryResult<unknown[]>>;
+  queryRaw(query: object): Promise<{ columnTypes: number[] }>;
+  performIO(query: object): Promise<pg.QueryResult<unknown[]>>;
   onError(error: unknown): never;
 }
 
 type PgAdapter = Pick<Awaited<ReturnType<PrismaPg["connect"]>>, "startTransaction" | "executeScript" | "dispose"> & PgQueryable;
 
-/**
- * Catalog types that @prisma/adapter-pg 7.10 refuses ("UnsupportedNativeDataType") although the
- * engine's schema describer selects them from pg_catalog: the one-byte `"char"` (pg_class.relkind,
- * pg_constraint.contype, ...). pg already returns its values as strings, so announce it as text.
- */
-const CATALOG_TEXT_TYPES = new Map([[18 /* "char" */, 25 /* text */]]);
+/** PostgreSQL's one-byte internal type `"char"`, and `text`. */
+const PG_CHAR_OID = 18;
+const PG_TEXT_OID = 25;
 
-/** Rewrites the column types of every result of `queryable` (the adapter, or a transaction). */
+/**
+ * Makes the adapter report `"char"` columns the way Prisma's native engine does.
+ *
+ * The engine's schema describer selects `"char"` columns from pg_catalog (pg_class.relkind,
+ * pg_constraint.contype, confdeltype, ...) and, like the native driver, expects them as a single
+ * character (quaint's `Value::Char`): pg_constraint.contype is read with `get_expect_char`, which
+ * panics on anything else. @prisma/adapter-pg 7.10 refuses the type instead
+ * ("UnsupportedNativeDataType"), and merely announcing it as text turns the value into
+ * `Value::Text`: harmless while that query returns no rows, a WebAssembly panic as soon as it
+ * returns one. It does on every PostgreSQL 18 database with a NOT NULL column (PG 18 records NOT
+ * NULL constraints in pg_constraint, contype 'n'), and on any version once a table has a CHECK or
+ * EXCLUDE constraint.
+ *
+ * So let the adapter convert such columns as text (pg returns their values as strings), then give
+ * them the column type Character, which the engine turns into a `Value::Char`.
+ */
 function acceptCatalogTypes(queryable: PgQueryable): void {
+  const characterType = loadDriverAdapterUtils().ColumnTypeEnum.Character;
+  // queryRaw hands its query object to performIO: the key to the columns performIO saw as "char".
+  const charColumns = new WeakMap<object, number[]>();
   const performIO = queryable.performIO.bind(queryable);
   queryable.performIO = async (query) => {
     const result = await performIO(query);
-    for (const field of result.fields) {
-      field.dataTypeID = CATALOG_TEXT_TYPES.get(field.dataTypeID) ?? field.dataTypeID;
-    }
+    const columns: number[] = [];
+    result.fields.forEach((field, index) => {
+      if (field.dataTypeID !== PG_CHAR_OID) return;
+      field.dataTypeID = PG_TEXT_OID;
+      columns.push(index);
+    });
+    if (columns.length > 0) charColumns.set(query, columns);
     return result;
   };
-}
-
-/** The message of the last Rust panic, reported by the engine through this global hook. */
-let lastPanicMessage: string | undefined;
-/** Set once the engine has panicked in this process. */
-let panicked: string | undefined;
-
-let bindingsPromise: Promise<Bindings> | undefined;
-
-function loadBindings(): Promise<Bindings> {
-  // After a Rust panic the WebAssembly instance is unusable, and the JS glue is a module singleton
-  // that cannot be re-pointed at a fresh instance safely: only a new process recovers.
-  if (panicked) return Promise.reject(new Error(`The schema engine crashed earlier in this process (${panicked}); restart it`));
-  bindingsPromise ??= (async () => {
-    // Resolved at run time from variables: bundlers (Turbopack) rewrite literal require.resolve()
-    // calls, and the package's entry point imports the .wasm file as an ES module, which Node
-    // cannot do without a flag. So load the JS glue and instantiate the .wasm ourselves.
-    const require = createRequire(import.meta.url);
-    const enginePackage = "@prisma/schema-engine-wasm";
-    const gluePath = require.resolve(`${enginePackage}/schema_engine_bg`);
-    const wasmPath = path.join(path.dirname(gluePath), "schema_engine_bg.wasm");
-    const glue = (await import(/* webpackIgnore: true */ /* turbopackIgnore: true */ pathToFileURL(gluePath).href)) as Bindings & {
-      __wbg_set_wasm(exports: WebAssembly.Exports): void;
-    };
-
-    const registry = globalThis as { PRISMA_WASM_PANIC_REGISTRY?: { set_message(message: string): void } };
-    registry.PRISMA_WASM_PANIC_REGISTRY ??= {
-      set_message: (message) => {
-        lastPanicMessage = message;
-      },
-    };
-
-    const wasmModule = await WebAssembly.compile(readFileSync(wasmPath));
-    const instance = await WebAssembly.instantiate(wasmModule, { "./schema_engine_bg.js": glue as unknown as WebAssembly.ModuleImports });
-    glue.__wbg_set_wasm(instance.exports);
-    (instance.exports.__wbindgen_start as () => void)();
-    return glue;
-  })();
-  bindingsPromise.catch(() => {
-    bindingsPromise = undefined;
-  });
-  return bindingsPromise;
+  const queryRaw = queryable.queryRaw.bind(queryable);
+  queryable.queryRaw = async (query) => {
+    const result = await queryRaw(query);
+    for (const index of charColumns.get(query) ?? []) result.columnTypes[index] = characterType;
+    charColumns.delete(query);
+    return result;
+  };
 }
 
 function loadDriverAdapterUtils(): DriverAdapterUtils {
@@ -453,25 +439,176 @@ function loadDriverAdapterUtils(): DriverAdapterUtils {
   return createRequire(require.resolve(adapterPackage))(utilsPackage) as DriverAdapterUtils;
 }
 
+/** The engine's JS glue: the bindings, plus the hook that hands it its WebAssembly instance. */
+type Glue = Bindings & { __wbg_set_wasm(exports: WebAssembly.Exports): void };
+
+/** One WebAssembly instance of the engine, with its own copy of the JS glue. */
+interface EngineInstance {
+  readonly bindings: Bindings;
+  /** The panic message once the instance has crashed; it is unusable from then on. */
+  crashed?: string;
+  /** Called when the instance crashes, to reject the engine calls in flight on it. */
+  readonly crashListeners: Set<(error: SchemaEngineCrash) => void>;
+}
+
+/** A Rust panic (or another WebAssembly trap) in the engine. */
+class SchemaEngineCrash extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(`The schema engine crashed: ${message}`, options);
+    this.name = "SchemaEngineCrash";
+  }
+}
+
+let wasmModulePromise: Promise<WebAssembly.Module> | undefined;
+let instancePromise: Promise<EngineInstance> | undefined;
+let liveInstance: EngineInstance | undefined;
+let instanceCount = 0;
+
+/** The engine instance to use: the current one, or a fresh one if there is none or it crashed. */
+function loadEngine(): Promise<EngineInstance> {
+  if (!instancePromise) {
+    const promise = instantiateEngine();
+    instancePromise = promise;
+    promise.then(
+      (instance) => {
+        if (instancePromise === promise) liveInstance = instance;
+      },
+      () => {
+        if (instancePromise === promise) instancePromise = undefined;
+      },
+    );
+  }
+  return instancePromise;
+}
+
+async function instantiateEngine(): Promise<EngineInstance> {
+  // Resolved at run time from variables: bundlers (Turbopack) rewrite literal require.resolve()
+  // calls, and the package's entry point imports the .wasm file as an ES module, which Node
+  // cannot do without a flag. So load the JS glue and instantiate the .wasm ourselves.
+  const require = createRequire(import.meta.url);
+  const enginePackage = "@prisma/schema-engine-wasm";
+  const gluePath = require.resolve(`${enginePackage}/schema_engine_bg`);
+  const wasmPath = path.join(path.dirname(gluePath), "schema_engine_bg.wasm");
+
+  // After a Rust panic an instance is unusable (panics abort), and the glue's module state (the
+  // instance, cached views of its memory, ...) belongs to one instance. So every instance gets a
+  // fresh copy of the glue module, imported under its own URL.
+  const glueUrl = `${pathToFileURL(gluePath).href}?instance=${++instanceCount}`;
+  const glue = (await import(/* webpackIgnore: true */ /* turbopackIgnore: true */ /* @vite-ignore */ glueUrl)) as Glue;
+  const instance: EngineInstance = { bindings: glue, crashListeners: new Set() };
+
+  wasmModulePromise ??= WebAssembly.compile(readFileSync(wasmPath));
+  wasmModulePromise.catch(() => {
+    wasmModulePromise = undefined;
+  });
+  const wasm = await WebAssembly.instantiate(await wasmModulePromise, { "./schema_engine_bg.js": engineImports(glue, instance) });
+  glue.__wbg_set_wasm(wasm.exports);
+  (wasm.exports.__wbindgen_start as () => void)();
+  return instance;
+}
+
+/**
+ * The glue's functions as the WebAssembly instance imports them, with two changes so that a
+ * panic fails the engine calls in flight instead of crashing or hanging the process:
+ *
+ *  - The engine reports a panic's message through the global `PRISMA_WASM_PANIC_REGISTRY`, just
+ *    before it aborts. Point that global at this instance while it reports (other Prisma WASM
+ *    modules, such as the client's query compiler, may own it otherwise) and mark the instance
+ *    crashed, which rejects its calls in flight.
+ *  - Most of the engine's work runs in callbacks that JS invokes later: the futures executor's
+ *    microtasks, promise reactions and timers. The abort's `RuntimeError: unreachable` is thrown
+ *    there, out of reach of the caller's promise (which then never settles), as an uncaught
+ *    exception. Catch it in those callbacks.
+ */
+function engineImports(glue: Glue, instance: EngineInstance): WebAssembly.ModuleImports {
+  const imports: WebAssembly.ModuleImports = { ...(glue as unknown as WebAssembly.ModuleImports) };
+  const registryHolder = globalThis as { PRISMA_WASM_PANIC_REGISTRY?: unknown };
+  const registry = { set_message: (message: string) => markCrashed(instance, message) };
+
+  const guard =
+    (callback: (...args: unknown[]) => unknown) =>
+    (...args: unknown[]): unknown => {
+      try {
+        return callback(...args);
+      } catch (error) {
+        if (!(error instanceof WebAssembly.RuntimeError)) throw error;
+        markCrashed(instance, error.message); // keeps the panic message if there was one
+        return undefined;
+      }
+    };
+
+  for (const [name, value] of Object.entries(glue)) {
+    if (typeof value !== "function") continue;
+    const original = value as (...args: unknown[]) => unknown;
+    if (name.startsWith("__wbg_set_message_")) {
+      imports[name] = (...args: unknown[]) => {
+        const previous = registryHolder.PRISMA_WASM_PANIC_REGISTRY;
+        registryHolder.PRISMA_WASM_PANIC_REGISTRY = registry;
+        try {
+          return original(...args);
+        } finally {
+          registryHolder.PRISMA_WASM_PANIC_REGISTRY = previous;
+        }
+      };
+    } else if (/^__wbg_(queueMicrotask|then|setTimeout)_/.test(name)) {
+      imports[name] = (...args: unknown[]) =>
+        original(...args.map((arg) => (typeof arg === "function" ? guard(arg as (...a: unknown[]) => unknown) : arg)));
+    }
+  }
+  return imports;
+}
+
+function markCrashed(instance: EngineInstance, message: string): void {
+  if (instance.crashed !== undefined) return;
+  instance.crashed = message;
+  // The next engine call gets a fresh instance.
+  if (liveInstance === instance) {
+    liveInstance = undefined;
+    instancePromise = undefined;
+  }
+  const error = new SchemaEngineCrash(message);
+  for (const listener of instance.crashListeners) listener(error);
+  instance.crashListeners.clear();
+}
+
+/** An adapter's pool, with the clients it has open (to close them if the engine cannot). */
+interface AdapterPool {
+  pool: pg.Pool;
+  clients: Set<pg.Client>;
+}
+
 /**
  * Runs `work` with a schema engine connected to the database, then releases everything the
- * engine may have left behind: its connection pool (which also releases the engine's own
- * session-level advisory lock) and any temporary shadow database.
+ * engine may have left behind: its connection pools (which also releases the engine's own
+ * session-level advisory lock) and any temporary shadow database. If the engine panics, `work`
+ * is abandoned: the call rejects at once with the panic message, after the same clean-up.
  */
 async function withEngine<T>(
   connection: Connection,
   { log, schema }: { log: MigrationLog; schema?: EngineBindings.SchemasContainer },
   work: (engine: Engine) => Promise<T>,
 ): Promise<T> {
-  const bindings = await loadBindings();
-  const pools: pg.Pool[] = [];
+  const instance = await loadEngine();
+  const pools: AdapterPool[] = [];
   const shadowDatabases = new Set<string>();
   let lastAdapterError: unknown;
+  // Once this call is over, an engine that is still running (after a panic) gets no connections.
+  let finished = false;
+  const assertRunning = () => {
+    if (finished) throw new Error("The schema engine call is over");
+  };
 
   const openAdapter = async (url: string): Promise<{ adapter: PgAdapter; pool: pg.Pool }> => {
     const pool = new pg.Pool({ connectionString: url, max: 4 });
+    const clients = new Set<pg.Client>();
     pool.on("error", () => {}); // idle-client errors surface on the next query instead
-    pools.push(pool);
+    pool.on("connect", (client) => {
+      // A connection we terminate while the engine holds it must not crash the process.
+      client.on("error", () => {});
+      clients.add(client);
+    });
+    pool.on("remove", (client) => clients.delete(client));
+    pools.push({ pool, clients });
     // An external pool: the adapter's dispose() leaves it open and we end it ourselves, because
     // the engine never disposes its main connection.
     const adapter = (await new PrismaPg(pool).connect()) as unknown as PgAdapter;
@@ -499,9 +636,13 @@ async function withEngine<T>(
   const factory: MigrationAwareFactory = {
     provider: "postgres",
     adapterName: "@prisma/adapter-pg",
-    connect: async () => (await openAdapter(connection.url)).adapter,
+    connect: async () => {
+      assertRunning();
+      return (await openAdapter(connection.url)).adapter;
+    },
     connectToShadowDb: async () => {
       try {
+        assertRunning();
         const name = `jace_shadow_${Date.now()}_${randomBytes(4).toString("hex")}`;
         await adminQuery(connection, `CREATE DATABASE "${name}"`);
         shadowDatabases.add(name);
@@ -530,24 +671,40 @@ async function withEngine<T>(
     }
   };
 
+  // Settles (rejects) only if the engine panics.
+  let onCrash: (error: SchemaEngineCrash) => void = () => {};
+  const crash = new Promise<never>((_, reject) => {
+    onCrash = reject;
+  });
+  instance.crashListeners.add(onCrash);
+
   let engine: Engine | undefined;
   try {
-    const datamodels = schema?.files.map((file): [string, string] => [file.path, file.content]);
-    engine = await bindings.SchemaEngine.new(
-      { datamodels },
-      onEngineLog,
-      loadDriverAdapterUtils().bindMigrationAwareSqlAdapterFactory(factory),
-    );
-    return await work(engine);
+    if (instance.crashed !== undefined) throw new SchemaEngineCrash(instance.crashed);
+    const run = async () => {
+      const datamodels = schema?.files.map((file): [string, string] => [file.path, file.content]);
+      engine = await instance.bindings.SchemaEngine.new(
+        { datamodels },
+        onEngineLog,
+        loadDriverAdapterUtils().bindMigrationAwareSqlAdapterFactory(factory),
+      );
+      return await work(engine);
+    };
+    return await Promise.race([run(), crash]);
   } catch (error) {
-    throw engineError(error, lastAdapterError);
+    throw engineError(error, lastAdapterError, instance);
   } finally {
-    try {
-      engine?.free();
-    } catch {
-      // already unusable after a panic
+    finished = true;
+    instance.crashListeners.delete(onCrash);
+    const crashed = instance.crashed !== undefined;
+    if (!crashed) {
+      try {
+        engine?.free();
+      } catch {
+        // nothing more to release
+      }
     }
-    await Promise.all(pools.map((pool) => pool.end().catch(() => {})));
+    await Promise.all(pools.map((pool) => closePool(pool, { force: crashed })));
     for (const name of shadowDatabases) {
       await dropDatabase(connection, name).catch((error: unknown) =>
         log(`Warning: could not drop temporary database ${name}: ${errorMessage(error)}`),
@@ -556,11 +713,44 @@ async function withEngine<T>(
   }
 }
 
+/**
+ * Ends an adapter's pool. `pool.end()` waits for the clients the engine still holds, which a
+ * crashed engine never gives back: then (or if they are not back in time) close them ourselves.
+ */
+async function closePool({ pool, clients }: AdapterPool, { force }: { force: boolean }): Promise<void> {
+  const ended = pool.end().then(
+    () => true,
+    () => true,
+  );
+  if (!force && (await settlesWithin(ended, 5_000))) return;
+  await Promise.all([...clients].map((client) => settlesWithin(client.end(), 2_000)));
+}
+
+/** Whether `promise` settles within `ms` milliseconds. */
+async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([
+      promise.then(
+        () => true,
+        () => true,
+      ),
+      timeout,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Turns what the engine throws into an Error with a readable message. */
-function engineError(error: unknown, adapterError: unknown): Error {
-  if (error instanceof WebAssembly.RuntimeError) {
-    panicked = lastPanicMessage ?? error.message;
-    return new Error(`The schema engine crashed: ${panicked}`, { cause: error });
+function engineError(error: unknown, adapterError: unknown, instance: EngineInstance): Error {
+  if (error instanceof SchemaEngineCrash) return error;
+  if (error instanceof WebAssembly.RuntimeError || instance.crashed !== undefined) {
+    // A panic during a synchronous call, or something that failed because of it.
+    return new SchemaEngineCrash(instance.crashed ?? errorMessage(error), { cause: error });
   }
   let message = stripSpanTrace(errorMessage(error));
   const code = (error as { code?: unknown } | null)?.code;

@@ -2,6 +2,7 @@ import { apiKeyRouter } from "../features/api-keys/router";
 import { auditRouter } from "../features/audit/router";
 import { invitationRouter, memberRouter } from "../features/members/router";
 import { projectRouter } from "../features/projects/router";
+import { runnerRouter } from "../features/runners/router";
 import { workspaceRouter } from "../features/workspaces/router";
 import { createCallerFactory, createTRPCRouter } from "./trpc";
 
@@ -12,6 +13,7 @@ export const appRouter = createTRPCRouter({
   invitation: invitationRouter,
   apiKey: apiKeyRouter,
   audit: auditRouter,
+  runner: runnerRouter,
 });
 
 export type AppRouter = typeof appRouter;

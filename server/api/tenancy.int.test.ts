@@ -12,7 +12,7 @@ import { appRouter } from "./root";
  * nobody signed out gets anything. The last test fails when a procedure is added without a case.
  */
 
-type Targets = { slug: string; projectId: string; invitationId: string; membershipId: string; apiKeyId: string; token: string };
+type Targets = { slug: string; projectId: string; invitationId: string; membershipId: string; apiKeyId: string; token: string; runnerId: string; jobId: string; tokenId: string };
 type Case = { input: (t: Targets) => unknown; scoped: boolean; write: boolean };
 
 const cases: Record<string, Case> = {
@@ -42,6 +42,15 @@ const cases: Record<string, Case> = {
   "apiKey.revoke": { input: (t) => ({ workspaceSlug: t.slug, apiKeyId: t.apiKeyId }), scoped: true, write: true },
   "audit.list": { input: (t) => ({ workspaceSlug: t.slug }), scoped: true, write: false },
   "audit.actions": { input: (t) => ({ workspaceSlug: t.slug }), scoped: true, write: false },
+  "runner.list": { input: (t) => ({ workspaceSlug: t.slug }), scoped: true, write: false },
+  "runner.get": { input: (t) => ({ workspaceSlug: t.slug, runnerId: t.runnerId }), scoped: true, write: false },
+  "runner.jobs": { input: (t) => ({ workspaceSlug: t.slug }), scoped: true, write: false },
+  "runner.createEnrollmentToken": { input: (t) => ({ workspaceSlug: t.slug, labels: ["gpu"] }), scoped: true, write: true },
+  "runner.enrollmentStatus": { input: (t) => ({ workspaceSlug: t.slug, tokenId: t.tokenId }), scoped: true, write: true },
+  "runner.rename": { input: (t) => ({ workspaceSlug: t.slug, runnerId: t.runnerId, name: "Stolen" }), scoped: true, write: true },
+  "runner.relabel": { input: (t) => ({ workspaceSlug: t.slug, runnerId: t.runnerId, labels: ["x"] }), scoped: true, write: true },
+  "runner.revoke": { input: (t) => ({ workspaceSlug: t.slug, runnerId: t.runnerId }), scoped: true, write: true },
+  "runner.cancelJob": { input: (t) => ({ workspaceSlug: t.slug, jobId: t.jobId }), scoped: true, write: true },
 };
 
 type AnyProcedure = (input: unknown) => Promise<unknown>;
@@ -65,15 +74,17 @@ let alice: TestUser, bob: TestUser, carol: TestUser, vic: TestUser;
 let a: Targets, b: Targets;
 
 async function snapshotB(workspaceId: string) {
-  const [workspace, projects, members, invitations, keys, audit] = await Promise.all([
+  const [workspace, projects, members, invitations, keys, audit, runners, jobs] = await Promise.all([
     db.workspace.findUnique({ where: { id: workspaceId } }),
     db.project.findMany({ where: { workspaceId }, orderBy: { id: "asc" } }),
     db.membership.findMany({ where: { workspaceId }, orderBy: { id: "asc" } }),
     db.invitation.findMany({ where: { workspaceId }, orderBy: { id: "asc" } }),
     db.apiKey.findMany({ where: { workspaceId }, orderBy: { id: "asc" } }),
     db.auditEvent.count({ where: { workspaceId } }),
+    db.runner.findMany({ where: { workspaceId }, orderBy: { id: "asc" } }),
+    db.runnerJob.findMany({ where: { workspaceId }, orderBy: { id: "asc" } }),
   ]);
-  return JSON.stringify({ workspace, projects, members, invitations, keys, audit });
+  return JSON.stringify({ workspace, projects, members, invitations, keys, audit, runners, jobs });
 }
 
 async function seedWorkspace(owner: TestUser, other: TestUser): Promise<Targets & { id: string }> {
@@ -85,7 +96,17 @@ async function seedWorkspace(owner: TestUser, other: TestUser): Promise<Targets 
     data: { workspaceId: ws.id, email: "pending@example.test", role: "member", tokenHash: hashToken(token), expiresAt: new Date(Date.now() + 3600_000), invitedById: owner.id },
   });
   const { key } = await createApiKey(db, ws.id, { type: "user", id: owner.id, label: owner.email }, null, "ci");
-  return { id: ws.id, slug: ws.slug, projectId: project.id, invitationId: invitation.id, membershipId: otherMembership.id, apiKeyId: key.id, token };
+  const runner = await db.runner.create({ data: { workspaceId: ws.id, name: "gpu-box", publicKey: "unused", labels: ["gpu"] } });
+  const job = await db.runnerJob.create({
+    data: { workspaceId: ws.id, kind: "inference", spec: {}, queueTimeoutAt: new Date(Date.now() + 3600_000), timeoutMs: 60_000 },
+  });
+  const enrollToken = await db.runnerEnrollmentToken.create({
+    data: { workspaceId: ws.id, tokenHash: hashToken(`enroll-${ws.id}`), labels: [], createdById: owner.id, expiresAt: new Date(Date.now() + 3600_000) },
+  });
+  return {
+    id: ws.id, slug: ws.slug, projectId: project.id, invitationId: invitation.id, membershipId: otherMembership.id, apiKeyId: key.id, token,
+    runnerId: runner.id, jobId: job.id, tokenId: enrollToken.id,
+  };
 }
 
 beforeAll(async () => {
@@ -103,7 +124,10 @@ describe("tenant isolation", () => {
     expect(await snapshotB((await db.workspace.findUniqueOrThrow({ where: { slug: b.slug } })).id)).toBe(before);
   });
 
-  it.each(["project.get", "project.update", "project.archive", "project.unarchive", "member.revokeInvitation", "member.changeRole", "member.remove", "apiKey.revoke"])(
+  it.each([
+    "project.get", "project.update", "project.archive", "project.unarchive", "member.revokeInvitation", "member.changeRole", "member.remove", "apiKey.revoke",
+    "runner.get", "runner.rename", "runner.relabel", "runner.revoke", "runner.cancelJob", "runner.enrollmentStatus",
+  ])(
     "%s: B's ids used through A's slug are NOT_FOUND and change nothing",
     async (path) => {
       const bId = (await db.workspace.findUniqueOrThrow({ where: { slug: b.slug } })).id;

@@ -13,6 +13,7 @@ export const permissions = [
   "members.manage",
   "apiKeys.manage",
   "audit.read",
+  "runners.manage",
   "billing.manage",
 ] as const;
 
@@ -20,7 +21,7 @@ export type Permission = (typeof permissions)[number];
 
 const viewer: Permission[] = ["workspace.read"];
 const member: Permission[] = [...viewer];
-const admin: Permission[] = [...member, "workspace.update", "projects.manage", "members.manage", "apiKeys.manage", "audit.read"];
+const admin: Permission[] = [...member, "workspace.update", "projects.manage", "members.manage", "apiKeys.manage", "audit.read", "runners.manage"];
 const owner: Permission[] = [...admin, "billing.manage", "workspace.delete"];
 
 export const rolePermissions: Record<Role, ReadonlySet<Permission>> = {

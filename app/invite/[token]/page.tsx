@@ -13,8 +13,14 @@ export const metadata: Metadata = { title: "Invitation" };
 const roleLabels = { owner: "an owner", admin: "an admin", member: "a member", viewer: "a viewer" } as const;
 
 const closed = {
-  expired: { title: "This invitation has expired", body: "Invitations are valid for 7 days. Ask an admin of the workspace to invite you again." },
-  accepted: { title: "This invitation was already used", body: "Each invitation link works once. If you need access, ask an admin for a new invitation." },
+  expired: {
+    title: "This invitation has expired",
+    body: "Invitations are valid for 7 days. Ask an admin of the workspace to invite you again.",
+  },
+  accepted: {
+    title: "This invitation was already used",
+    body: "Each invitation link works once. If you need access, ask an admin for a new invitation.",
+  },
   revoked: { title: "This invitation was withdrawn", body: "An admin revoked it. Ask them for a new invitation if you still need access." },
 } as const;
 
@@ -45,7 +51,8 @@ export default async function InvitePage({ params }: { params: Promise<{ token: 
       <Shell>
         <Heading eyebrow="Invitation" title="This invitation link is not valid" />
         <p className="mt-2 text-sm leading-6 text-ink-muted">
-          The link may be incomplete or mistyped, or the invitation was replaced by a newer one. Ask the person who invited you to send a new invitation.
+          The link may be incomplete or mistyped, or the invitation was replaced by a newer one. Ask the person who invited you to send a
+          new invitation.
         </p>
         <Button href="/w" variant="secondary" className="mt-6 w-full">
           Go to your workspaces
@@ -104,7 +111,9 @@ export default async function InvitePage({ params }: { params: Promise<{ token: 
         <Heading eyebrow="Invitation" title={`Join ${preview.workspaceName} on Jace`} />
         {facts}
         <Alert tone="warning" title="This invitation is for a different email address" className="mt-5">
-          It was sent to <strong className="font-semibold">{preview.email}</strong>, but you are signed in as <strong className="font-semibold">{user.email}</strong>. Sign in as {preview.email} to accept it, or ask {preview.inviterName} to invite {user.email} instead.
+          It was sent to <strong className="font-semibold">{preview.email}</strong>, but you are signed in as{" "}
+          <strong className="font-semibold">{user.email}</strong>. Sign in as {preview.email} to accept it, or ask {preview.inviterName} to
+          invite {user.email} instead.
         </Alert>
         <form action={signOutAndReturn} className="mt-6">
           <input type="hidden" name="callbackUrl" value={returnTo} />

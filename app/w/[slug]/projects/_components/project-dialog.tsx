@@ -42,7 +42,12 @@ export function ProjectDialog({ project, open, onClose, onSaved }: Props) {
   // wording; the URL is the only setting the inputs below cannot constrain, so the message is ours.
   const errors = { name: zodErrors?.name?.[0], description: zodErrors?.description?.[0], settings: zodErrors?.settings?.[0] };
   const hasFieldError = Boolean(errors.name || errors.description || errors.settings);
-  const formError = mutation.error && !hasFieldError ? (zodErrors ? "Some values are not valid. Check the form and try again." : mutation.error.message) : null;
+  const formError =
+    mutation.error && !hasFieldError
+      ? zodErrors
+        ? "Some values are not valid. Check the form and try again."
+        : mutation.error.message
+      : null;
 
   function submit() {
     // Keep settings this dialog does not edit (e.g. task timeout) intact.
@@ -84,7 +89,16 @@ export function ProjectDialog({ project, open, onClose, onSaved }: Props) {
           submit();
         }}
       >
-        <Input label="Name" value={name} onChange={(e) => setName(e.target.value)} error={errors.name} maxLength={80} placeholder="Acme API" autoFocus required />
+        <Input
+          label="Name"
+          value={name}
+          onChange={(e) => setName(e.target.value)}
+          error={errors.name}
+          maxLength={80}
+          placeholder="Acme API"
+          autoFocus
+          required
+        />
         <Textarea
           label="Description"
           optional
@@ -107,7 +121,14 @@ export function ProjectDialog({ project, open, onClose, onSaved }: Props) {
             maxLength={300}
             placeholder="https://github.com/acme/api"
           />
-          <Input label="Default branch" optional value={branch} onChange={(e) => setBranch(e.target.value)} maxLength={100} placeholder="main" />
+          <Input
+            label="Default branch"
+            optional
+            value={branch}
+            onChange={(e) => setBranch(e.target.value)}
+            maxLength={100}
+            placeholder="main"
+          />
         </div>
         <Checkbox
           label="Require approval"

@@ -82,17 +82,31 @@ export function ProjectsView() {
 
       <div className="mt-8 flex flex-wrap items-center justify-between gap-3">
         <p className="text-sm text-ink-muted" aria-live="polite">
-          {projects.data && projects.data.length > 0 ? `${projects.data.length} ${includeArchived ? "" : "active "}project${projects.data.length === 1 ? "" : "s"}` : " "}
+          {projects.data && projects.data.length > 0
+            ? `${projects.data.length} ${includeArchived ? "" : "active "}project${projects.data.length === 1 ? "" : "s"}`
+            : " "}
           {!canManage ? <span> · Read only: admins create and edit projects.</span> : null}
         </p>
-        <Checkbox label="Show archived" checked={includeArchived} onChange={(e) => {
+        <Checkbox
+          label="Show archived"
+          checked={includeArchived}
+          onChange={(e) => {
             setIncludeArchived(e.target.checked);
             setNotice(null);
-          }} />
+          }}
+        />
       </div>
 
       {notice ? (
-        <Alert tone={notice.tone} className="mt-4" action={<Button size="sm" variant="ghost" onClick={() => setNotice(null)}>Dismiss</Button>}>
+        <Alert
+          tone={notice.tone}
+          className="mt-4"
+          action={
+            <Button size="sm" variant="ghost" onClick={() => setNotice(null)}>
+              Dismiss
+            </Button>
+          }
+        >
           {notice.text}
         </Alert>
       ) : null}
@@ -101,7 +115,15 @@ export function ProjectsView() {
         {projects.isPending ? (
           <ProjectsSkeleton />
         ) : projects.isError ? (
-          <Alert tone="danger" title="Could not load projects" action={<Button size="sm" variant="secondary" onClick={() => projects.refetch()}>Retry</Button>}>
+          <Alert
+            tone="danger"
+            title="Could not load projects"
+            action={
+              <Button size="sm" variant="secondary" onClick={() => projects.refetch()}>
+                Retry
+              </Button>
+            }
+          >
             {projects.error.message}
           </Alert>
         ) : projects.data.length === 0 ? (
@@ -125,7 +147,7 @@ export function ProjectsView() {
                 <TableHeaderCell>Approval</TableHeaderCell>
                 <TableHeaderCell>Created</TableHeaderCell>
                 {canManage ? (
-                  <TableHeaderCell className="text-right">
+                  <TableHeaderCell className="relative text-right">
                     <span className="sr-only">Actions</span>
                   </TableHeaderCell>
                 ) : null}
@@ -164,7 +186,11 @@ export function ProjectsView() {
                     )}
                   </TableCell>
                   <TableCell>
-                    {p.settings.requireApproval ? <Badge tone="warning">Required</Badge> : <span className="text-[13px] text-ink-subtle">Not required</span>}
+                    {p.settings.requireApproval ? (
+                      <Badge tone="warning">Required</Badge>
+                    ) : (
+                      <span className="text-[13px] text-ink-subtle">Not required</span>
+                    )}
                   </TableCell>
                   <TableCell className="whitespace-nowrap text-[13px] text-ink-muted">{dateFormat.format(p.createdAt)}</TableCell>
                   {canManage ? (

@@ -1,5 +1,6 @@
 const date = new Intl.DateTimeFormat(undefined, { dateStyle: "medium" });
 const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+const time = new Intl.DateTimeFormat(undefined, { timeStyle: "short" });
 const relative = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
 
 export function formatDate(d: Date): string {
@@ -8,6 +9,10 @@ export function formatDate(d: Date): string {
 
 export function formatDateTime(d: Date): string {
   return dateTime.format(d);
+}
+
+export function formatTime(d: Date): string {
+  return time.format(d);
 }
 
 const units: Array<[Intl.RelativeTimeFormatUnit, number]> = [

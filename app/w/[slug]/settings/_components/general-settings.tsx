@@ -2,19 +2,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useState, type ReactNode } from "react";
-import {
-  Alert,
-  Badge,
-  Button,
-  Card,
-  CardBody,
-  CardFooter,
-  CardHeader,
-  ConfirmDialog,
-  Dialog,
-  Input,
-  Skeleton,
-} from "@/app/_components/ui";
+import { Alert, Badge, Button, Card, CardBody, CardFooter, CardHeader, ConfirmDialog, Dialog, Input, Skeleton } from "@/app/_components/ui";
 import { useTRPC, type RouterOutputs } from "@/app/_lib/trpc";
 import { useWorkspace } from "../../_components/workspace-context";
 import { fieldErrorsOf, formErrorOf } from "./form-errors";
@@ -42,7 +30,15 @@ export function GeneralSettings() {
           </CardBody>
         </Card>
       ) : workspace.isError ? (
-        <Alert tone="danger" title="Could not load the workspace" action={<Button size="sm" variant="secondary" onClick={() => workspace.refetch()}>Retry</Button>}>
+        <Alert
+          tone="danger"
+          title="Could not load the workspace"
+          action={
+            <Button size="sm" variant="secondary" onClick={() => workspace.refetch()}>
+              Retry
+            </Button>
+          }
+        >
           {workspace.error.message}
         </Alert>
       ) : (
@@ -76,7 +72,14 @@ function WorkspaceCard({ workspace, canRename }: { workspace: Workspace; canRena
 
   const facts = [
     { label: "URL", value: <span className="font-mono text-[13px]">/w/{workspace.slug}</span> },
-    { label: "Plan", value: <Badge tone="accent" className="capitalize">{workspace.plan}</Badge> },
+    {
+      label: "Plan",
+      value: (
+        <Badge tone="accent" className="capitalize">
+          {workspace.plan}
+        </Badge>
+      ),
+    },
     { label: "Created", value: formatDate(workspace.createdAt) },
     { label: "Your role", value: <span className="capitalize">{workspace.role}</span> },
   ];

@@ -69,13 +69,23 @@ function ApiKeys() {
           <h2 id="api-keys-heading" className="text-[15px] leading-6 font-semibold">
             API keys
           </h2>
-          <p className="mt-0.5 max-w-xl text-sm text-ink-muted">Keys for scripts and services that call the Jace API on behalf of this workspace.</p>
+          <p className="mt-0.5 max-w-xl text-sm text-ink-muted">
+            Keys for scripts and services that call the Jace API on behalf of this workspace.
+          </p>
         </div>
         {keys.data && keys.data.length > 0 ? createButton : null}
       </div>
 
       {revoked ? (
-        <Alert tone="success" className="mt-4" action={<Button size="sm" variant="ghost" onClick={() => setRevoked(null)}>Dismiss</Button>}>
+        <Alert
+          tone="success"
+          className="mt-4"
+          action={
+            <Button size="sm" variant="ghost" onClick={() => setRevoked(null)}>
+              Dismiss
+            </Button>
+          }
+        >
           {revoked} was revoked. Requests using it are now refused.
         </Alert>
       ) : null}
@@ -93,7 +103,15 @@ function ApiKeys() {
             ))}
           </div>
         ) : keys.isError ? (
-          <Alert tone="danger" title="Could not load API keys" action={<Button size="sm" variant="secondary" onClick={() => keys.refetch()}>Retry</Button>}>
+          <Alert
+            tone="danger"
+            title="Could not load API keys"
+            action={
+              <Button size="sm" variant="secondary" onClick={() => keys.refetch()}>
+                Retry
+              </Button>
+            }
+          >
             {keys.error.message}
           </Alert>
         ) : keys.data.length === 0 ? (
@@ -113,7 +131,7 @@ function ApiKeys() {
                 <TableHeaderCell>Created</TableHeaderCell>
                 <TableHeaderCell>Last used</TableHeaderCell>
                 <TableHeaderCell>Status</TableHeaderCell>
-                <TableHeaderCell className="text-right">
+                <TableHeaderCell className="relative text-right">
                   <span className="sr-only">Actions</span>
                 </TableHeaderCell>
               </tr>
@@ -127,7 +145,13 @@ function ApiKeys() {
                   </TableCell>
                   <TableCell className="whitespace-nowrap text-[13px] text-ink-muted">{formatDate(k.createdAt)}</TableCell>
                   <TableCell className="whitespace-nowrap text-[13px] text-ink-muted">
-                    {k.lastUsedAt ? <time dateTime={k.lastUsedAt.toISOString()} title={formatDateTime(k.lastUsedAt)}>{formatRelative(k.lastUsedAt)}</time> : "Never"}
+                    {k.lastUsedAt ? (
+                      <time dateTime={k.lastUsedAt.toISOString()} title={formatDateTime(k.lastUsedAt)}>
+                        {formatRelative(k.lastUsedAt)}
+                      </time>
+                    ) : (
+                      "Never"
+                    )}
                   </TableCell>
                   <TableCell>
                     {k.revokedAt ? (

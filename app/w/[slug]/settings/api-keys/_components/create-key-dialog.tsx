@@ -39,7 +39,11 @@ export function CreateKeyDialog({ onClose }: { onClose: () => void }) {
           </Alert>
           <SecretField secret={created.secret} />
           <p className="text-[13px] leading-5 text-ink-muted">
-            Send it as <code className="rounded bg-subtle px-1 py-0.5 font-mono text-[12px] text-ink">Authorization: Bearer {created.key.prefix}…</code> with API requests.
+            Send it as{" "}
+            <code className="rounded bg-subtle px-1 py-0.5 font-mono text-[12px] text-ink">
+              Authorization: Bearer {created.key.prefix}…
+            </code>{" "}
+            with API requests.
           </p>
         </div>
       </Dialog>
@@ -125,7 +129,11 @@ function SecretField({ secret }: { secret: string }) {
         </Button>
       </div>
       <p role="status" className="text-[13px] leading-5 text-ink-subtle">
-        {copied === "yes" ? "Copied to the clipboard." : copied === "failed" ? "Could not reach the clipboard. The key is selected: press Ctrl+C (⌘C on a Mac)." : " "}
+        {copied === "yes"
+          ? "Copied to the clipboard."
+          : copied === "failed"
+            ? "Could not reach the clipboard. The key is selected: press Ctrl+C (⌘C on a Mac)."
+            : " "}
       </p>
     </div>
   );

@@ -22,7 +22,7 @@ import {
 } from "@/app/_components/ui";
 import { useTRPC } from "@/app/_lib/trpc";
 import { useWorkspace } from "../../../_components/workspace-context";
-import { formatDateTime } from "../../_components/format";
+import { formatDate, formatTime } from "../../_components/format";
 import { NoAccess } from "../../_components/no-access";
 import { EventDetails, EventTarget } from "./event-cells";
 
@@ -77,12 +77,19 @@ function AuditLog() {
         <h2 id="audit-heading" className="text-[15px] leading-6 font-semibold">
           Audit log
         </h2>
-        <p className="mt-0.5 max-w-xl text-sm text-ink-muted">Who changed what in this workspace, newest first. Entries cannot be edited or deleted.</p>
+        <p className="mt-0.5 max-w-xl text-sm text-ink-muted">
+          Who changed what in this workspace, newest first. Entries cannot be edited or deleted.
+        </p>
       </div>
 
       <Card>
         <CardBody>
-          <form role="search" aria-label="Filter audit events" className="grid gap-4 sm:grid-cols-2 lg:grid-cols-[1fr_1fr_10rem_10rem_auto] lg:items-start" onSubmit={(e) => e.preventDefault()}>
+          <form
+            role="search"
+            aria-label="Filter audit events"
+            className="grid gap-4 sm:grid-cols-2 lg:grid-cols-[1fr_1fr_10rem_10rem_auto] lg:items-start"
+            onSubmit={(e) => e.preventDefault()}
+          >
             <Select
               label="Action"
               value={filters.action}
@@ -90,9 +97,29 @@ function AuditLog() {
               options={[{ value: "", label: "All actions" }, ...(actions.data ?? []).map((a) => ({ value: a, label: a }))]}
               hint={actions.isError ? `Could not load actions: ${actions.error.message}` : undefined}
             />
-            <Input label="Actor" type="search" placeholder="Email or key name" value={filters.actor} onChange={(e) => set({ actor: e.target.value })} maxLength={200} />
-            <Input label="From" type="date" value={filters.from} max={filters.to || undefined} onChange={(e) => set({ from: e.target.value })} />
-            <Input label="To" type="date" value={filters.to} min={filters.from || undefined} onChange={(e) => set({ to: e.target.value })} error={rangeError} />
+            <Input
+              label="Actor"
+              type="search"
+              placeholder="Email or key name"
+              value={filters.actor}
+              onChange={(e) => set({ actor: e.target.value })}
+              maxLength={200}
+            />
+            <Input
+              label="From"
+              type="date"
+              value={filters.from}
+              max={filters.to || undefined}
+              onChange={(e) => set({ from: e.target.value })}
+            />
+            <Input
+              label="To"
+              type="date"
+              value={filters.to}
+              min={filters.from || undefined}
+              onChange={(e) => set({ to: e.target.value })}
+              error={rangeError}
+            />
             <Button variant="ghost" className="lg:mt-6.5" disabled={!filtered} onClick={() => setFilters(noFilters)}>
               Clear filters
             </Button>
@@ -101,7 +128,15 @@ function AuditLog() {
       </Card>
 
       {rangeError ? null : events.isError && !events.data ? (
-        <Alert tone="danger" title="Could not load the audit log" action={<Button size="sm" variant="secondary" onClick={() => events.refetch()}>Retry</Button>}>
+        <Alert
+          tone="danger"
+          title="Could not load the audit log"
+          action={
+            <Button size="sm" variant="secondary" onClick={() => events.refetch()}>
+              Retry
+            </Button>
+          }
+        >
           {events.error.message}
         </Alert>
       ) : events.isPending ? (
@@ -110,7 +145,11 @@ function AuditLog() {
         <EmptyState
           icon={<IconAudit size={20} />}
           title={filtered ? "No events match these filters" : "No activity yet"}
-          description={filtered ? "Widen the date range or clear the filters to see more." : "Changes to projects, members, invitations and API keys are recorded here."}
+          description={
+            filtered
+              ? "Widen the date range or clear the filters to see more."
+              : "Changes to projects, members, invitations and API keys are recorded here."
+          }
           action={
             filtered ? (
               <Button variant="secondary" onClick={() => setFilters(noFilters)}>
@@ -120,7 +159,10 @@ function AuditLog() {
           }
         />
       ) : (
-        <div className={events.isPlaceholderData ? "opacity-60 transition-opacity" : "transition-opacity"} aria-busy={events.isFetching || undefined}>
+        <div
+          className={events.isPlaceholderData ? "opacity-60 transition-opacity" : "transition-opacity"}
+          aria-busy={events.isFetching || undefined}
+        >
           <Table>
             <TableCaption>Audit events, newest first</TableCaption>
             <TableHead>
@@ -137,7 +179,10 @@ function AuditLog() {
               {rows.map((e) => (
                 <TableRow key={e.id} data-testid="audit-row" className="align-top">
                   <TableCell className="align-top whitespace-nowrap text-[13px] text-ink-muted">
-                    <time dateTime={e.createdAt.toISOString()}>{formatDateTime(e.createdAt)}</time>
+                    <time dateTime={e.createdAt.toISOString()} className="flex flex-col">
+                      <span className="text-ink">{formatDate(e.createdAt)}</span>
+                      <span>{formatTime(e.createdAt)}</span>
+                    </time>
                   </TableCell>
                   <TableCell className="max-w-56 align-top text-[13px]">
                     <span className="break-words">{e.actorLabel}</span>

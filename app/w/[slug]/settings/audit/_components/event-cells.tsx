@@ -9,7 +9,13 @@ function labelKey(event: AuditEvent): "name" | "email" | null {
   return null;
 }
 
-const targetTypes: Record<string, string> = { project: "Project", member: "Member", invitation: "Invitation", api_key: "API key", workspace: "Workspace" };
+const targetTypes: Record<string, string> = {
+  project: "Project",
+  member: "Member",
+  invitation: "Invitation",
+  api_key: "API key",
+  workspace: "Workspace",
+};
 
 export function EventTarget({ event }: { event: AuditEvent }) {
   const key = labelKey(event);
@@ -53,7 +59,8 @@ export function EventDetails({ event }: { event: AuditEvent }) {
       ) : null}
       {rest.map(([k, v]) => (
         <li key={k} className="break-words">
-          <span className="text-ink-subtle">{k}</span> <span className={k.endsWith("Id") || k === "prefix" ? "font-mono text-[12px]" : undefined}>{show(v)}</span>
+          <span className="text-ink-subtle">{k}</span>{" "}
+          <span className={k.endsWith("Id") || k === "prefix" ? "font-mono text-[12px]" : undefined}>{show(v)}</span>
         </li>
       ))}
     </ul>

@@ -29,7 +29,10 @@ export function InviteForm() {
 
   return (
     <Card>
-      <CardHeader title="Invite a teammate" description="They get an email with a link to join. The link works for 7 days; inviting the same address again sends a fresh one." />
+      <CardHeader
+        title="Invite a teammate"
+        description="They get an email with a link to join. The link works for 7 days; inviting the same address again sends a fresh one."
+      />
       <CardBody>
         <form
           noValidate
@@ -51,7 +54,13 @@ export function InviteForm() {
             maxLength={254}
             required
           />
-          <Select label="Role" value={role} onChange={(e) => setRole(e.target.value as Role)} options={roleOptions(myRole)} error={errors.role} />
+          <Select
+            label="Role"
+            value={role}
+            onChange={(e) => setRole(e.target.value as Role)}
+            options={roleOptions(myRole)}
+            error={errors.role}
+          />
           <Button type="submit" loading={invite.isPending} leadingIcon={<IconSend />} className="sm:mt-6.5">
             Invite
           </Button>

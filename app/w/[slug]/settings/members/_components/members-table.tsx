@@ -11,6 +11,7 @@ import {
   ConfirmDialog,
   Select,
   Skeleton,
+  type SelectOption,
   Table,
   TableBody,
   TableCaption,
@@ -66,12 +67,21 @@ export function MembersTable({ currentUserId }: { currentUserId: string }) {
     <Card>
       <CardHeader
         title="Members"
-        description={canManage ? "Change what people can do, or remove them." : "People in this workspace. Admins manage roles and invitations."}
+        description={
+          canManage ? "Change what people can do, or remove them." : "People in this workspace. Admins manage roles and invitations."
+        }
         actions={members.data ? <Badge>{members.data.length}</Badge> : null}
       />
       {notice ? (
         <div className="border-b border-line px-5 py-3">
-          <Alert tone={notice.tone} action={<Button size="sm" variant="ghost" onClick={() => setNotice(null)}>Dismiss</Button>}>
+          <Alert
+            tone={notice.tone}
+            action={
+              <Button size="sm" variant="ghost" onClick={() => setNotice(null)}>
+                Dismiss
+              </Button>
+            }
+          >
             {notice.text}
           </Alert>
         </div>
@@ -88,7 +98,15 @@ export function MembersTable({ currentUserId }: { currentUserId: string }) {
         </div>
       ) : members.isError ? (
         <div className="p-5">
-          <Alert tone="danger" title="Could not load members" action={<Button size="sm" variant="secondary" onClick={() => members.refetch()}>Retry</Button>}>
+          <Alert
+            tone="danger"
+            title="Could not load members"
+            action={
+              <Button size="sm" variant="secondary" onClick={() => members.refetch()}>
+                Retry
+              </Button>
+            }
+          >
             {members.error.message}
           </Alert>
         </div>
@@ -99,10 +117,10 @@ export function MembersTable({ currentUserId }: { currentUserId: string }) {
             <tr>
               <TableHeaderCell>Name</TableHeaderCell>
               <TableHeaderCell>Email</TableHeaderCell>
-              <TableHeaderCell className="w-44">Role</TableHeaderCell>
+              <TableHeaderCell>Role</TableHeaderCell>
               <TableHeaderCell>Joined</TableHeaderCell>
               {canManage ? (
-                <TableHeaderCell className="text-right">
+                <TableHeaderCell className="relative text-right">
                   <span className="sr-only">Actions</span>
                 </TableHeaderCell>
               ) : null}
@@ -118,7 +136,10 @@ export function MembersTable({ currentUserId }: { currentUserId: string }) {
                 <TableRow key={m.membershipId} data-testid="member-row">
                   <TableCell>
                     <div className="flex items-center gap-3">
-                      <span className="flex size-8 shrink-0 items-center justify-center rounded-full bg-zinc-200 text-xs font-semibold text-zinc-700" aria-hidden>
+                      <span
+                        className="flex size-8 shrink-0 items-center justify-center rounded-full bg-zinc-200 text-xs font-semibold text-zinc-700"
+                        aria-hidden
+                      >
                         {displayName(m).slice(0, 1).toUpperCase()}
                       </span>
                       <span className="font-medium">
@@ -130,14 +151,14 @@ export function MembersTable({ currentUserId }: { currentUserId: string }) {
                   <TableCell className="text-ink-muted">{m.email}</TableCell>
                   <TableCell>
                     {editable ? (
-                      <Select
-                        label={`Role of ${displayName(m)}`}
-                        hideLabel
-                        value={pending ? pendingRoleFor.role : m.role}
-                        disabled={changeRole.isPending}
-                        onChange={(e) => changeRole.mutate({ workspaceSlug: slug, membershipId: m.membershipId, role: e.target.value as Role })}
+                      <RoleCell
+                        key={`${m.membershipId}:${m.role}`}
+                        name={displayName(m)}
+                        role={m.role}
                         options={roleOptions(myRole)}
-                        className="h-8"
+                        saving={pending}
+                        disabled={changeRole.isPending}
+                        onSave={(role) => changeRole.mutate({ workspaceSlug: slug, membershipId: m.membershipId, role })}
                       />
                     ) : (
                       <Badge tone={m.role === "owner" ? "accent" : "neutral"}>{roleLabels[m.role]}</Badge>
@@ -185,4 +206,46 @@ export function MembersTable({ currentUserId }: { currentUserId: string }) {
 
 function displayName(m: Member): string {
   return m.name ?? m.email;
+}
+
+/**
+ * A role picker with an explicit Save: changing a native select with the arrow keys fires a change
+ * per step, so saving on change would send a role change for every option passed on the way.
+ * Keyed by the saved role, so it resets when the server's value changes.
+ */
+function RoleCell({
+  name,
+  role,
+  options,
+  saving,
+  disabled,
+  onSave,
+}: {
+  name: string;
+  role: Role;
+  options: SelectOption[];
+  saving: boolean;
+  disabled: boolean;
+  onSave: (role: Role) => void;
+}) {
+  const [draft, setDraft] = useState<Role>(role);
+  return (
+    <div className="flex items-center gap-2">
+      <Select
+        label={`Role of ${name}`}
+        hideLabel
+        value={draft}
+        onChange={(e) => setDraft(e.target.value as Role)}
+        options={options}
+        disabled={saving}
+        className="h-8"
+        containerClassName="w-32"
+      />
+      {draft !== role ? (
+        <Button size="sm" loading={saving} disabled={disabled} onClick={() => onSave(draft)} aria-label={`Save role of ${name}`}>
+          Save
+        </Button>
+      ) : null}
+    </div>
+  );
 }

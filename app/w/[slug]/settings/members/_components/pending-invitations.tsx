@@ -37,7 +37,10 @@ export function PendingInvitations() {
   const revoke = useMutation(
     trpc.member.revokeInvitation.mutationOptions({
       onSuccess: async () => {
-        setNotice({ tone: "success", text: `The invitation for ${revoking?.email ?? "that address"} was revoked; its link no longer works.` });
+        setNotice({
+          tone: "success",
+          text: `The invitation for ${revoking?.email ?? "that address"} was revoked; its link no longer works.`,
+        });
         setRevoking(null);
         await refresh();
       },
@@ -64,7 +67,14 @@ export function PendingInvitations() {
       />
       {notice ? (
         <div className="border-b border-line px-5 py-3">
-          <Alert tone={notice.tone} action={<Button size="sm" variant="ghost" onClick={() => setNotice(null)}>Dismiss</Button>}>
+          <Alert
+            tone={notice.tone}
+            action={
+              <Button size="sm" variant="ghost" onClick={() => setNotice(null)}>
+                Dismiss
+              </Button>
+            }
+          >
             {notice.text}
           </Alert>
         </div>
@@ -76,12 +86,22 @@ export function PendingInvitations() {
         </div>
       ) : invitations.isError ? (
         <div className="p-5">
-          <Alert tone="danger" title="Could not load invitations" action={<Button size="sm" variant="secondary" onClick={() => invitations.refetch()}>Retry</Button>}>
+          <Alert
+            tone="danger"
+            title="Could not load invitations"
+            action={
+              <Button size="sm" variant="secondary" onClick={() => invitations.refetch()}>
+                Retry
+              </Button>
+            }
+          >
             {invitations.error.message}
           </Alert>
         </div>
       ) : invitations.data.length === 0 ? (
-        <p className="px-5 py-6 text-center text-sm text-ink-muted">No pending invitations. Invite someone above and they will show here until they join.</p>
+        <p className="px-5 py-6 text-center text-sm text-ink-muted">
+          No pending invitations. Invite someone above and they will show here until they join.
+        </p>
       ) : (
         <Table bordered={false}>
           <TableCaption>Pending invitations</TableCaption>
@@ -91,7 +111,7 @@ export function PendingInvitations() {
               <TableHeaderCell>Role</TableHeaderCell>
               <TableHeaderCell>Sent</TableHeaderCell>
               <TableHeaderCell>Expires</TableHeaderCell>
-              <TableHeaderCell className="text-right">
+              <TableHeaderCell className="relative text-right">
                 <span className="sr-only">Actions</span>
               </TableHeaderCell>
             </tr>

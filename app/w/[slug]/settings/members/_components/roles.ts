@@ -18,4 +18,5 @@ export function roleOptions(actorRole: Role): SelectOption[] {
   }));
 }
 
-export const roleHint = "Owners also manage billing and can delete the workspace. Admins manage members, projects and API keys. Members and viewers can see the workspace.";
+export const roleHint =
+  "Owners also manage billing and can delete the workspace. Admins manage members, projects and API keys. Members and viewers can see the workspace.";

@@ -1,0 +1,11 @@
+import { getLlama, LlamaChat, LlamaCompletion, LlamaLogLevel } from "node-llama-cpp";
+const threads = Number(process.argv[2] ?? 2);
+const llama = await getLlama({ build: "never", gpu: "auto", maxThreads: threads, logLevel: LlamaLogLevel.warn });
+const model = await llama.loadModel({ modelPath: "/tmp/scratch/tiny.gguf" });
+const ctx = await model.createContext({ contextSize: 1024, threads });
+const seq = ctx.getSequence();
+let t = performance.now();
+const c = new LlamaCompletion({ contextSequence: seq });
+const txt = await c.generateCompletion("Hello there", { maxTokens: 200, temperature: 0.8, seed: 3 });
+let dt = (performance.now() - t) / 1000;
+console.log("completion", seq.tokenMeter.usedOutputTokens, dt.toFixed(2), "s", (seq.tokenMeter.usedOutputTokens / dt).toFixed(0), "tok/s");

@@ -1,0 +1,3 @@
+export * from "./capabilities";
+export * from "./jobs";
+export * from "./messages";

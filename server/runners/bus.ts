@@ -1,0 +1,155 @@
+import { randomUUID } from "node:crypto";
+import { EventEmitter } from "node:events";
+import pg from "pg";
+import { getEnv } from "../env";
+import { logger } from "../logger";
+
+/**
+ * Cross-instance signals for the runner system over PostgreSQL LISTEN/NOTIFY, with an in-process
+ * fast path: an event is delivered to local listeners at once and to other app instances through
+ * NOTIFY (each instance ignores its own notifications). Chunks are batched per job so a token
+ * stream costs one NOTIFY per 25 ms rather than one per token.
+ */
+
+export type JobEvent =
+  | { type: "chunk"; jobId: string; seq: number; stream: "token" | "stdout" | "stderr" | "log"; data: string }
+  | { type: "progress"; jobId: string; phase: string; fraction: number | null; message?: string }
+  | { type: "state"; jobId: string; status: string };
+
+export type ControlEvent = { type: "cancel"; runnerId: string; jobId: string; reason: string } | { type: "revoke"; runnerId: string } | { type: "jobs"; workspaceId: string };
+
+const CHANNEL_JOB = "jace_job_events";
+const CHANNEL_CONTROL = "jace_runner_control";
+const MAX_PAYLOAD = 7000;
+
+type Bus = {
+  instanceId: string;
+  emitter: EventEmitter;
+  listener: pg.Client | null;
+  publisher: pg.Pool | null;
+  starting: Promise<void> | null;
+  pendingChunks: Map<string, JobEvent[]>;
+  flushTimer: NodeJS.Timeout | null;
+};
+
+const g = globalThis as unknown as { jaceRunnerBus?: Bus };
+
+function bus(): Bus {
+  if (!g.jaceRunnerBus) {
+    const emitter = new EventEmitter();
+    emitter.setMaxListeners(0);
+    g.jaceRunnerBus = { instanceId: randomUUID(), emitter, listener: null, publisher: null, starting: null, pendingChunks: new Map(), flushTimer: null };
+  }
+  return g.jaceRunnerBus;
+}
+
+/** Connects the LISTEN client once per process. Safe to call repeatedly. */
+export async function startBus(): Promise<void> {
+  const b = bus();
+  if (b.listener) return;
+  b.starting ??= (async () => {
+    const url = getEnv().DATABASE_URL!;
+    b.publisher = new pg.Pool({ connectionString: url, max: 3 });
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    client.on("notification", (msg) => {
+      if (!msg.payload) return;
+      try {
+        const { from, events } = JSON.parse(msg.payload) as { from: string; events: unknown[] };
+        if (from === b.instanceId) return;
+        for (const e of events) b.emitter.emit(msg.channel, e);
+      } catch (err) {
+        logger.warn({ err }, "bad bus notification");
+      }
+    });
+    client.on("error", (err) => logger.error({ err }, "runner bus connection failed"));
+    await client.query(`LISTEN ${CHANNEL_JOB}`);
+    await client.query(`LISTEN ${CHANNEL_CONTROL}`);
+    b.listener = client;
+  })();
+  await b.starting;
+}
+
+export async function stopBus(): Promise<void> {
+  const b = bus();
+  if (b.flushTimer) clearTimeout(b.flushTimer);
+  await flushChunks();
+  await b.listener?.end().catch(() => {});
+  await b.publisher?.end().catch(() => {});
+  b.listener = null;
+  b.publisher = null;
+  b.starting = null;
+}
+
+async function notify(channel: string, events: unknown[]): Promise<void> {
+  const b = bus();
+  if (!b.publisher) return; // single-process use (tests of services without the bus) stays local
+  // Split so every payload stays under PostgreSQL's 8000-byte limit.
+  let batch: unknown[] = [];
+  let size = 0;
+  const send = async () => {
+    if (batch.length === 0) return;
+    await b.publisher!.query("SELECT pg_notify($1, $2)", [channel, JSON.stringify({ from: b.instanceId, events: batch })]);
+    batch = [];
+    size = 0;
+  };
+  for (const e of events) {
+    const pieces = splitLarge(e);
+    for (const piece of pieces) {
+      const len = JSON.stringify(piece).length;
+      if (size + len > MAX_PAYLOAD) await send();
+      batch.push(piece);
+      size += len;
+    }
+  }
+  await send();
+}
+
+function splitLarge(e: unknown): unknown[] {
+  const ev = e as JobEvent;
+  if (ev.type !== "chunk" || ev.data.length < MAX_PAYLOAD - 300) return [e];
+  const parts: unknown[] = [];
+  for (let i = 0; i < ev.data.length; i += MAX_PAYLOAD - 300) parts.push({ ...ev, data: ev.data.slice(i, i + MAX_PAYLOAD - 300) });
+  return parts;
+}
+
+async function flushChunks(): Promise<void> {
+  const b = bus();
+  b.flushTimer = null;
+  const events = [...b.pendingChunks.values()].flat();
+  b.pendingChunks.clear();
+  if (events.length > 0) await notify(CHANNEL_JOB, events).catch((err) => logger.warn({ err }, "could not publish job chunks"));
+}
+
+/** Publishes a job event: local listeners now, other instances via NOTIFY (chunks batched). */
+export function publishJobEvent(event: JobEvent): void {
+  const b = bus();
+  b.emitter.emit(CHANNEL_JOB, event);
+  if (!b.publisher) return;
+  if (event.type === "chunk") {
+    const list = b.pendingChunks.get(event.jobId) ?? [];
+    list.push(event);
+    b.pendingChunks.set(event.jobId, list);
+    b.flushTimer ??= setTimeout(() => void flushChunks(), 25);
+    return;
+  }
+  // State changes must not overtake chunks that were published before them.
+  void flushChunks().then(() => notify(CHANNEL_JOB, [event]).catch((err) => logger.warn({ err }, "could not publish job event")));
+}
+
+export function onJobEvent(handler: (e: JobEvent) => void): () => void {
+  const b = bus();
+  b.emitter.on(CHANNEL_JOB, handler);
+  return () => b.emitter.off(CHANNEL_JOB, handler);
+}
+
+export async function publishControl(event: ControlEvent): Promise<void> {
+  bus().emitter.emit(CHANNEL_CONTROL, event);
+  await notify(CHANNEL_CONTROL, [event]);
+}
+
+export function onControl(handler: (e: ControlEvent) => void): () => void {
+  const b = bus();
+  b.emitter.on(CHANNEL_CONTROL, handler);
+  return () => b.emitter.off(CHANNEL_CONTROL, handler);
+}

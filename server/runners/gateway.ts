@@ -1,0 +1,359 @@
+import { createPublicKey, randomBytes, verify, type KeyObject } from "node:crypto";
+import type { IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
+import {
+  capabilities as capabilitiesSchema,
+  challengePayload,
+  closeCodes,
+  MAX_MESSAGE_BYTES,
+  parseMessage,
+  PROTOCOL_VERSION,
+  runnerMessage,
+  type Capabilities,
+  type RunnerMessage,
+  type ServerMessage,
+} from "@jace/gpu-runner/protocol";
+import { WebSocketServer, type WebSocket } from "ws";
+import type { Db } from "../db";
+import type { Prisma } from "../generated/prisma/client";
+import type { Logger } from "../logger";
+import { onControl, publishJobEvent, startBus } from "./bus";
+import type { Candidate } from "./matching";
+import { assignJobs, requeueRunnerJobs, sweep, type Offer } from "./scheduler";
+
+/**
+ * The app side of the runner channel: authenticates runners (Ed25519 challenge-response), tracks
+ * presence, offers jobs, relays their streams and records their results. One per app process;
+ * several processes coordinate through Postgres (see scheduler.ts and bus.ts).
+ */
+
+export type GatewayOptions = { heartbeatIntervalMs: number; leaseTtlMs: number; authTimeoutMs: number; sweepIntervalMs: number };
+
+const defaults: GatewayOptions = { heartbeatIntervalMs: 10_000, leaseTtlMs: 30_000, authTimeoutMs: 10_000, sweepIntervalMs: 1_000 };
+
+type Conn = {
+  ws: WebSocket;
+  nonce: string;
+  ip: string | null;
+  runnerId: string | null;
+  workspaceId: string | null;
+  name: string;
+  capabilities: Capabilities | null;
+  /** Jobs offered to or running on this runner, as far as this connection knows. */
+  jobs: Set<string>;
+  lastMessageAt: number;
+  lastSeenWrite: number;
+  log: Logger;
+};
+
+export class RunnerGateway {
+  private readonly wss: WebSocketServer;
+  private readonly conns = new Map<string, Conn>();
+  private readonly opts: GatewayOptions;
+  private timers: NodeJS.Timeout[] = [];
+  private unsubscribe: (() => void) | null = null;
+  private scheduling: Promise<void> | null = null;
+  private scheduleAgain = false;
+  private stopped = false;
+
+  constructor(
+    private readonly db: Db,
+    private readonly log: Logger,
+    opts: Partial<GatewayOptions> = {},
+  ) {
+    this.opts = { ...defaults, ...opts };
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+    this.wss.on("connection", (ws, req: IncomingMessage) => this.onConnection(ws, req));
+  }
+
+  async start(): Promise<void> {
+    await startBus();
+    this.unsubscribe = onControl((e) => {
+      if (e.type === "jobs") this.schedule();
+      else if (e.type === "revoke") this.conns.get(e.runnerId)?.ws.close(closeCodes.revoked, "runner revoked");
+      else if (e.type === "cancel") {
+        const conn = this.conns.get(e.runnerId);
+        if (conn?.jobs.has(e.jobId)) this.send(conn, { type: "job.cancel", jobId: e.jobId, reason: e.reason });
+      }
+    });
+    this.timers.push(setInterval(() => void this.tick(), this.opts.sweepIntervalMs));
+  }
+
+  /** Upgrade handler for the runner WebSocket path. */
+  readonly handleUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    if (this.stopped) {
+      socket.destroy();
+      return;
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.wss.emit("connection", ws, req));
+  };
+
+  get connectedCount(): number {
+    return this.conns.size;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const t of this.timers) clearInterval(t);
+    this.unsubscribe?.();
+    for (const ws of this.wss.clients) ws.close(closeCodes.serverShutdown, "server shutting down");
+    await new Promise<void>((r) => this.wss.close(() => r()));
+    await this.scheduling;
+  }
+
+  // ---------- connection lifecycle ----------
+
+  private onConnection(ws: WebSocket, req: IncomingMessage): void {
+    const ip = (req.headers["x-forwarded-for"] as string | undefined)?.split(",")[0]?.trim() ?? req.socket.remoteAddress ?? null;
+    const conn: Conn = {
+      ws,
+      nonce: randomBytes(32).toString("base64url"),
+      ip,
+      runnerId: null,
+      workspaceId: null,
+      name: "",
+      capabilities: null,
+      jobs: new Set(),
+      lastMessageAt: Date.now(),
+      lastSeenWrite: 0,
+      log: this.log.child({ component: "runner-gateway", ip }),
+    };
+    const authTimer = setTimeout(() => {
+      if (!conn.runnerId) this.refuse(conn, closeCodes.authTimeout, "no authentication within the time limit");
+    }, this.opts.authTimeoutMs);
+    ws.on("message", (raw: Buffer) => void this.onMessage(conn, raw).catch((err: unknown) => conn.log.error({ err }, "runner message failed")));
+    ws.on("close", (code) => {
+      clearTimeout(authTimer);
+      void this.onClose(conn, code).catch((err: unknown) => conn.log.error({ err }, "runner close handling failed"));
+    });
+    ws.on("error", (err) => conn.log.warn({ err: err.message }, "runner socket error"));
+    this.send(conn, { type: "challenge", v: PROTOCOL_VERSION, nonce: conn.nonce });
+  }
+
+  private refuse(conn: Conn, code: number, reason: string): void {
+    conn.log.warn({ code, reason, runnerId: conn.runnerId }, "runner refused");
+    conn.ws.close(code, reason.slice(0, 120));
+  }
+
+  private send(conn: Conn, message: ServerMessage): void {
+    if (conn.ws.readyState === conn.ws.OPEN) conn.ws.send(JSON.stringify(message));
+  }
+
+  private async onMessage(conn: Conn, raw: Buffer): Promise<void> {
+    conn.lastMessageAt = Date.now();
+    const msg = parseMessage(runnerMessage, raw);
+    if (!msg) return this.refuse(conn, closeCodes.protocolError, "malformed or unknown message");
+    if (!conn.runnerId) {
+      if (msg.type !== "auth") return this.refuse(conn, closeCodes.protocolError, "authenticate first");
+      return this.authenticate(conn, msg);
+    }
+    if (msg.type === "auth") return this.refuse(conn, closeCodes.protocolError, "already authenticated");
+    await this.handle(conn, msg);
+  }
+
+  private async authenticate(conn: Conn, msg: Extract<RunnerMessage, { type: "auth" }>): Promise<void> {
+    if (msg.v !== PROTOCOL_VERSION) return this.refuse(conn, closeCodes.unsupportedVersion, `protocol v${msg.v} is not supported; this server speaks v${PROTOCOL_VERSION}`);
+    const runner = await this.db.runner.findUnique({ where: { id: msg.runnerId }, include: { workspace: { select: { slug: true, name: true } } } });
+    if (!runner) return this.refuse(conn, closeCodes.unknownRunner, "unknown runner: enroll it again");
+    if (runner.revokedAt) return this.refuse(conn, closeCodes.revoked, "this runner was revoked");
+    let key: KeyObject;
+    try {
+      key = createPublicKey({ key: Buffer.from(runner.publicKey, "base64"), format: "der", type: "spki" });
+    } catch {
+      return this.refuse(conn, closeCodes.authFailed, "stored key unreadable");
+    }
+    const signature = Buffer.from(msg.signature, "base64");
+    // The signature covers this connection's fresh nonce, so a captured auth message is useless elsewhere.
+    if (!verify(null, challengePayload(conn.nonce, runner.id), key, signature)) return this.refuse(conn, closeCodes.authFailed, "signature does not match");
+    if (conn.ws.readyState !== conn.ws.OPEN) return;
+
+    const previous = this.conns.get(runner.id);
+    if (previous) {
+      // The newer connection wins; the old one's jobs stay with the runner (same process, new socket).
+      for (const jobId of previous.jobs) conn.jobs.add(jobId);
+      previous.jobs.clear();
+      previous.runnerId = null;
+      this.refuse(previous, closeCodes.replaced, "replaced by a newer connection");
+    }
+    conn.runnerId = runner.id;
+    conn.workspaceId = runner.workspaceId;
+    conn.name = runner.name;
+    conn.capabilities = msg.capabilities;
+    conn.log = conn.log.child({ runnerId: runner.id, workspaceId: runner.workspaceId });
+    this.conns.set(runner.id, conn);
+    await this.db.runner.update({
+      where: { id: runner.id },
+      data: { status: "online", connectedAt: new Date(), lastSeenAt: new Date(), capabilities: msg.capabilities as unknown as Prisma.InputJsonValue },
+    });
+    // Jobs a previous connection of this runner held are not coming back: hand them to others.
+    if (!previous) await requeueRunnerJobs(this.db, runner.id, `runner ${runner.name} reconnected without them`);
+    this.send(conn, { type: "welcome", runnerId: runner.id, workspace: runner.workspace, heartbeatIntervalMs: this.opts.heartbeatIntervalMs, leaseTtlMs: this.opts.leaseTtlMs });
+    conn.log.info({ name: runner.name }, "runner connected");
+    this.schedule();
+  }
+
+  private async handle(conn: Conn, msg: Exclude<RunnerMessage, { type: "auth" }>): Promise<void> {
+    const runnerId = conn.runnerId!;
+    switch (msg.type) {
+      case "heartbeat": {
+        this.send(conn, { type: "heartbeat.ack", seq: msg.seq });
+        if (Date.now() - conn.lastSeenWrite > 30_000) {
+          conn.lastSeenWrite = Date.now();
+          await this.db.runner.update({ where: { id: runnerId }, data: { lastSeenAt: new Date(), status: conn.jobs.size > 0 ? "busy" : "online" } });
+        }
+        return;
+      }
+      case "capabilities": {
+        const parsed = capabilitiesSchema.parse(msg.capabilities);
+        conn.capabilities = parsed;
+        await this.db.runner.update({ where: { id: runnerId }, data: { capabilities: parsed as unknown as Prisma.InputJsonValue, lastSeenAt: new Date() } });
+        this.schedule();
+        return;
+      }
+      case "job.accept": {
+        const r = await this.db.runnerJob.updateMany({
+          where: { id: msg.jobId, runnerId, status: "offered" },
+          data: { status: "running", startedAt: new Date(), leaseExpiresAt: new Date(Date.now() + this.opts.leaseTtlMs) },
+        });
+        if (r.count !== 1) return this.notHeld(conn, msg.jobId);
+        publishJobEvent({ type: "state", jobId: msg.jobId, status: "running" });
+        await this.markBusy(conn);
+        return;
+      }
+      case "job.reject": {
+        const r = await this.db.$executeRaw`
+          UPDATE "RunnerJob" SET status = 'queued', "runnerId" = NULL, "leaseExpiresAt" = NULL,
+            "excludedRunnerIds" = array_append("excludedRunnerIds", ${runnerId}), "queuedReason" = ${`runner ${conn.name} declined: ${msg.reason}`}
+          WHERE id = ${msg.jobId} AND "runnerId" = ${runnerId} AND status = 'offered'`;
+        conn.jobs.delete(msg.jobId);
+        if (r !== 1) return this.notHeld(conn, msg.jobId);
+        publishJobEvent({ type: "state", jobId: msg.jobId, status: "queued" });
+        this.schedule();
+        return;
+      }
+      case "job.chunk":
+        if (!conn.jobs.has(msg.jobId)) return this.notHeld(conn, msg.jobId);
+        publishJobEvent({ type: "chunk", jobId: msg.jobId, seq: msg.seq, stream: msg.stream, data: msg.data });
+        return;
+      case "job.progress":
+        if (!conn.jobs.has(msg.jobId)) return this.notHeld(conn, msg.jobId);
+        publishJobEvent({ type: "progress", jobId: msg.jobId, phase: msg.phase, fraction: msg.fraction, message: msg.message });
+        return;
+      case "lease.renew": {
+        const renewed = await this.db.$queryRaw<{ id: string }[]>`
+          UPDATE "RunnerJob" SET "leaseExpiresAt" = now() + (${this.opts.leaseTtlMs} * interval '1 millisecond')
+          WHERE id = ANY(${msg.jobIds}::text[]) AND "runnerId" = ${runnerId} AND status IN ('offered', 'running')
+          RETURNING id`;
+        const ok = new Set(renewed.map((r) => r.id));
+        for (const jobId of msg.jobIds) {
+          if (ok.has(jobId)) continue;
+          // The lease was lost (job re-queued elsewhere or finished): the runner must stop it.
+          conn.jobs.delete(jobId);
+          this.send(conn, { type: "job.cancel", jobId, reason: "lease lost: the job was handed to another runner or ended" });
+        }
+        return;
+      }
+      case "job.result": {
+        const r = await this.db.runnerJob.updateMany({
+          where: { id: msg.jobId, runnerId, status: { in: ["offered", "running"] } },
+          data: {
+            status: msg.status,
+            output: (msg.output ?? undefined) as Prisma.InputJsonValue | undefined,
+            error: msg.error,
+            usage: msg.usage as unknown as Prisma.InputJsonValue,
+            finishedAt: new Date(),
+            leaseExpiresAt: null,
+          },
+        });
+        conn.jobs.delete(msg.jobId);
+        if (r.count !== 1) return this.notHeld(conn, msg.jobId);
+        publishJobEvent({ type: "state", jobId: msg.jobId, status: msg.status });
+        conn.log.info({ jobId: msg.jobId, status: msg.status }, "runner job finished");
+        await this.markBusy(conn);
+        this.schedule();
+        return;
+      }
+    }
+  }
+
+  private notHeld(conn: Conn, jobId: string): void {
+    conn.log.warn({ jobId }, "runner referred to a job it does not hold");
+    this.send(conn, { type: "error", code: "job_not_held", message: "This runner does not hold that job (it may have been re-queued, cancelled or never offered).", jobId });
+  }
+
+  private async markBusy(conn: Conn): Promise<void> {
+    await this.db.runner.update({ where: { id: conn.runnerId! }, data: { status: conn.jobs.size > 0 ? "busy" : "online", lastSeenAt: new Date() } });
+  }
+
+  private async onClose(conn: Conn, code: number): Promise<void> {
+    const runnerId = conn.runnerId;
+    if (!runnerId || this.conns.get(runnerId) !== conn) return;
+    this.conns.delete(runnerId);
+    conn.log.info({ code }, "runner disconnected");
+    await this.db.runner.updateMany({ where: { id: runnerId }, data: { status: "offline", lastSeenAt: new Date() } });
+    await requeueRunnerJobs(this.db, runnerId, `runner ${conn.name} disconnected`);
+    this.schedule();
+  }
+
+  // ---------- scheduling ----------
+
+  private candidates(workspaceId: string): Candidate[] {
+    const list: Candidate[] = [];
+    for (const c of this.conns.values()) {
+      if (c.workspaceId !== workspaceId || !c.capabilities || c.ws.readyState !== c.ws.OPEN) continue;
+      list.push({ runnerId: c.runnerId!, capabilities: c.capabilities, freeSlots: c.capabilities.maxConcurrentJobs - c.jobs.size, excluded: false });
+    }
+    return list;
+  }
+
+  /** Coalesced: at most one assignment pass runs at a time, and one more follows if asked meanwhile. */
+  schedule(): void {
+    if (this.stopped) return;
+    if (this.scheduling) {
+      this.scheduleAgain = true;
+      return;
+    }
+    this.scheduling = (async () => {
+      do {
+        this.scheduleAgain = false;
+        const workspaceIds = [...new Set([...this.conns.values()].map((c) => c.workspaceId).filter((w): w is string => Boolean(w)))];
+        let offers: Offer[] = [];
+        try {
+          offers = await assignJobs(this.db, workspaceIds, (w) => this.candidates(w), this.opts.leaseTtlMs);
+        } catch (err) {
+          this.log.error({ err }, "runner job assignment failed");
+        }
+        for (const offer of offers) this.offer(offer);
+      } while (this.scheduleAgain && !this.stopped);
+    })().finally(() => {
+      this.scheduling = null;
+    });
+  }
+
+  private offer(offer: Offer): void {
+    const conn = this.conns.get(offer.runnerId);
+    if (!conn) return; // disconnected meanwhile: its close handler re-queues the job
+    conn.jobs.add(offer.jobId);
+    publishJobEvent({ type: "state", jobId: offer.jobId, status: "offered" });
+    this.send(conn, { type: "job.offer", jobId: offer.jobId, attempt: offer.attempt, spec: offer.spec, timeoutMs: offer.timeoutMs });
+  }
+
+  private async tick(): Promise<void> {
+    const now = Date.now();
+    for (const c of this.conns.values()) {
+      if (now - c.lastMessageAt > this.opts.heartbeatIntervalMs * 3) this.refuse(c, closeCodes.heartbeatTimeout, "no heartbeat");
+    }
+    try {
+      const result = await sweep(this.db, this.log);
+      for (const r of [...result.timedOut, ...result.forcedCancel]) {
+        const conn = r.runnerId ? this.conns.get(r.runnerId) : undefined;
+        if (conn?.jobs.delete(r.id)) this.send(conn, { type: "job.cancel", jobId: r.id, reason: r.status === "failed" ? "timed out" : "cancelled" });
+      }
+      for (const r of result.requeued) for (const c of this.conns.values()) c.jobs.delete(r.id);
+      if (result.requeued.length > 0) this.schedule();
+    } catch (err) {
+      if (!this.stopped) this.log.error({ err }, "runner sweep failed");
+    }
+    this.schedule();
+  }
+}

@@ -1,0 +1,140 @@
+import { jobSpec, type JobOutput, type JobSpecInput, type Usage } from "@jace/gpu-runner/protocol";
+import type { Db } from "../db";
+import { AppError } from "../errors";
+import type { Prisma, RunnerJob } from "../generated/prisma/client";
+import { onJobEvent, publishControl, publishJobEvent, type JobEvent } from "./bus";
+import { requirementsFor } from "./matching";
+
+/**
+ * The runner service other parts of Jace use: dispatch a job to the workspace's runners, stream
+ * its chunks, await its result, cancel it. Jobs live in Postgres; any app instance holding a
+ * fitting runner's socket picks them up.
+ */
+
+export const terminalStatuses = new Set(["succeeded", "failed", "cancelled"]);
+
+export type DispatchOptions = {
+  labels?: string[];
+  /** How long the job may wait for a runner before failing. */
+  queueTimeoutMs?: number;
+  /** How long it may run once started. */
+  timeoutMs?: number;
+  maxAttempts?: number;
+  allowUnsandboxed?: boolean;
+};
+
+export type JobResult = { jobId: string; status: "succeeded" | "failed" | "cancelled"; output: JobOutput | null; error: string | null; usage: Usage | null; runnerId: string | null; attempt: number };
+
+export async function dispatchJob(db: Db, workspaceId: string, input: JobSpecInput, opts: DispatchOptions = {}): Promise<{ jobId: string }> {
+  const parsed = jobSpec.safeParse(input);
+  if (!parsed.success) throw new AppError("BAD_REQUEST", `Invalid job: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  const spec = parsed.data;
+  const job = await db.runnerJob.create({
+    data: {
+      workspaceId,
+      kind: spec.kind,
+      spec: spec as unknown as Prisma.InputJsonValue,
+      requirements: requirementsFor(spec, opts) as unknown as Prisma.InputJsonValue,
+      queueTimeoutAt: new Date(Date.now() + (opts.queueTimeoutMs ?? 5 * 60_000)),
+      timeoutMs: opts.timeoutMs ?? 10 * 60_000,
+      maxAttempts: opts.maxAttempts ?? 3,
+      queuedReason: "waiting for a runner",
+    },
+  });
+  await publishControl({ type: "jobs", workspaceId });
+  return { jobId: job.id };
+}
+
+function toResult(job: RunnerJob): JobResult {
+  return {
+    jobId: job.id,
+    status: job.status as JobResult["status"],
+    output: (job.output as JobOutput | null) ?? null,
+    error: job.error,
+    usage: (job.usage as Usage | null) ?? null,
+    runnerId: job.runnerId,
+    attempt: job.attempt,
+  };
+}
+
+/** Live events of one job (chunks, progress, state). Returns the unsubscribe function. */
+export function watchJob(jobId: string, handler: (e: JobEvent) => void): () => void {
+  return onJobEvent((e) => {
+    if (e.jobId === jobId) handler(e);
+  });
+}
+
+/** Resolves with the job's final state. Event-driven, with a slow poll as a safety net. */
+export async function awaitJobResult(db: Db, workspaceId: string, jobId: string, opts: { signal?: AbortSignal; pollMs?: number } = {}): Promise<JobResult> {
+  const first = await db.runnerJob.findFirst({ where: { id: jobId, workspaceId } });
+  if (!first) throw new AppError("NOT_FOUND", "Runner job not found in this workspace.");
+  if (terminalStatuses.has(first.status)) return toResult(first);
+  return new Promise<JobResult>((resolve, reject) => {
+    let done = false;
+    const check = async () => {
+      if (done) return;
+      const job = await db.runnerJob.findUnique({ where: { id: jobId } });
+      if (job && terminalStatuses.has(job.status) && !done) finish(() => resolve(toResult(job)));
+    };
+    const finish = (fn: () => void) => {
+      done = true;
+      unsubscribe();
+      clearInterval(timer);
+      opts.signal?.removeEventListener("abort", onAbort);
+      fn();
+    };
+    const unsubscribe = watchJob(jobId, (e) => {
+      if (e.type === "state" && terminalStatuses.has(e.status)) void check();
+    });
+    const timer = setInterval(() => void check().catch(() => {}), opts.pollMs ?? 2000);
+    const onAbort = () => finish(() => reject(new AppError("BAD_REQUEST", "Stopped waiting for the runner job.")));
+    opts.signal?.addEventListener("abort", onAbort);
+    void check().catch((err: unknown) => finish(() => reject(err)));
+  });
+}
+
+/** Streams a job's events until it ends. */
+export async function* streamJob(db: Db, workspaceId: string, jobId: string): AsyncGenerator<JobEvent> {
+  const queue: JobEvent[] = [];
+  let wake: (() => void) | null = null;
+  const unsubscribe = watchJob(jobId, (e) => {
+    queue.push(e);
+    wake?.();
+  });
+  const result = awaitJobResult(db, workspaceId, jobId).finally(() => wake?.());
+  let finished = false;
+  void result.then(
+    () => (finished = true),
+    () => (finished = true),
+  );
+  try {
+    while (true) {
+      while (queue.length > 0) yield queue.shift()!;
+      if (finished) break;
+      await new Promise<void>((r) => (wake = r));
+      wake = null;
+    }
+    const final = await result;
+    yield { type: "state", jobId, status: final.status };
+  } finally {
+    unsubscribe();
+  }
+}
+
+/** Cancels a job: at once when still queued, else by telling the runner holding it. */
+export async function cancelJob(db: Db, workspaceId: string, jobId: string, reason: string): Promise<void> {
+  const job = await db.runnerJob.findFirst({ where: { id: jobId, workspaceId } });
+  if (!job) throw new AppError("NOT_FOUND", "Runner job not found in this workspace.");
+  if (terminalStatuses.has(job.status)) return;
+  const queued = await db.runnerJob.updateMany({
+    where: { id: jobId, status: "queued" },
+    data: { status: "cancelled", error: `Cancelled: ${reason}`, finishedAt: new Date(), cancelRequestedAt: new Date() },
+  });
+  if (queued.count === 1) {
+    publishJobEvent({ type: "state", jobId, status: "cancelled" });
+    return;
+  }
+  await db.runnerJob.updateMany({ where: { id: jobId, status: { in: ["offered", "running"] } }, data: { cancelRequestedAt: new Date() } });
+  const current = await db.runnerJob.findUnique({ where: { id: jobId } });
+  if (current?.runnerId && !terminalStatuses.has(current.status)) await publishControl({ type: "cancel", runnerId: current.runnerId, jobId, reason });
+}

@@ -1,0 +1,41 @@
+import type { Capabilities, JobSpec } from "@jace/gpu-runner/protocol";
+
+/** What a job needs from a runner, derived from its spec plus the caller's extra constraints. */
+export type Requirements = { model?: string; labels: string[]; sandbox?: "bwrap" | "none" };
+
+export function requirementsFor(spec: JobSpec, extra?: { labels?: string[]; allowUnsandboxed?: boolean }): Requirements {
+  const labels = extra?.labels ?? [];
+  if (spec.kind === "inference") return { model: spec.model, labels };
+  return { labels, sandbox: extra?.allowUnsandboxed ? "none" : "bwrap" };
+}
+
+export type Candidate = { runnerId: string; capabilities: Capabilities; freeSlots: number; excluded: boolean };
+
+/**
+ * Why a runner cannot take a job, or null when it can. The reasons are shown to people when a job
+ * waits ("no online runner has model x").
+ */
+export function unfitReason(req: Requirements, c: Candidate): string | null {
+  if (c.excluded) return "already tried on this runner";
+  const caps = c.capabilities;
+  if (req.model && !caps.models.some((m) => m.id === req.model)) return `does not have model "${req.model}"`;
+  const missing = req.labels.filter((l) => !caps.labels.includes(l));
+  if (missing.length > 0) return `lacks label${missing.length > 1 ? "s" : ""} ${missing.join(", ")}`;
+  if (req.sandbox === "bwrap" && !caps.sandboxes.includes("bwrap")) return "has no sandbox (bubblewrap)";
+  if (req.sandbox === "none" && caps.sandboxes.length === 0) return "cannot run commands";
+  if (c.freeSlots <= 0) return "is busy";
+  return null;
+}
+
+/** Picks the fitting runner with the most free slots (spreads load); returns the reasons otherwise. */
+export function pickRunner(req: Requirements, candidates: Candidate[]): { runnerId: string } | { reason: string } {
+  const fitting = candidates.filter((c) => unfitReason(req, c) === null).sort((a, b) => b.freeSlots - a.freeSlots);
+  if (fitting[0]) return { runnerId: fitting[0].runnerId };
+  if (candidates.length === 0) return { reason: "no runner of this workspace is online" };
+  const reasons = new Set(candidates.map((c) => unfitReason(req, c)));
+  if (reasons.size === 1 && reasons.has("is busy")) return { reason: "all online runners are busy" };
+  if (req.model && candidates.every((c) => !c.capabilities.models.some((m) => m.id === req.model))) {
+    return { reason: `no online runner has model "${req.model}"` };
+  }
+  return { reason: `no online runner fits: ${[...reasons].filter(Boolean).join("; ")}` };
+}
