@@ -1,15 +1,17 @@
 /**
  * Integration test of the offline migration tooling against a real PostgreSQL server.
- * Creates its own uniquely named databases on the server of DATABASE_URL (default: the local
- * system PostgreSQL) and drops them at the end.
+ * Creates its own uniquely named databases on the server of the run's test database (global
+ * setup: the server of DATABASE_URL, else an embedded PostgreSQL) and drops them at the end.
  */
 import { execFile } from "node:child_process";
 import { createHash, randomBytes, randomUUID } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import type * as AdapterPg from "@prisma/adapter-pg";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
 import { applyMigrations, createMigration } from "./migrations";
@@ -23,7 +25,7 @@ import { applyMigrations, createMigration } from "./migrations";
 const adapterFault = vi.hoisted(() => ({ panicInShadowDb: false, databases: new Set<string>() }));
 
 vi.mock("@prisma/adapter-pg", async (importOriginal) => {
-  const actual = await importOriginal<typeof import("@prisma/adapter-pg")>();
+  const actual = await importOriginal<typeof AdapterPg>();
   class PrismaPg extends actual.PrismaPg {
     readonly #database: string;
     constructor(...args: ConstructorParameters<typeof actual.PrismaPg>) {
@@ -86,6 +88,17 @@ function localMigrations(): string[] {
     .sort((a, b) => a.localeCompare(b));
 }
 
+const scratchDirs: string[] = [];
+
+/** A copy of prisma/ (schema.prisma and the migrations) in a temporary folder, to change freely. */
+function scratchPrismaDir(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), "jace-mig-test-"));
+  scratchDirs.push(dir);
+  cpSync(path.resolve(migrationsDir, "../schema.prisma"), path.join(dir, "schema.prisma"));
+  cpSync(migrationsDir, path.join(dir, "migrations"), { recursive: true });
+  return dir;
+}
+
 const sha256 = (file: string) => createHash("sha256").update(readFileSync(file)).digest("hex");
 const noLog = () => {};
 
@@ -94,6 +107,7 @@ beforeAll(async () => {
 }, TIMEOUT);
 
 afterAll(async () => {
+  for (const dir of scratchDirs) rmSync(dir, { recursive: true, force: true });
   for (const name of Object.values(db)) await query(null, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
 }, TIMEOUT);
 
@@ -215,45 +229,105 @@ describe("createMigration", () => {
     expect(readdirSync(migrationsDir)).toEqual(before);
   });
 
-  it(
-    "rejects promptly with the panic message when the engine panics, and cleans up after it",
-    { timeout: TIMEOUT },
-    async () => {
-      const before = readdirSync(migrationsDir);
-      adapterFault.databases.clear();
-      adapterFault.panicInShadowDb = true;
-      const started = Date.now();
-      try {
-        await expect(createMigration("panic", urlFor(db.main), { log: noLog })).rejects.toThrow(
-          /^The schema engine crashed: panicked at [\s\S]*support column type Set/,
-        );
-      } finally {
-        adapterFault.panicInShadowDb = false;
-      }
-      expect(Date.now() - started).toBeLessThan(15_000);
-      expect(readdirSync(migrationsDir)).toEqual(before);
+  // The schema describer reads catalog "char" columns (pg_constraint.contype, ...) as characters:
+  // CHECK constraints, and on PostgreSQL 18 every NOT NULL column, used to crash it.
+  it("accepts CHECK constraints from hand-written migrations", { timeout: TIMEOUT }, async () => {
+    const prismaDir = scratchPrismaDir();
+    const custom = path.join(prismaDir, "migrations", "99999999999999_project_name_check");
+    mkdirSync(custom);
+    writeFileSync(
+      path.join(custom, "migration.sql"),
+      `ALTER TABLE "Project" ADD CONSTRAINT "Project_name_not_blank" CHECK (length(trim("name")) > 0);\n`,
+    );
+    const messages: string[] = [];
 
-      // The temporary database is dropped and no connection of the engine is left open.
-      const shadowDatabases = [...adapterFault.databases].filter((name) => name.startsWith("jace_shadow_"));
-      expect(shadowDatabases).toHaveLength(1);
-      const leftovers = await query<{ datname: string }>(null, `SELECT datname FROM pg_database WHERE datname = ANY($1)`, [
-        shadowDatabases,
-      ]);
-      expect(leftovers).toEqual([]);
-      const connections = async () =>
-        (
-          await query<{ n: number }>(
-            null,
-            `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = ANY($1) AND pid <> pg_backend_pid()`,
-            [[...adapterFault.databases]],
-          )
-        )[0]?.n;
-      await expect.poll(connections, { timeout: 5_000 }).toBe(0);
+    const folder = await createMigration("no_changes", urlFor(db.main), { log: (m) => messages.push(m), prismaDir });
 
-      // The crashed engine is replaced by a fresh one.
-      const messages: string[] = [];
-      await expect(createMigration("after_panic", urlFor(db.main), { log: (m) => messages.push(m) })).resolves.toBeNull();
-      expect(messages.join("\n")).toMatch(/No schema changes/);
-    },
-  );
+    expect(folder).toBeNull();
+    expect(messages.join("\n")).toMatch(/No schema changes/);
+  });
+
+  it("writes the migration for a schema change, which deploys and replays to exactly the schema", { timeout: TIMEOUT }, async () => {
+    const prismaDir = scratchPrismaDir();
+    const schemaPath = path.join(prismaDir, "schema.prisma");
+    writeFileSync(
+      schemaPath,
+      `${readFileSync(schemaPath, "utf8")}
+enum ScratchColor {
+  RED
+  BLUE
+}
+
+model ScratchTag {
+  id       String       @id @default(cuid())
+  label    String       @unique @db.VarChar(64)
+  color    ScratchColor @default(BLUE)
+  parentId String?
+  parent   ScratchTag?  @relation("ScratchTree", fields: [parentId], references: [id], onDelete: SetNull)
+  children ScratchTag[] @relation("ScratchTree")
+
+  @@index([color])
+}
+`,
+    );
+
+    const folder = await createMigration("Add scratch tags", urlFor(db.main), { log: noLog, prismaDir });
+
+    expect(folder).toMatch(/[/\\]migrations[/\\]\d{14}_add_scratch_tags$/);
+    const sql = readFileSync(path.join(folder ?? "", "migration.sql"), "utf8");
+    expect(sql).toContain(`CREATE TYPE "ScratchColor" AS ENUM ('RED', 'BLUE');`);
+    expect(sql).toContain(`CREATE TABLE "ScratchTag"`);
+    expect(sql).toContain(`"label" VARCHAR(64) NOT NULL`);
+    expect(sql).toContain(`CREATE UNIQUE INDEX "ScratchTag_label_key" ON "ScratchTag"("label");`);
+    expect(sql).toContain(`CREATE INDEX "ScratchTag_color_idx" ON "ScratchTag"("color");`);
+    expect(sql).toMatch(/FOREIGN KEY \("parentId"\) REFERENCES "ScratchTag"\("id"\) ON DELETE SET NULL/);
+
+    // Deploys on top of the existing history (db.raceInProcess has all of prisma/migrations)...
+    const { applied } = await applyMigrations(urlFor(db.raceInProcess), { log: noLog, prismaDir });
+    expect(applied).toEqual([path.basename(folder ?? "")]);
+    const columns = await query<{ column_name: string }>(
+      db.raceInProcess,
+      `SELECT column_name FROM information_schema.columns WHERE table_name = 'ScratchTag' ORDER BY ordinal_position`,
+    );
+    expect(columns.map((c) => c.column_name)).toEqual(["id", "label", "color", "parentId"]);
+
+    // ...and the history now replays to exactly the schema.
+    await expect(createMigration("again", urlFor(db.main), { log: noLog, prismaDir })).resolves.toBeNull();
+  });
+
+  it("rejects promptly with the panic message when the engine panics, and cleans up after it", { timeout: TIMEOUT }, async () => {
+    const before = readdirSync(migrationsDir);
+    adapterFault.databases.clear();
+    adapterFault.panicInShadowDb = true;
+    const started = Date.now();
+    try {
+      await expect(createMigration("panic", urlFor(db.main), { log: noLog })).rejects.toThrow(
+        /^The schema engine crashed: panicked at [\s\S]*support column type Set/,
+      );
+    } finally {
+      adapterFault.panicInShadowDb = false;
+    }
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(readdirSync(migrationsDir)).toEqual(before);
+
+    // The temporary database is dropped and no connection of the engine is left open.
+    const shadowDatabases = [...adapterFault.databases].filter((name) => name.startsWith("jace_shadow_"));
+    expect(shadowDatabases).toHaveLength(1);
+    const leftovers = await query<{ datname: string }>(null, `SELECT datname FROM pg_database WHERE datname = ANY($1)`, [shadowDatabases]);
+    expect(leftovers).toEqual([]);
+    const connections = async () =>
+      (
+        await query<{ n: number }>(
+          null,
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = ANY($1) AND pid <> pg_backend_pid()`,
+          [[...adapterFault.databases]],
+        )
+      )[0]?.n;
+    await expect.poll(connections, { timeout: 5_000 }).toBe(0);
+
+    // The crashed engine is replaced by a fresh one.
+    const messages: string[] = [];
+    await expect(createMigration("after_panic", urlFor(db.main), { log: (m) => messages.push(m) })).resolves.toBeNull();
+    expect(messages.join("\n")).toMatch(/No schema changes/);
+  });
 });

@@ -25,11 +25,15 @@ export type MigrationLog = (msg: string) => void;
 export interface ApplyMigrationsOptions {
   /** Receives progress and warnings, one line per call. */
   log?: MigrationLog;
+  /** The folder holding schema.prisma and migrations/; the project's prisma/ folder by default. */
+  prismaDir?: string;
 }
 
 export interface CreateMigrationOptions {
   /** Receives progress and the reason when no migration is written. */
   log?: MigrationLog;
+  /** The folder holding schema.prisma and migrations/; the project's prisma/ folder by default. */
+  prismaDir?: string;
 }
 
 const MIGRATIONS_TABLE = "_prisma_migrations";
@@ -69,7 +73,7 @@ const noFilters: EngineBindings.SchemaFilter = { externalTables: [], externalEnu
 export async function applyMigrations(databaseUrl: string, opts: ApplyMigrationsOptions = {}): Promise<{ applied: string[] }> {
   const log = opts.log ?? (() => {});
   const connection = parseDatabaseUrl(databaseUrl);
-  const { migrationsDir } = projectPaths();
+  const { migrationsDir } = projectPaths(opts.prismaDir);
   const migrations = readMigrationsList(migrationsDir);
   const local = migrations.migrationDirectories;
 
@@ -136,7 +140,7 @@ export async function createMigration(name: string, databaseUrl: string, opts: C
   const log = opts.log ?? (() => {});
   const slug = migrationSlug(name);
   const connection = parseDatabaseUrl(databaseUrl);
-  const { migrationsDir, schemaPath } = projectPaths();
+  const { migrationsDir, schemaPath } = projectPaths(opts.prismaDir);
   const migrations = readMigrationsList(migrationsDir);
   // The engine insists on knowing the provider of the history; a first migration has no lockfile yet.
   migrations.lockfile.content ??= LOCKFILE_CONTENT;
@@ -178,8 +182,8 @@ export async function createMigration(name: string, databaseUrl: string, opts: C
 // Project files
 // ---------------------------------------------------------------------------------------------
 
-function projectPaths(): { migrationsDir: string; schemaPath: string } {
-  const prismaDir = findPrismaDir();
+function projectPaths(dir?: string): { migrationsDir: string; schemaPath: string } {
+  const prismaDir = dir === undefined ? findPrismaDir() : path.resolve(dir);
   return { migrationsDir: path.join(prismaDir, "migrations"), schemaPath: path.join(prismaDir, "schema.prisma") };
 }
 
@@ -424,7 +428,7 @@ function acceptCatalogTypes(queryable: PgQueryable): void {
   const queryRaw = queryable.queryRaw.bind(queryable);
   queryable.queryRaw = async (query) => {
     const result = await queryRaw(query);
-    for (const index of charColumns.get(query) ?? []) result.columnTypes[index] = characterType;
+    for (const index of charColumns.get(query) ?? []) result.columnTypes[index] = 7;
     charColumns.delete(query);
     return result;
   };

@@ -101,12 +101,12 @@ export async function* streamJob(db: Db, workspaceId: string, jobId: string): As
     queue.push(e);
     wake?.();
   });
-  const result = awaitJobResult(db, workspaceId, jobId).finally(() => wake?.());
   let finished = false;
-  void result.then(
-    () => (finished = true),
-    () => (finished = true),
-  );
+  const result = awaitJobResult(db, workspaceId, jobId).finally(() => {
+    finished = true;
+    wake?.();
+  });
+  result.catch(() => {});
   try {
     while (true) {
       while (queue.length > 0) yield queue.shift()!;

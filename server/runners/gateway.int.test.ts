@@ -1,0 +1,249 @@
+import { generateKeyPairSync } from "node:crypto";
+import { closeCodes, MAX_MESSAGE_BYTES, type ServerMessage } from "@jace/gpu-runner/protocol";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { testDb } from "../testing/db";
+import { callerFor, createUser, createWorkspaceFor, type TestUser } from "../testing/factories";
+import { stopBus } from "./bus";
+import { createEnrollmentToken } from "./enrollment";
+import { awaitJobResult, cancelJob, dispatchJob, streamJob } from "./jobs";
+import { startRunnerAppServer, type RunnerAppServer } from "./testing/app-server";
+import { connectTestRunner, enrollTestRunner, testCapabilities, type Identity, type TestConnection } from "./testing/protocol-client";
+
+const db = testDb();
+let app: RunnerAppServer;
+let owner: TestUser;
+let ws: { id: string; slug: string };
+let other: { id: string; slug: string };
+
+async function token(workspaceId: string, ttlMs?: number): Promise<string> {
+  return (await createEnrollmentToken(db, workspaceId, { type: "user", id: owner.id, label: owner.email }, null, { labels: [], ttlMs })).token;
+}
+
+async function online(identity: Identity, caps = testCapabilities()): Promise<TestConnection> {
+  const conn = connectTestRunner(app.wsUrl, { identity, capabilities: caps });
+  await conn.next("welcome");
+  return conn;
+}
+
+const inference = { kind: "inference" as const, model: "tiny", messages: [{ role: "user" as const, content: "hi" }] };
+
+beforeAll(async () => {
+  app = await startRunnerAppServer(db, { heartbeatIntervalMs: 1000, leaseTtlMs: 1500, authTimeoutMs: 500, sweepIntervalMs: 200 });
+  owner = await createUser(db);
+  ws = await createWorkspaceFor(db, owner, "Runners A");
+  other = await createWorkspaceFor(db, owner, "Runners B");
+});
+
+afterAll(async () => {
+  await app.close();
+  await stopBus();
+});
+
+describe("enrollment", () => {
+  it("trades a one-time token for a runner identity; the token then dies", async () => {
+    const t = await token(ws.id);
+    const id = await enrollTestRunner(app.url, t, "box-1");
+    const runner = await db.runner.findUniqueOrThrow({ where: { id: id.runnerId } });
+    expect(runner).toMatchObject({ workspaceId: ws.id, name: "box-1", publicKey: id.publicKey });
+    await expect(enrollTestRunner(app.url, t, "box-2")).rejects.toThrow(/401.*already used/);
+    expect(await db.runner.count({ where: { name: "box-2" } })).toBe(0);
+    const audit = await db.auditEvent.findFirst({ where: { workspaceId: ws.id, action: "runner.enrolled", targetId: id.runnerId } });
+    expect(audit).not.toBeNull();
+  });
+
+  it("refuses an expired token, an unknown token, a bad key and a malformed body", async () => {
+    const expired = await token(ws.id, -1000);
+    await expect(enrollTestRunner(app.url, expired)).rejects.toThrow(/401.*expired/);
+    await expect(enrollTestRunner(app.url, "jrt_nonexistent-token-123")).rejects.toThrow(/401.*Unknown enrollment token/);
+    const res = await fetch(app.url + "/api/runners/enroll", {
+      method: "POST",
+      body: JSON.stringify({ token: await token(ws.id), name: "x", publicKey: "A".repeat(60), capabilities: testCapabilities() }),
+    });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/Ed25519/);
+    const bad = await fetch(app.url + "/api/runners/enroll", { method: "POST", body: "{not json" });
+    expect(bad.status).toBe(400);
+    const huge = await fetch(app.url + "/api/runners/enroll", { method: "POST", body: "x".repeat(70_000) });
+    expect(huge.status).toBe(413);
+  });
+
+  it("enrolls exactly one runner when one token is used twice at once", async () => {
+    const t = await token(ws.id);
+    const results = await Promise.allSettled([enrollTestRunner(app.url, t, "race-1"), enrollTestRunner(app.url, t, "race-2")]);
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+  });
+});
+
+describe("authentication", () => {
+  let identity: Identity;
+  beforeAll(async () => {
+    identity = await enrollTestRunner(app.url, await token(ws.id), "auth-box");
+  });
+
+  it("welcomes a runner that signs the nonce and marks it online", async () => {
+    const conn = await online(identity);
+    expect((await db.runner.findUniqueOrThrow({ where: { id: identity.runnerId } })).status).toBe("online");
+    conn.ws.close();
+    await conn.closed;
+  });
+
+  it.each([
+    ["a wrong signature", closeCodes.authFailed, (id: Identity) => ({ identity: id, signWith: generateKeyPairSync("ed25519").privateKey })],
+    ["an unknown runner", closeCodes.unknownRunner, (id: Identity) => ({ identity: { ...id, runnerId: "nope" } })],
+    ["a malformed message", closeCodes.protocolError, () => ({ rawAuth: '{"type":"auth","v":1}' })],
+    ["an unknown message type", closeCodes.protocolError, () => ({ rawAuth: '{"type":"steal.jobs"}' })],
+    ["a message that is not JSON", closeCodes.protocolError, () => ({ rawAuth: "hello" })],
+    ["an unsupported protocol version", closeCodes.unsupportedVersion, (id: Identity) => ({ rawAuth: JSON.stringify({ type: "auth", v: 99, runnerId: id.runnerId, signature: "x", capabilities: testCapabilities() }) })],
+  ])("refuses %s with close code %i", async (_name, code, opts) => {
+    const conn = connectTestRunner(app.wsUrl, opts(identity));
+    expect((await conn.closed).code).toBe(code);
+  });
+
+  it("refuses a replayed auth message (the nonce is per connection)", async () => {
+    const first = await online(identity);
+    const captured = first.authFrame!;
+    first.ws.close();
+    await first.closed;
+    const replay = connectTestRunner(app.wsUrl, { rawAuth: captured });
+    expect((await replay.closed).code).toBe(closeCodes.authFailed);
+  });
+
+  it("closes a connection that never authenticates", async () => {
+    const conn = connectTestRunner(app.wsUrl, { auth: false });
+    expect((await conn.closed).code).toBe(closeCodes.authTimeout);
+  });
+
+  it("closes on an oversized message", async () => {
+    const conn = await online(identity);
+    conn.ws.send("x".repeat(MAX_MESSAGE_BYTES + 10));
+    expect((await conn.closed).code).toBe(1009);
+  });
+
+  it("revocation closes the socket at once and the runner cannot come back", async () => {
+    const id = await enrollTestRunner(app.url, await token(ws.id), "to-revoke");
+    const conn = await online(id);
+    await callerFor(db, owner).runner.revoke({ workspaceSlug: ws.slug, runnerId: id.runnerId });
+    expect((await conn.closed).code).toBe(closeCodes.revoked);
+    const again = connectTestRunner(app.wsUrl, { identity: id });
+    expect((await again.closed).code).toBe(closeCodes.revoked);
+  });
+});
+
+describe("jobs", () => {
+  it("offers a job to a fitting runner, relays chunks, records the result", async () => {
+    const id = await enrollTestRunner(app.url, await token(ws.id), "worker");
+    const conn = await online(id);
+    const { jobId } = await dispatchJob(db, ws.id, inference);
+    const events: string[] = [];
+    const stream = (async () => {
+      for await (const e of streamJob(db, ws.id, jobId)) events.push(e.type === "chunk" ? `chunk:${e.data}` : `${e.type}:${e.type === "state" ? e.status : ""}`);
+    })();
+    const offer = (await conn.next("job.offer")) as Extract<ServerMessage, { type: "job.offer" }>;
+    expect(offer).toMatchObject({ jobId, attempt: 1, spec: { kind: "inference", model: "tiny" } });
+    conn.send({ type: "job.accept", jobId });
+    conn.send({ type: "job.chunk", jobId, seq: 0, stream: "token", data: "Hel" });
+    conn.send({ type: "job.chunk", jobId, seq: 1, stream: "token", data: "lo" });
+    conn.send({
+      type: "job.result",
+      jobId,
+      status: "succeeded",
+      output: { kind: "inference", text: "Hello", finishReason: "stop" },
+      error: null,
+      usage: { promptTokens: 3, completionTokens: 2, gpuSeconds: 0, cpuSeconds: 0.1, wallSeconds: 0.2 },
+    });
+    const result = await awaitJobResult(db, ws.id, jobId);
+    expect(result).toMatchObject({ status: "succeeded", output: { text: "Hello" }, usage: { completionTokens: 2 }, runnerId: id.runnerId });
+    await stream;
+    expect(events.filter((e) => e.startsWith("chunk"))).toEqual(["chunk:Hel", "chunk:lo"]);
+    expect(events.at(-1)).toBe("state:succeeded");
+    conn.ws.close();
+    await conn.closed;
+  });
+
+  it("refuses a result for a job the runner does not hold, including another workspace's job", async () => {
+    const mine = await enrollTestRunner(app.url, await token(ws.id), "honest");
+    const conn = await online(mine, testCapabilities({ models: [] }));
+    const { jobId: foreign } = await dispatchJob(db, other.id, inference);
+    conn.send({ type: "job.result", jobId: foreign, status: "succeeded", output: null, error: null, usage: {} });
+    const err = await conn.next("error");
+    expect(err).toMatchObject({ code: "job_not_held", jobId: foreign });
+    expect((await db.runnerJob.findUniqueOrThrow({ where: { id: foreign } })).status).toBe("queued");
+    conn.send({ type: "job.accept", jobId: foreign });
+    expect(await conn.next("error")).toMatchObject({ code: "job_not_held" });
+    await cancelJob(db, other.id, foreign, "test cleanup");
+    conn.ws.close();
+    await conn.closed;
+  });
+
+  it("waits with a visible reason when no runner fits, then times out clearly", async () => {
+    const { jobId } = await dispatchJob(db, ws.id, { ...inference, model: "huge-70b" }, { queueTimeoutMs: 600 });
+    const result = await awaitJobResult(db, ws.id, jobId, { pollMs: 100 });
+    expect(result.status).toBe("failed");
+    expect(result.error).toMatch(/No runner took this job in time/);
+  });
+
+  it("re-queues a job to a second runner when the first disconnects mid-job; the late result is refused", async () => {
+    const caps = testCapabilities({ models: [{ id: "failover-model", sizeBytes: 1, quantization: null, contextLength: null, sha256: null }] });
+    const a = await enrollTestRunner(app.url, await token(ws.id), "first");
+    const connA = await online(a, caps);
+    const { jobId } = await dispatchJob(db, ws.id, { ...inference, model: "failover-model" });
+    await connA.next("job.offer");
+    connA.send({ type: "job.accept", jobId });
+    await new Promise((r) => setTimeout(r, 100));
+    connA.ws.terminate();
+
+    const b = await enrollTestRunner(app.url, await token(ws.id), "second");
+    const connB = await online(b, caps);
+    const offer = (await connB.next("job.offer")) as Extract<ServerMessage, { type: "job.offer" }>;
+    expect(offer).toMatchObject({ jobId, attempt: 2 });
+    connB.send({ type: "job.accept", jobId });
+    connB.send({ type: "job.result", jobId, status: "succeeded", output: { kind: "inference", text: "B", finishReason: "stop" }, error: null, usage: {} });
+    const result = await awaitJobResult(db, ws.id, jobId);
+    expect(result).toMatchObject({ status: "succeeded", runnerId: b.runnerId, output: { text: "B" } });
+
+    const connA2 = await online(a, caps);
+    connA2.send({ type: "job.result", jobId, status: "succeeded", output: { kind: "inference", text: "A", finishReason: "stop" }, error: null, usage: {} });
+    expect(await connA2.next("error")).toMatchObject({ code: "job_not_held" });
+    expect((await db.runnerJob.findUniqueOrThrow({ where: { id: jobId } })).output).toMatchObject({ text: "B" });
+    for (const c of [connB, connA2]) {
+      c.ws.close();
+      await c.closed;
+    }
+  });
+
+  it("re-queues when a runner stops renewing its lease", async () => {
+    const caps = testCapabilities({ models: [{ id: "lease-model", sizeBytes: 1, quantization: null, contextLength: null, sha256: null }] });
+    const a = await enrollTestRunner(app.url, await token(ws.id), "silent");
+    const connA = await online(a, caps);
+    const { jobId } = await dispatchJob(db, ws.id, { ...inference, model: "lease-model" });
+    await connA.next("job.offer");
+    connA.send({ type: "job.accept", jobId });
+    // Keep heartbeating (so the socket stays) but never renew the lease.
+    const hb = setInterval(() => connA.send({ type: "heartbeat", seq: 1, runningJobs: [jobId] }), 300);
+    const b = await enrollTestRunner(app.url, await token(ws.id), "standby");
+    const connB = await online(b, caps);
+    const offer = await connB.next("job.offer", 6000);
+    expect(offer).toMatchObject({ jobId, attempt: 2 });
+    clearInterval(hb);
+    for (const c of [connA, connB]) {
+      c.ws.close();
+      await c.closed;
+    }
+  });
+
+  it("cancels a running job by telling its runner", async () => {
+    const caps = testCapabilities({ models: [{ id: "cancel-model", sizeBytes: 1, quantization: null, contextLength: null, sha256: null }] });
+    const id = await enrollTestRunner(app.url, await token(ws.id), "cancellable");
+    const conn = await online(id, caps);
+    const { jobId } = await dispatchJob(db, ws.id, { ...inference, model: "cancel-model" });
+    await conn.next("job.offer");
+    conn.send({ type: "job.accept", jobId });
+    await new Promise((r) => setTimeout(r, 50));
+    await cancelJob(db, ws.id, jobId, "user asked");
+    expect(await conn.next("job.cancel")).toMatchObject({ jobId, reason: "user asked" });
+    conn.send({ type: "job.result", jobId, status: "cancelled", output: null, error: "cancelled", usage: {} });
+    expect((await awaitJobResult(db, ws.id, jobId)).status).toBe("cancelled");
+    conn.ws.close();
+    await conn.closed;
+  });
+});
