@@ -23,6 +23,7 @@ export const envVars = {
   maxJobs: "JACE_RUNNER_MAX_JOBS",
   labels: "JACE_RUNNER_LABELS",
   allowUnsandboxed: "JACE_RUNNER_ALLOW_UNSANDBOXED",
+  gpu: "JACE_RUNNER_GPU",
 } as const;
 
 export type Env = Record<string, string | undefined>;
@@ -73,6 +74,9 @@ const booleanText = z
   .pipe(z.enum(["1", "true", "yes", "on", "0", "false", "no", "off"], { error: "must be true or false" }))
   .transform((s) => ["1", "true", "yes", "on"].includes(s));
 
+export const gpuChoice = z.enum(["auto", "cuda", "vulkan", "metal", "cpu"], { error: "must be one of auto, cuda, vulkan, metal, cpu" });
+export type GpuChoice = z.infer<typeof gpuChoice>;
+
 /** runner.json: the enrollment plus any settings chosen at enroll time. Holds the private key. */
 export const runnerFile = z.object({
   version: z.literal(1),
@@ -90,6 +94,7 @@ export const runnerFile = z.object({
   threads: count(512).optional(),
   maxJobs: count(64).optional(),
   allowUnsandboxed: z.boolean().optional(),
+  gpu: gpuChoice.optional(),
   /** VRAM (or RAM) the runner may fill with warm models; derived from the hardware when absent. */
   memoryBudgetBytes: z.number().int().positive().optional(),
 });
@@ -104,6 +109,7 @@ export type RunnerSettings = {
   maxJobs: number;
   labels: string[];
   allowUnsandboxed: boolean;
+  gpu: GpuChoice;
 };
 
 /** Flag values as parseArgs returns them. */
@@ -126,6 +132,7 @@ const settingSpecs: { [K in keyof RunnerSettings]: SettingSpec<RunnerSettings[K]
   maxJobs: { flag: "--max-jobs", env: envVars.maxJobs, text: countText(64), file: count(64), fallback: () => 1 },
   labels: { flag: "--labels", env: envVars.labels, text: labelText, file: labelList, fallback: () => [] },
   allowUnsandboxed: { flag: "--allow-unsandboxed", env: envVars.allowUnsandboxed, text: booleanText, file: z.boolean(), fallback: () => false },
+  gpu: { flag: "--gpu", env: envVars.gpu, text: gpuChoice, file: gpuChoice, fallback: () => "auto" },
 };
 
 function describeIssues(error: z.ZodError): string {

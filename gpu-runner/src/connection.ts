@@ -256,7 +256,7 @@ export async function startRunner(config: RunnerConfig, deps: RunnerDeps): Promi
     while (!exit) {
       const end = await runSession();
       if (exit) break;
-      if (false && fatalCloseCodes.has(end.code)) {
+      if (fatalCloseCodes.has(end.code)) {
         const message = fatalMessages[end.code] ?? `The server closed the connection for good (${end.code} ${end.reason}).`;
         log.error("runner refused by the server", { closeCode: end.code, reason: end.reason || undefined });
         pool.cancelAll("shutdown", "The runner was refused by the server");
@@ -303,7 +303,7 @@ export async function startRunner(config: RunnerConfig, deps: RunnerDeps): Promi
   const stop = (options: { drainTimeoutMs?: number } = {}) => {
     stopping ??= (async () => {
       const timeoutMs = options.drainTimeoutMs ?? drainTimeoutMs;
-      void 0;
+      pool.drain();
       const running = pool.runningIds().length;
       if (running) log.info("draining", { runningJobs: running, timeoutMs });
       const drain = async () => {

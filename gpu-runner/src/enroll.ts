@@ -14,7 +14,7 @@ export type EnrollOptions = {
   configDir: string;
   capabilities: Capabilities;
   /** Settings chosen at enroll time, kept in runner.json for `start`. */
-  settings?: Partial<Pick<RunnerFile, "labels" | "modelsDir" | "workDir" | "threads" | "maxJobs" | "allowUnsandboxed">>;
+  settings?: Partial<Pick<RunnerFile, "labels" | "modelsDir" | "workDir" | "threads" | "maxJobs" | "allowUnsandboxed" | "gpu">>;
   force?: boolean;
   timeoutMs?: number;
   fetch?: typeof fetch;

@@ -125,7 +125,10 @@ class FileReader {
       return;
     }
     if (type !== ggufValueType.string) throw new GgufFormatError(`unsupported GGUF array element type ${type}`);
-    for (let i = 0; i < length; i++) this.position += await this.u64();
+    for (let i = 0; i < length; i++) {
+      const bytes = await this.u64(); // read before adding: `position += await` would use the stale position
+      this.position += bytes;
+    }
   }
 }
 

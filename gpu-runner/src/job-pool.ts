@@ -236,7 +236,7 @@ export class JobPool {
       const code = pending.data.charCodeAt(end - 1);
       if (end < pending.data.length && code >= 0xd800 && code <= 0xdbff) end -= 1;
       // Chunks are live output: while disconnected they are dropped, and the seq gap shows it.
-      this.#options.send({ type: "job.chunk", jobId: job.jobId, seq: job.seq, stream: pending.stream, data: pending.data.slice(offset, end) });
+      this.#options.send({ type: "job.chunk", jobId: job.jobId, seq: job.seq++, stream: pending.stream, data: pending.data.slice(offset, end) });
       offset = end;
     }
   }

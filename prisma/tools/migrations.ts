@@ -428,7 +428,7 @@ function acceptCatalogTypes(queryable: PgQueryable): void {
   const queryRaw = queryable.queryRaw.bind(queryable);
   queryable.queryRaw = async (query) => {
     const result = await queryRaw(query);
-    for (const index of charColumns.get(query) ?? []) result.columnTypes[index] = 7;
+    for (const index of charColumns.get(query) ?? []) result.columnTypes[index] = characterType;
     charColumns.delete(query);
     return result;
   };
@@ -555,6 +555,7 @@ function engineImports(glue: Glue, instance: EngineInstance): WebAssembly.Module
         }
       };
     } else if (/^__wbg_(queueMicrotask|then|setTimeout)_/.test(name)) {
+      // (Import names end in a hash that changes between engine builds.)
       imports[name] = (...args: unknown[]) =>
         original(...args.map((arg) => (typeof arg === "function" ? guard(arg as (...a: unknown[]) => unknown) : arg)));
     }
@@ -687,12 +688,18 @@ async function withEngine<T>(
     if (instance.crashed !== undefined) throw new SchemaEngineCrash(instance.crashed);
     const run = async () => {
       const datamodels = schema?.files.map((file): [string, string] => [file.path, file.content]);
-      engine = await instance.bindings.SchemaEngine.new(
+      const created = await instance.bindings.SchemaEngine.new(
         { datamodels },
         onEngineLog,
         loadDriverAdapterUtils().bindMigrationAwareSqlAdapterFactory(factory),
       );
-      return await work(engine);
+      engine = created;
+      if (finished) {
+        // Abandoned meanwhile (the engine panicked): the clean-up has run without this engine.
+        freeEngine(created);
+        throw new Error("The schema engine call is over");
+      }
+      return await work(created);
     };
     return await Promise.race([run(), crash]);
   } catch (error) {
@@ -700,20 +707,24 @@ async function withEngine<T>(
   } finally {
     finished = true;
     instance.crashListeners.delete(onCrash);
+    if (engine) freeEngine(engine);
     const crashed = instance.crashed !== undefined;
-    if (!crashed) {
-      try {
-        engine?.free();
-      } catch {
-        // nothing more to release
-      }
-    }
     await Promise.all(pools.map((pool) => closePool(pool, { force: crashed })));
     for (const name of shadowDatabases) {
       await dropDatabase(connection, name).catch((error: unknown) =>
         log(`Warning: could not drop temporary database ${name}: ${errorMessage(error)}`),
       );
     }
+  }
+}
+
+function freeEngine(engine: Engine): void {
+  try {
+    // Also after a panic: free() unregisters the engine from the glue's FinalizationRegistry
+    // first, so that a trap in the dead instance happens here, not in an uncatchable GC callback.
+    engine.free();
+  } catch {
+    // already unusable after a panic
   }
 }
 

@@ -43,7 +43,7 @@ export function TableHeaderCell({ className, scope = "col", ...props }: Componen
     <th
       {...props}
       scope={scope}
-      className={cx("h-10 px-4 text-xs font-medium whitespace-nowrap text-ink-subtle first:pl-5 last:pr-5", className)}
+      className={cx("relative h-10 px-4 text-xs font-medium whitespace-nowrap text-ink-subtle first:pl-5 last:pr-5", className)}
     />
   );
 }

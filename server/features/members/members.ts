@@ -97,6 +97,6 @@ export async function leaveWorkspace(db: Db, workspaceId: string, actor: UserAct
       throw new AppError("CONFLICT", "You are the last owner. Make someone else an owner, or delete the workspace, before leaving.");
     }
     await tx.membership.delete({ where: { id: mine.id } });
-    await recordAudit(tx, workspaceId, actor, ip, { action: "member.left", targetType: "member", targetId: actor.id, metadata: { role: mine.role } });
+    await recordAudit(tx, workspaceId, actor, ip, { action: "member.left", targetType: "member", targetId: actor.id, metadata: { email: actor.label, role: mine.role } });
   });
 }

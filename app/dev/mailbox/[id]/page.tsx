@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
-import { Button, Card, PageHeader } from "@/app/_components/ui";
+import { buttonClasses, Card, PageHeader } from "@/app/_components/ui";
 import { getDb } from "@/server/db";
 import { getEnv } from "@/server/env";
 
@@ -25,9 +25,10 @@ export default async function DevMailPage({ params }: { params: Promise<{ id: st
       {links.length > 0 ? (
         <div className="mt-4 flex flex-wrap gap-2" aria-label="Links in this mail">
           {links.map((href) => (
-            <Button key={href} href={href} size="sm" data-testid="mail-link">
+            // A plain anchor on purpose: next/link would prefetch the URL and so spend a one-time sign-in token.
+            <a key={href} href={href} className={buttonClasses({ size: "sm" })} data-testid="mail-link">
               Open link: {new URL(href).pathname}
-            </Button>
+            </a>
           ))}
         </div>
       ) : null}

@@ -1,0 +1,306 @@
+"use client";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useEffect, useState } from "react";
+import { Alert, Button, Dialog, IconArrowRight, IconCheck, IconCopy, IconRefresh, Input, Spinner } from "@/app/_components/ui";
+import { useTRPC, type RouterOutputs } from "@/app/_lib/trpc";
+import { useWorkspace } from "../../_components/workspace-context";
+import { formatTime } from "./format";
+import { parseLabels } from "./labels";
+import { RunnerStatusBadge, toRunnerStatus } from "./status-badges";
+import { useNow } from "./live";
+
+type Enrollment = RouterOutputs["runner"]["createEnrollmentToken"];
+
+/**
+ * Enrolling a runner in one dialog: optional labels, then the one-time command, then a live wait
+ * until the machine uses it. The command lives only in this component's state (the caller unmounts
+ * it on close), as it carries a secret.
+ */
+export function AddRunnerDialog({ onClose }: { onClose: () => void }) {
+  const trpc = useTRPC();
+  const { slug } = useWorkspace();
+  const [labelsText, setLabelsText] = useState("");
+  const [touched, setTouched] = useState(false);
+  const parsed = parseLabels(labelsText);
+  // Kept apart from the mutation's data so the command stays on screen while a new one is created.
+  const [enrollment, setEnrollment] = useState<Enrollment | null>(null);
+  const create = useMutation(trpc.runner.createEnrollmentToken.mutationOptions({ onSuccess: setEnrollment }));
+  const labelError = touched ? parsed.error : null;
+
+  function submit() {
+    setTouched(true);
+    if (parsed.error) return;
+    create.mutate({ workspaceSlug: slug, labels: parsed.labels });
+  }
+
+  if (enrollment) {
+    return (
+      <Dialog open onClose={onClose} title="Add a runner" size="lg" closeOnBackdrop={false}>
+        <EnrollmentSteps
+          key={enrollment.tokenId}
+          enrollment={enrollment}
+          onClose={onClose}
+          onRenew={() => create.mutate({ workspaceSlug: slug, labels: parsed.labels })}
+          renewing={create.isPending}
+          renewError={create.error?.message ?? null}
+        />
+      </Dialog>
+    );
+  }
+
+  return (
+    <Dialog
+      open
+      onClose={create.isPending ? () => {} : onClose}
+      title="Add a runner"
+      description="A runner is a machine of yours, such as a PC with an RTX 2070 or a rented GPU box, that runs this workspace's models and sandboxed commands. It connects out to Jace, so it needs no open port."
+      size="lg"
+      closeOnBackdrop={false}
+      footer={
+        <>
+          <Button variant="secondary" onClick={onClose} disabled={create.isPending}>
+            Cancel
+          </Button>
+          <Button type="submit" form="add-runner" loading={create.isPending}>
+            Create command
+          </Button>
+        </>
+      }
+    >
+      <form
+        id="add-runner"
+        noValidate
+        className="flex flex-col gap-4"
+        onSubmit={(e) => {
+          e.preventDefault();
+          submit();
+        }}
+      >
+        <Input
+          label="Labels"
+          optional
+          value={labelsText}
+          onChange={(e) => setLabelsText(e.target.value)}
+          onBlur={() => setTouched(true)}
+          error={labelError}
+          hint="Comma-separated, e.g. home, rtx-2070. Jobs can ask for runners with a label. Lowercase letters, digits, dots, dashes and underscores."
+          placeholder="home, rtx-2070"
+          autoComplete="off"
+          spellCheck={false}
+          autoFocus
+        />
+        {create.error ? <Alert tone="danger">{create.error.message}</Alert> : null}
+      </form>
+    </Dialog>
+  );
+}
+
+type StepsProps = {
+  enrollment: Enrollment;
+  onClose: () => void;
+  onRenew: () => void;
+  renewing: boolean;
+  renewError: string | null;
+};
+
+function EnrollmentSteps({ enrollment, onClose, onRenew, renewing, renewError }: StepsProps) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const { slug } = useWorkspace();
+  const now = useNow(10_000);
+  // Lifetime as granted by the server (60 minutes today), measured once when the command arrives.
+  const [lifetimeMinutes] = useState(() => Math.max(1, Math.round((enrollment.expiresAt.getTime() - Date.now()) / 60_000)));
+  const minutesLeft = Math.ceil((enrollment.expiresAt.getTime() - now) / 60_000);
+  const status = useQuery(
+    trpc.runner.enrollmentStatus.queryOptions(
+      { workspaceSlug: slug, tokenId: enrollment.tokenId },
+      {
+        // Poll until the runner is online (it enrolls first, then connects) or the token lapses.
+        refetchInterval: (q) => {
+          const d = q.state.data;
+          if (d?.expired) return false;
+          if (d?.runner && d.runner.status !== "offline") return false;
+          return 2_000;
+        },
+        staleTime: 0,
+      },
+    ),
+  );
+  const runner = status.data?.runner ?? null;
+  const expired = !runner && (status.data?.expired ?? false);
+
+  // The list behind the dialog picks the new runner up on its own poll; this makes it immediate.
+  const runnerState = runner ? `${runner.id}:${runner.status}` : null;
+  useEffect(() => {
+    if (runnerState) void queryClient.invalidateQueries({ queryKey: trpc.runner.list.queryKey() });
+  }, [runnerState, queryClient, trpc]);
+
+  return (
+    <div className="flex flex-col gap-5">
+      {runner ? null : (
+        <>
+          <section className="flex flex-col gap-2">
+            <h3 className="text-sm font-medium text-ink">Run this on the machine</h3>
+            <CommandBlock command={enrollment.command} dimmed={expired} />
+            <p className="text-[13px] leading-5 text-ink-subtle">
+              {expired ? (
+                "This command has expired."
+              ) : (
+                <>
+                  Valid for {lifetimeMinutes} minutes, single use (until {formatTime(enrollment.expiresAt)}
+                  {minutesLeft <= 10 ? `, ${minutesLeft <= 1 ? "under a minute" : `${minutesLeft} minutes`} left` : ""}). It contains a secret:
+                  do not share it.
+                </>
+              )}
+            </p>
+          </section>
+
+          <section className="rounded-lg border border-line bg-subtle/60 px-4 py-3">
+            <h3 className="text-[13px] font-medium text-ink">Before you run it</h3>
+            <ul className="mt-1.5 list-disc space-y-1 pl-4 text-[13px] leading-5 text-ink-muted">
+              <li>The machine needs Node.js 20 or newer and the jace-runner CLI.</li>
+              <li>
+                Run <Code>jace-runner doctor</Code> to check the GPU, drivers and CUDA before enrolling.
+              </li>
+              <li>
+                Install <Code>bubblewrap</Code> (e.g. <Code>sudo apt install bubblewrap</Code>) to take sandboxed command jobs; without it the runner
+                does inference only.
+              </li>
+              <li>It opens an outbound connection to Jace. No port forwarding or firewall rule is needed.</li>
+            </ul>
+          </section>
+        </>
+      )}
+
+      <EnrollmentProgress
+        runner={runner}
+        expired={expired}
+        checkFailed={status.isError ? status.error.message : null}
+        onClose={onClose}
+        onRenew={onRenew}
+        renewing={renewing}
+        renewError={renewError}
+        slug={slug}
+      />
+    </div>
+  );
+}
+
+type ProgressProps = {
+  runner: { id: string; name: string; status: string } | null;
+  expired: boolean;
+  checkFailed: string | null;
+  onClose: () => void;
+  onRenew: () => void;
+  renewing: boolean;
+  renewError: string | null;
+  slug: string;
+};
+
+function EnrollmentProgress({ runner, expired, checkFailed, onClose, onRenew, renewing, renewError, slug }: ProgressProps) {
+  if (runner) {
+    const online = runner.status === "online" || runner.status === "busy";
+    return (
+      <div className="flex flex-col gap-4" data-testid="enroll-result">
+        <Alert tone={online ? "success" : "info"} title={online ? `${runner.name} enrolled — online` : `${runner.name} enrolled`}>
+          {online ? (
+            "It is connected and ready for jobs. You can rename it and edit its labels on its page."
+          ) : (
+            <span className="inline-flex items-center gap-2">
+              <Spinner size={14} /> Waiting for it to start and connect…
+            </span>
+          )}
+        </Alert>
+        <div className="flex items-center gap-2">
+          <RunnerStatusBadge status={toRunnerStatus(runner.status)} />
+          <span className="text-sm font-medium text-ink">{runner.name}</span>
+        </div>
+        <div className="flex flex-col-reverse gap-2 sm:flex-row sm:justify-end">
+          <Button variant="secondary" onClick={onClose}>
+            Close
+          </Button>
+          <Button href={`/w/${slug}/runners/${runner.id}`} trailingIcon={<IconArrowRight />}>
+            View runner
+          </Button>
+        </div>
+      </div>
+    );
+  }
+
+  if (expired) {
+    return (
+      <Alert
+        tone="warning"
+        title="The command expired before a runner used it"
+        action={
+          <Button size="sm" variant="secondary" leadingIcon={<IconRefresh />} onClick={onRenew} loading={renewing}>
+            Create a new command
+          </Button>
+        }
+      >
+        {renewError ?? "Commands are valid for 60 minutes. Create a new one and run it on the machine."}
+      </Alert>
+    );
+  }
+
+  return (
+    <div className="flex flex-col gap-3">
+      <div role="status" className="flex items-center gap-3 rounded-lg border border-accent-200 bg-accent-50 px-4 py-3 text-sm text-accent-700">
+        <Spinner size={16} />
+        <span className="font-medium">Waiting for the runner to connect…</span>
+      </div>
+      {checkFailed ? <p className="text-[13px] text-red-700">Could not check the status ({checkFailed}). Retrying…</p> : null}
+      <div className="flex justify-end">
+        <Button variant="secondary" onClick={onClose}>
+          Close
+        </Button>
+      </div>
+      <p className="text-right text-[13px] text-ink-subtle">The command stays valid if you close this; the runner appears in the list when it connects.</p>
+    </div>
+  );
+}
+
+function Code({ children }: { children: string }) {
+  return <code className="rounded bg-zinc-200/60 px-1 py-px font-mono text-[12px] text-ink">{children}</code>;
+}
+
+function CommandBlock({ command, dimmed }: { command: string; dimmed: boolean }) {
+  const [copied, setCopied] = useState<"yes" | "failed" | null>(null);
+
+  async function copy() {
+    try {
+      await navigator.clipboard.writeText(command);
+      setCopied("yes");
+    } catch {
+      // Clipboard access can be denied (insecure origin, permissions); select the text for a manual copy.
+      const el = document.querySelector('[data-testid="enroll-command"]');
+      if (el) window.getSelection()?.selectAllChildren(el);
+      setCopied("failed");
+    }
+  }
+
+  return (
+    <div className="flex flex-col gap-1.5">
+      <div className={dimmed ? "relative rounded-lg bg-zinc-900 opacity-50" : "relative rounded-lg bg-zinc-900"}>
+        <pre className="overflow-x-auto py-3 pr-24 pl-4 font-mono text-[12.5px] leading-5 text-zinc-100">
+          <code data-testid="enroll-command" className="break-all whitespace-pre-wrap">
+            {command}
+          </code>
+        </pre>
+        <Button
+          size="sm"
+          variant="secondary"
+          onClick={copy}
+          disabled={dimmed}
+          leadingIcon={copied === "yes" ? <IconCheck /> : <IconCopy />}
+          className="absolute top-2 right-2"
+        >
+          {copied === "yes" ? "Copied" : "Copy"}
+        </Button>
+      </div>
+      <p role="status" className="text-[13px] leading-5 text-ink-subtle empty:hidden">
+        {copied === "yes" ? "Copied to the clipboard." : copied === "failed" ? "Could not reach the clipboard. The command is selected: press Ctrl+C (⌘C on a Mac)." : ""}
+      </p>
+    </div>
+  );
+}

@@ -1,0 +1,15 @@
+import { createJobExecutor } from "./src/jobs";
+import { inferenceSpec } from "./src/protocol";
+const ex = createJobExecutor({ modelsDir: "/tmp/scratch/models", workDir: "/tmp/scratch/work", threads: 1, allowUnsandboxed: false, memoryBudgetBytes: 1e9 }, { log: (l, m) => console.error("LOG", l, m) });
+const ac = new AbortController();
+let tokens = 0;
+const ctx = { jobId: "j1", signal: ac.signal, emitChunk: (s: string, d: string) => { tokens++; }, emitProgress: (p: string, f: number | null) => console.error("progress", p, f) };
+let t = Date.now();
+const r = await ex.run(inferenceSpec.parse({ kind: "inference", model: "tiny-test", messages: [{ role: "user", content: "hello" }], maxTokens: 300, seed: 1 }), ctx);
+console.log(JSON.stringify({ ...r, output: { ...r.output, text: (r.output as any)?.text?.length } }), tokens, Date.now() - t, "ms");
+t = Date.now();
+const r2 = await ex.run(inferenceSpec.parse({ kind: "inference", model: "tiny-test", messages: [{ role: "user", content: "json" }], maxTokens: 100, jsonSchema: { type: "object", properties: { ok: { type: "boolean" } }, required: ["ok"] } }), { ...ctx, jobId: "j2" });
+console.log(JSON.stringify(r2), Date.now() - t, "ms");
+const r3 = await ex.run(inferenceSpec.parse({ kind: "inference", model: "nope", messages: [{ role: "user", content: "json" }] }), { ...ctx, jobId: "j3" });
+console.log(JSON.stringify(r3));
+await ex.close();
