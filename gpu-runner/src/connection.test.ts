@@ -37,6 +37,9 @@ async function start(executor: JobExecutor, overrides: Partial<RunnerConfig> = {
 const ofType = <T extends RunnerMessage["type"]>(connection: FakeConnection, type: T) =>
   connection.messages.filter((m): m is Extract<RunnerMessage, { type: T }> => m.type === type);
 
+/** The first message of that type the connection received, once it arrives. */
+const first = <T extends RunnerMessage["type"]>(connection: FakeConnection, type: T) => server.waitFor(() => ofType(connection, type)[0]);
+
 const welcomed = () => server.waitFor(() => server.connections.find((c) => c.authenticated));
 
 const echoExecutor = fakeExecutor(async (spec, ctx) => {
@@ -72,7 +75,7 @@ describe("startRunner", () => {
     await start(echoExecutor);
     const connection = await welcomed();
     connection.send(inferenceOffer("job_1"));
-    const [result] = await server.waitFor(() => ofType(connection, "job.result").length && ofType(connection, "job.result"));
+    const result = await first(connection, "job.result");
     expect(result).toMatchObject({ jobId: "job_1", status: "succeeded", output: { text: "Hello" }, error: null, usage: { promptTokens: 3, completionTokens: 2 } });
     expect(ofType(connection, "job.accept")).toEqual([{ type: "job.accept", jobId: "job_1" }]);
     const chunks = ofType(connection, "job.chunk");
@@ -135,7 +138,7 @@ describe("startRunner", () => {
     const connection = await welcomed();
     connection.send(inferenceOffer("job_1"));
     connection.send(inferenceOffer("job_2"));
-    const [reject] = await server.waitFor(() => ofType(connection, "job.reject").length && ofType(connection, "job.reject"));
+    const reject = await first(connection, "job.reject");
     expect(reject).toMatchObject({ jobId: "job_2", reason: expect.stringContaining("capacity") });
     release.open();
     await server.waitFor(() => ofType(connection, "job.result").length);
@@ -153,7 +156,7 @@ describe("startRunner", () => {
     connection.send(inferenceOffer("job_1"));
     await server.waitFor(() => ofType(connection, "job.chunk").length);
     connection.send({ type: "job.cancel", jobId: "job_1", reason: "user cancelled the task" });
-    const [result] = await server.waitFor(() => ofType(connection, "job.result").length && ofType(connection, "job.result"));
+    const result = await first(connection, "job.result");
     expect(result).toMatchObject({ jobId: "job_1", status: "cancelled", error: "user cancelled the task" });
   });
 
@@ -166,7 +169,7 @@ describe("startRunner", () => {
     );
     const connection = await welcomed();
     connection.send(inferenceOffer("job_1", 50));
-    const [result] = await server.waitFor(() => ofType(connection, "job.result").length && ofType(connection, "job.result"));
+    const result = await first(connection, "job.result");
     expect(result).toMatchObject({ status: "failed", error: expect.stringContaining("timed out") });
   });
 
@@ -178,7 +181,7 @@ describe("startRunner", () => {
     );
     const connection = await welcomed();
     connection.send(inferenceOffer("job_1"));
-    const [result] = await server.waitFor(() => ofType(connection, "job.result").length && ofType(connection, "job.result"));
+    const result = await first(connection, "job.result");
     expect(result).toMatchObject({ status: "failed", output: null, error: "model file is corrupt" });
   });
 
@@ -210,19 +213,19 @@ describe("startRunner", () => {
       }),
       { backoff: { baseMs: 200, capMs: 200, random: () => 0.5 } },
     );
-    const first = await welcomed();
-    first.send(inferenceOffer("job_1"));
-    await server.waitFor(() => ofType(first, "job.accept").length);
-    first.close(1001, "server restarting");
-    await server.waitFor(() => first.closed);
+    const before = await welcomed();
+    before.send(inferenceOffer("job_1"));
+    await server.waitFor(() => ofType(before, "job.accept").length);
+    before.close(1001, "server restarting");
+    await server.waitFor(() => before.closed);
     const closedAt = Date.now();
     release.open();
     const second = await server.waitFor(() => server.connections[1]?.authenticated && server.connections[1]);
     // Full jitter with random() = 0.5 and base 200 ms waits 100 ms.
     expect(Date.now() - closedAt).toBeGreaterThanOrEqual(90);
-    const [result] = await server.waitFor(() => ofType(second, "job.result").length && ofType(second, "job.result"));
+    const result = await first(second, "job.result");
     expect(result).toMatchObject({ jobId: "job_1", status: "succeeded", output: { text: "late" } });
-    expect(ofType(first, "job.result")).toHaveLength(0);
+    expect(ofType(before, "job.result")).toHaveLength(0);
   });
 
   it("keeps retrying with backoff while the server is down", async () => {
@@ -255,8 +258,8 @@ describe("startRunner", () => {
     expect(ofType(connection, "capabilities")).toHaveLength(0);
     models = [{ id: "tiny", sizeBytes: 1024, quantization: "Q4_K_M", contextLength: 2048, sha256: null }];
     await runner.refreshCapabilities();
-    const [report] = await server.waitFor(() => ofType(connection, "capabilities").length && ofType(connection, "capabilities"));
-    expect(report!.capabilities.models.map((m) => m.id)).toEqual(["tiny"]);
+    const report = await first(connection, "capabilities");
+    expect(report.capabilities.models.map((m) => m.id)).toEqual(["tiny"]);
   });
 
   it("drains on stop: rejects new offers, finishes the running job, sends its result and closes with 1000", async () => {
@@ -272,7 +275,7 @@ describe("startRunner", () => {
     await server.waitFor(() => ofType(connection, "job.accept").length);
     const stopped = runner!.stop();
     connection.send(inferenceOffer("job_2"));
-    const [reject] = await server.waitFor(() => ofType(connection, "job.reject").length && ofType(connection, "job.reject"));
+    const reject = await first(connection, "job.reject");
     expect(reject).toEqual({ type: "job.reject", jobId: "job_2", reason: "draining" });
     expect(connection.closed).toBeNull();
     release.open();
