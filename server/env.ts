@@ -114,3 +114,9 @@ export function setEnvDefaults(values: Record<string, string>): void {
   }
   cached = undefined;
 }
+
+/** Replaces variables outright (benchmarks and tools that create their own database). */
+export function overrideEnv(values: Record<string, string>): void {
+  Object.assign(process.env, values);
+  cached = undefined;
+}

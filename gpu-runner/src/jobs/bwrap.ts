@@ -104,7 +104,8 @@ export type Limits = { memoryBytes: number; cpuSeconds: number };
 export function stepScript(limits: Limits): string {
   const kib = Math.max(1, Math.floor(limits.memoryBytes / 1024));
   return [
-    `ulimit -d ${kib} && ulimit -t ${limits.cpuSeconds} || { echo "jace: could not apply resource limits" >&2; exit 125; }`,
+    // The soft CPU limit sends SIGXCPU (exit 152, recognisable); the hard one, 5 s later, SIGKILL.
+    `ulimit -d ${kib} && ulimit -S -t ${limits.cpuSeconds} && ulimit -H -t ${limits.cpuSeconds + 5} || { echo "jace: could not apply resource limits" >&2; exit 125; }`,
     `sh -c "$1" 3>&-`,
     "s=$?",
     "times >&3",

@@ -16,7 +16,10 @@ export type CloneOptions = {
   token?: string;
   dest: string;
   signal: AbortSignal;
-  /** Local paths and file:// URLs are refused unless allowed (tests); they would let a job read other repositories on the machine. */
+  /**
+   * Local paths, file:// and plain http:// are refused unless allowed (tests): local paths would let
+   * a job read other repositories on the machine, http would expose the token.
+   */
   allowLocal: boolean;
   redact: (text: string) => string;
 };
@@ -26,7 +29,7 @@ export function basicAuthValue(token: string): string {
   return Buffer.from(`x-access-token:${token}`).toString("base64");
 }
 
-function checkUrl(url: string, allowLocal: boolean, hasToken: boolean): { origin: string | null } {
+function checkUrl(url: string, allowLocal: boolean): { origin: string | null } {
   if (url.startsWith("-")) throw new GitError("invalid repository URL");
   if (isAbsolute(url) || url.startsWith("file://")) {
     if (!allowLocal) throw new GitError("local repositories are not allowed; use an https:// URL");
@@ -38,7 +41,8 @@ function checkUrl(url: string, allowLocal: boolean, hasToken: boolean): { origin
   } catch {
     throw new GitError(`unsupported repository URL "${url}"; use an https:// URL`);
   }
-  if (parsed.protocol !== "https:" && !(parsed.protocol === "http:" && !hasToken && allowLocal)) {
+  // Plain http would send the token in clear text; it is only accepted for loopback tests.
+  if (parsed.protocol !== "https:" && !(parsed.protocol === "http:" && allowLocal)) {
     throw new GitError(`unsupported repository URL scheme "${parsed.protocol}"; use https://`);
   }
   if (parsed.username || parsed.password) throw new GitError("the repository URL must not contain credentials; pass the token as repository.token");
@@ -70,7 +74,7 @@ function git(args: string[], opts: { cwd?: string; env: NodeJS.ProcessEnv; signa
 
 /** Clones and checks out `ref` (branch, tag or commit; default branch when absent). Returns the commit checked out. */
 export async function cloneRepository(opts: CloneOptions): Promise<string> {
-  const { origin } = checkUrl(opts.url, opts.allowLocal, !!opts.token);
+  const { origin } = checkUrl(opts.url, opts.allowLocal);
   if (opts.ref !== undefined && (!opts.ref || opts.ref.startsWith("-") || /[\s\0]/.test(opts.ref))) throw new GitError(`invalid ref "${opts.ref}"`);
   const env = gitEnv(origin, opts.token);
   const run = (args: string[], cwd?: string) => git(args, { cwd, env, signal: opts.signal, redact: opts.redact });

@@ -115,7 +115,16 @@ describe("runSandboxJob", () => {
       h,
     );
     expect(sandboxOutput(outcome.output).steps[0]!.exitCode).not.toBe(0);
+    expect(h.text()).toMatch(/allocation failed|out of memory/i);
     expect(h.text()).not.toContain("ALLOCATED");
+  });
+
+  it("applies the CPU time limit", async () => {
+    const outcome = await run({ steps: [{ name: "spin", run: "while :; do :; done", timeoutMs: 60_000 }], limits: { cpuSeconds: 1 } });
+    const step = sandboxOutput(outcome.output).steps[0]!;
+    expect(step.timedOut).toBe(false);
+    expect(step.exitCode).toBe(128 + 24); // SIGXCPU
+    expect(outcome.usage.cpuSeconds).toBeGreaterThan(0.5);
   });
 
   describe("network", () => {

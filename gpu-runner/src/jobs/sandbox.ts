@@ -83,7 +83,7 @@ export async function runSandboxJob(spec: SandboxSpec, ctx: JobContext, config: 
         return outcome("cancelled", { kind: "sandbox", steps, summary: null, artifacts: [], failed: true }, "cancelled", started, cpuSeconds);
       }
       if (result.timedOut) budget.write("log", `step "${step.name}" timed out after ${step.timeoutMs} ms and was killed\n`);
-      else if (result.exitCode !== 0) budget.write("log", `step "${step.name}" failed with exit code ${result.exitCode ?? result.signal}\n`);
+      else if (result.exitCode !== 0) budget.write("log", `step "${step.name}" failed with exit code ${result.exitCode ?? result.signal}${limitHint(result.exitCode, spec.limits)}\n`);
       if (result.timedOut || result.exitCode !== 0) {
         failed = true;
         break;
@@ -97,6 +97,13 @@ export async function runSandboxJob(spec: SandboxSpec, ctx: JobContext, config: 
   } finally {
     await rm(jobDir, { recursive: true, force: true, maxRetries: 3 });
   }
+}
+
+/** Exit codes the limits produce, spelled out (the step itself could exit with them too, hence "probably"). */
+function limitHint(exitCode: number | null, limits: Limits): string {
+  if (exitCode === 128 + 24) return ` (probably the CPU time limit of ${limits.cpuSeconds} s)`;
+  if (exitCode === 128 + 9) return ` (killed; possibly the CPU time limit of ${limits.cpuSeconds} s)`;
+  return "";
 }
 
 function runStep(

@@ -148,8 +148,8 @@ function EnrollmentSteps({ enrollment, onClose, onRenew, renewing, renewError }:
               ) : (
                 <>
                   Valid for {lifetimeMinutes} minutes, single use (until {formatTime(enrollment.expiresAt)}
-                  {minutesLeft <= 10 ? `, ${minutesLeft <= 1 ? "under a minute" : `${minutesLeft} minutes`} left` : ""}). It contains a secret:
-                  do not share it.
+                  {minutesLeft <= 10 ? `, ${minutesLeft <= 1 ? "under a minute" : `${minutesLeft} minutes`} left` : ""}). It contains a
+                  secret: do not share it.
                 </>
               )}
             </p>
@@ -163,8 +163,8 @@ function EnrollmentSteps({ enrollment, onClose, onRenew, renewing, renewError }:
                 Run <Code>jace-runner doctor</Code> to check the GPU, drivers and CUDA before enrolling.
               </li>
               <li>
-                Install <Code>bubblewrap</Code> (e.g. <Code>sudo apt install bubblewrap</Code>) to take sandboxed command jobs; without it the runner
-                does inference only.
+                Install <Code>bubblewrap</Code> (e.g. <Code>sudo apt install bubblewrap</Code>) to take sandboxed command jobs; without it
+                the runner does inference only.
               </li>
               <li>It opens an outbound connection to Jace. No port forwarding or firewall rule is needed.</li>
             </ul>
@@ -245,7 +245,10 @@ function EnrollmentProgress({ runner, expired, checkFailed, onClose, onRenew, re
 
   return (
     <div className="flex flex-col gap-3">
-      <div role="status" className="flex items-center gap-3 rounded-lg border border-accent-200 bg-accent-50 px-4 py-3 text-sm text-accent-700">
+      <div
+        role="status"
+        className="flex items-center gap-3 rounded-lg border border-accent-200 bg-accent-50 px-4 py-3 text-sm text-accent-700"
+      >
         <Spinner size={16} />
         <span className="font-medium">Waiting for the runner to connect…</span>
       </div>
@@ -255,7 +258,9 @@ function EnrollmentProgress({ runner, expired, checkFailed, onClose, onRenew, re
           Close
         </Button>
       </div>
-      <p className="text-right text-[13px] text-ink-subtle">The command stays valid if you close this; the runner appears in the list when it connects.</p>
+      <p className="text-right text-[13px] text-ink-subtle">
+        The command stays valid if you close this; the runner appears in the list when it connects.
+      </p>
     </div>
   );
 }
@@ -299,7 +304,11 @@ function CommandBlock({ command, dimmed }: { command: string; dimmed: boolean })
         </Button>
       </div>
       <p role="status" className="text-[13px] leading-5 text-ink-subtle empty:hidden">
-        {copied === "yes" ? "Copied to the clipboard." : copied === "failed" ? "Could not reach the clipboard. The command is selected: press Ctrl+C (⌘C on a Mac)." : ""}
+        {copied === "yes"
+          ? "Copied to the clipboard."
+          : copied === "failed"
+            ? "Could not reach the clipboard. The command is selected: press Ctrl+C (⌘C on a Mac)."
+            : ""}
       </p>
     </div>
   );

@@ -91,7 +91,10 @@ export function SandboxNote({ sandboxes }: { sandboxes: Capabilities["sandboxes"
     );
   }
   return (
-    <span className="inline-flex items-center gap-1.5 text-[13px] text-ink-subtle" title="Install bubblewrap on the runner to take sandboxed jobs.">
+    <span
+      className="inline-flex items-center gap-1.5 text-[13px] text-ink-subtle"
+      title="Install bubblewrap on the runner to take sandboxed jobs."
+    >
       <IconShield size={14} className="shrink-0" />
       No sandbox: inference only
     </span>

@@ -11,7 +11,11 @@ export function RunnerCard({ runner, href, now }: { runner: Runner; href: string
   const caps = runner.capabilities;
   const inactive = runner.status === "offline" || runner.status === "revoked";
   return (
-    <Card data-testid="runner-row" data-runner-id={runner.id} className={cx("overflow-hidden", runner.status === "revoked" && "bg-subtle/50")}>
+    <Card
+      data-testid="runner-row"
+      data-runner-id={runner.id}
+      className={cx("overflow-hidden", runner.status === "revoked" && "bg-subtle/50")}
+    >
       <div className="flex flex-wrap items-start justify-between gap-x-4 gap-y-2 border-b border-line px-5 py-3.5">
         <div className="min-w-0">
           <div className="flex flex-wrap items-center gap-x-2.5 gap-y-1">
@@ -71,7 +75,9 @@ export function RunnerCard({ runner, href, now }: { runner: Runner; href: string
           </section>
         </div>
       ) : (
-        <p className="px-5 py-4 text-[13px] text-ink-subtle">This runner has not reported its hardware yet. It does when it next connects.</p>
+        <p className="px-5 py-4 text-[13px] text-ink-subtle">
+          This runner has not reported its hardware yet. It does when it next connects.
+        </p>
       )}
 
       <div className="flex flex-col gap-3 border-t border-line bg-subtle/40 px-5 py-3 sm:flex-row sm:flex-wrap sm:items-center sm:justify-between">

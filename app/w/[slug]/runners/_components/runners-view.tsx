@@ -42,9 +42,14 @@ export function RunnersView() {
   const [jobStatus, setJobStatus] = useState<JobStatusFilter>("");
 
   // Revoked runners are always fetched (and hidden by the toggle) so jobs they ran still show their names.
-  const runners = useQuery(trpc.runner.list.queryOptions({ workspaceSlug: slug, includeRevoked: true }, { refetchInterval: LIVE_INTERVAL_MS }));
+  const runners = useQuery(
+    trpc.runner.list.queryOptions({ workspaceSlug: slug, includeRevoked: true }, { refetchInterval: LIVE_INTERVAL_MS }),
+  );
   const jobs = useQuery(
-    trpc.runner.jobs.queryOptions({ workspaceSlug: slug, status: jobStatus || undefined, limit: 25 }, { refetchInterval: LIVE_INTERVAL_MS }),
+    trpc.runner.jobs.queryOptions(
+      { workspaceSlug: slug, status: jobStatus || undefined, limit: 25 },
+      { refetchInterval: LIVE_INTERVAL_MS },
+    ),
   );
 
   const all = useMemo(() => runners.data ?? [], [runners.data]);
@@ -69,24 +74,20 @@ export function RunnersView() {
         actions={addButton}
       />
 
-      <div className="mt-8 flex min-h-9 flex-wrap items-center justify-between gap-3">
-        <p className="text-sm text-ink-muted" aria-live="polite">
-          {active.length > 0 ? (
-            <>
-              {plural(active.length, "runner")} · <span className="text-emerald-700">{onlineCount} online</span>
-              {busyCount > 0 ? <> · {busyCount} busy</> : null}
-            </>
-          ) : (
-            " "
-          )}
-          {!canManage ? <span> · Read only: admins add and manage runners.</span> : null}
-        </p>
-        {revokedCount > 0 || showRevoked ? (
-          <Checkbox label={`Show revoked (${revokedCount})`} checked={showRevoked} onChange={(e) => setShowRevoked(e.target.checked)} />
-        ) : null}
-      </div>
+      {all.length > 0 ? (
+        <div className="mt-8 flex min-h-9 flex-wrap items-center justify-between gap-3">
+          <p className="text-sm text-ink-muted" aria-live="polite">
+            {plural(active.length, "runner")} · <span className="text-emerald-700">{onlineCount} online</span>
+            {busyCount > 0 ? <> · {busyCount} busy</> : null}
+            {!canManage ? <span> · Read only: admins add and manage runners.</span> : null}
+          </p>
+          {revokedCount > 0 ? (
+            <Checkbox label={`Show revoked (${revokedCount})`} checked={showRevoked} onChange={(e) => setShowRevoked(e.target.checked)} />
+          ) : null}
+        </div>
+      ) : null}
 
-      <div className="mt-4">
+      <div className={all.length > 0 ? "mt-4" : "mt-8"}>
         {runners.isPending ? (
           <RunnersSkeleton />
         ) : runners.isError && !runners.data ? (
@@ -107,9 +108,9 @@ export function RunnersView() {
             title={revokedCount > 0 ? "No active runners" : "No runners yet"}
             description={
               <>
-                A runner is a machine of yours, such as your own PC with an RTX 2070 or a rented GPU box, running the small{" "}
-                <code className="font-mono text-[13px]">jace-runner</code> program. It makes an authenticated outbound connection to Jace, so it
-                needs no open port, and runs this workspace&apos;s models and sandboxed commands.
+                Runners are your own machines, such as your PC with an RTX 2070 or a rented GPU box, running the small{" "}
+                <code className="font-mono text-[13px]">jace-runner</code> program. They run this workspace&apos;s models and sandboxed
+                commands, and connect out to Jace, so they need no open port.
                 {canManage ? null : " An admin of this workspace can add one."}
               </>
             }
@@ -117,9 +118,7 @@ export function RunnersView() {
           />
         ) : (
           <div className="flex flex-col gap-4">
-            {runners.isError ? (
-              <Alert tone="warning">Live updates paused: {runners.error.message}. Retrying…</Alert>
-            ) : null}
+            {runners.isError ? <Alert tone="warning">Live updates paused: {runners.error.message}. Retrying…</Alert> : null}
             {shown.map((r) => (
               <RunnerCard key={r.id} runner={r} href={`/w/${slug}/runners/${r.id}`} now={now} />
             ))}
@@ -127,53 +126,56 @@ export function RunnersView() {
         )}
       </div>
 
-      <section aria-labelledby="recent-jobs-heading" className="mt-12">
-        <div className="flex flex-wrap items-end justify-between gap-3">
-          <div>
-            <h2 id="recent-jobs-heading" className="text-[15px] leading-6 font-semibold">
-              Recent jobs
-            </h2>
-            <p className="mt-0.5 text-sm text-ink-muted">Model runs and sandboxed commands sent to runners, newest first.</p>
-          </div>
-          <Select
-            label="Status"
-            hideLabel
-            value={jobStatus}
-            onChange={(e) => setJobStatus(e.target.value as JobStatusFilter)}
-            options={jobStatuses.map((s) => ({ value: s.value, label: s.label }))}
-            containerClassName="w-40"
-          />
-        </div>
-        <div className="mt-4">
-          {jobs.isPending ? (
-            <Skeleton className="h-40 w-full rounded-card" />
-          ) : jobs.isError && !jobs.data ? (
-            <Alert
-              tone="danger"
-              title="Could not load jobs"
-              action={
-                <Button size="sm" variant="secondary" onClick={() => jobs.refetch()}>
-                  Retry
-                </Button>
-              }
-            >
-              {jobs.error.message}
-            </Alert>
-          ) : jobs.data.length === 0 ? (
-            <EmptyState
-              icon={<IconActivity size={20} />}
-              title={jobStatus ? "No jobs with this status" : "No jobs yet"}
-              description={
-                jobStatus
-                  ? "Choose another status to see more."
-                  : "Jobs appear here when tasks run a model or a command on a runner, with their status and why a queued one is waiting."
-              }
+      {/* With no runners and no jobs, a second empty state would only repeat the first. */}
+      {all.length === 0 && !jobStatus && jobs.data?.length === 0 ? null : (
+        <section aria-labelledby="recent-jobs-heading" className="mt-12">
+          <div className="flex flex-wrap items-end justify-between gap-3">
+            <div>
+              <h2 id="recent-jobs-heading" className="text-[15px] leading-6 font-semibold">
+                Recent jobs
+              </h2>
+              <p className="mt-0.5 text-sm text-ink-muted">Model runs and sandboxed commands sent to runners, newest first.</p>
+            </div>
+            <Select
+              label="Status"
+              hideLabel
+              value={jobStatus}
+              onChange={(e) => setJobStatus(e.target.value as JobStatusFilter)}
+              options={jobStatuses.map((s) => ({ value: s.value, label: s.label }))}
+              containerClassName="w-40"
             />
-          ) : (
-            <JobsTable jobs={jobs.data} runnerNames={runnerNames} caption="Recent jobs on this workspace's runners" />
-          )}
-        </div>
-      </section>
+          </div>
+          <div className="mt-4">
+            {jobs.isPending ? (
+              <Skeleton className="h-40 w-full rounded-card" />
+            ) : jobs.isError && !jobs.data ? (
+              <Alert
+                tone="danger"
+                title="Could not load jobs"
+                action={
+                  <Button size="sm" variant="secondary" onClick={() => jobs.refetch()}>
+                    Retry
+                  </Button>
+                }
+              >
+                {jobs.error.message}
+              </Alert>
+            ) : jobs.data.length === 0 ? (
+              <EmptyState
+                icon={<IconActivity size={20} />}
+                title={jobStatus ? "No jobs with this status" : "No jobs yet"}
+                description={
+                  jobStatus
+                    ? "Choose another status to see more."
+                    : "Jobs appear here when tasks run a model or a command on a runner, with their status and why a queued one is waiting."
+                }
+              />
+            ) : (
+              <JobsTable jobs={jobs.data} runnerNames={runnerNames} caption="Recent jobs on this workspace's runners" />
+            )}
+          </div>
+        </section>
+      )}
 
       {adding ? <AddRunnerDialog onClose={() => setAdding(false)} /> : null}
     </>

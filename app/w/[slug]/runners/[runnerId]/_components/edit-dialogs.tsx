@@ -66,7 +66,15 @@ export function RenameDialog({ runnerId, currentName, onClose, onSaved }: Props 
         }}
         className="flex flex-col gap-4"
       >
-        <Input label="Name" value={name} onChange={(e) => setName(e.target.value)} error={nameError} maxLength={80} autoComplete="off" autoFocus />
+        <Input
+          label="Name"
+          value={name}
+          onChange={(e) => setName(e.target.value)}
+          error={nameError}
+          maxLength={80}
+          autoComplete="off"
+          autoFocus
+        />
         {rename.error && !nameError ? <Alert tone="danger">{rename.error.message}</Alert> : null}
       </form>
     </Dialog>

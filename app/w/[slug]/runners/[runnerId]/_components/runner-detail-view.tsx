@@ -259,7 +259,9 @@ function RunnerDetail({ runner, liveError }: { runner: RunnerDetail; liveError: 
         <h2 id="models-heading" className="text-[15px] leading-6 font-semibold">
           Models
         </h2>
-        <p className="mt-0.5 text-sm text-ink-muted">Downloaded on this machine and ready to load. Inference jobs go to a runner that has their model.</p>
+        <p className="mt-0.5 text-sm text-ink-muted">
+          Downloaded on this machine and ready to load. Inference jobs go to a runner that has their model.
+        </p>
         <div className="mt-4">
           {caps && caps.models.length > 0 ? (
             <Table>
@@ -277,7 +279,9 @@ function RunnerDetail({ runner, liveError }: { runner: RunnerDetail; liveError: 
                   <TableRow key={m.id}>
                     <TableCell className="font-mono text-[13px] font-medium break-all">{m.id}</TableCell>
                     <TableCell className="text-[13px] text-ink-muted">{m.quantization ?? "–"}</TableCell>
-                    <TableCell className="text-right text-[13px] whitespace-nowrap text-ink-muted tabular-nums">{formatBytes(m.sizeBytes)}</TableCell>
+                    <TableCell className="text-right text-[13px] whitespace-nowrap text-ink-muted tabular-nums">
+                      {formatBytes(m.sizeBytes)}
+                    </TableCell>
                     <TableCell className="text-right text-[13px] whitespace-nowrap text-ink-muted tabular-nums">
                       {m.contextLength ? `${m.contextLength.toLocaleString()} tokens` : "–"}
                     </TableCell>
@@ -288,7 +292,11 @@ function RunnerDetail({ runner, liveError }: { runner: RunnerDetail; liveError: 
           ) : (
             <EmptyState
               title="No models"
-              description={caps ? "This runner has no models downloaded, so it can take sandboxed command jobs only." : "This runner has not reported its models yet."}
+              description={
+                caps
+                  ? "This runner has no models downloaded, so it can take sandboxed command jobs only."
+                  : "This runner has not reported its models yet."
+              }
             />
           )}
         </div>
@@ -344,8 +352,8 @@ function RunnerDetail({ runner, liveError }: { runner: RunnerDetail; liveError: 
         <div className="flex flex-col gap-3">
           {runner.currentJobs.length > 0 ? (
             <p>
-              Its {plural(runner.currentJobs.length, "job")} in progress {runner.currentJobs.length === 1 ? "goes" : "go"} back to the queue for
-              another runner.
+              Its {plural(runner.currentJobs.length, "job")} in progress {runner.currentJobs.length === 1 ? "goes" : "go"} back to the queue
+              for another runner.
             </p>
           ) : null}
           {revoke.error ? <Alert tone="danger">{revoke.error.message}</Alert> : null}
@@ -361,13 +369,19 @@ function PresenceLine({ runner, now }: { runner: RunnerDetail; now: number }) {
   if (runner.status === "revoked") return <>Revoked. Its job history stays here for reference.</>;
   if (runner.status === "offline") {
     return runner.lastSeenAt ? (
-      <>Offline, last seen {formatRelative(runner.lastSeenAt, now)}. It reconnects on its own when the machine and jace-runner are back up.</>
+      <>
+        Offline, last seen {formatRelative(runner.lastSeenAt, now)}. It reconnects on its own when the machine and jace-runner are back up.
+      </>
     ) : (
       <>Enrolled but never connected. Start it on the machine with jace-runner start.</>
     );
   }
   const since = runner.connectedAt ? `, connected ${formatRelative(runner.connectedAt, now)}` : "";
-  return <>{runner.status === "busy" ? `Busy${since}: running ${plural(runner.currentJobs.length, "job")}.` : `Online${since}, ready for jobs.`}</>;
+  return (
+    <>
+      {runner.status === "busy" ? `Busy${since}: running ${plural(runner.currentJobs.length, "job")}.` : `Online${since}, ready for jobs.`}
+    </>
+  );
 }
 
 function Fact({ label, children, wide }: { label: string; children: ReactNode; wide?: boolean }) {
