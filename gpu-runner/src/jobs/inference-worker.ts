@@ -2,6 +2,7 @@ import { getLlama, LlamaChat, LlamaLogLevel, type ChatHistoryItem, type GbnfJson
 import type { InferenceSpec } from "../protocol";
 import { CpuMeter } from "./cpu-meter";
 import type { FromWorker, ToWorker, WorkerInit, WorkerResult } from "./inference-ipc";
+import { findUnsupportedType } from "./json-schema";
 import { WarmCache } from "./warm-models";
 
 /**
@@ -89,6 +90,8 @@ async function generate(jobId: string, spec: InferenceSpec, model: LlamaModel, s
   const lib = await llama();
   let grammar: LlamaGrammar | undefined;
   if (spec.jsonSchema) {
+    const unsupported = findUnsupportedType(spec.jsonSchema);
+    if (unsupported) return { status: "failed", output: null, error: `unsupported jsonSchema: ${unsupported}`, usage: emptyUsage() };
     try {
       grammar = await lib.createGrammarForJsonSchema<GbnfJsonSchema>(spec.jsonSchema as GbnfJsonSchema);
     } catch (error) {

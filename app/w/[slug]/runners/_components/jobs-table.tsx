@@ -64,8 +64,7 @@ export function JobsTable({ jobs, caption, runnerNames }: Props) {
             {runnerNames ? <TableHeaderCell>Runner</TableHeaderCell> : null}
             <TableHeaderCell className="text-right">Attempt</TableHeaderCell>
             <TableHeaderCell>Details</TableHeaderCell>
-            <TableHeaderCell>Created</TableHeaderCell>
-            <TableHeaderCell>Duration</TableHeaderCell>
+            <TableHeaderCell>Created / duration</TableHeaderCell>
             {showActions ? (
               <TableHeaderCell className="text-right">
                 <span className="sr-only">Actions</span>
@@ -97,16 +96,16 @@ export function JobsTable({ jobs, caption, runnerNames }: Props) {
                 </TableCell>
               ) : null}
               <TableCell className="text-right text-[13px] text-ink-muted tabular-nums">{job.attempt > 0 ? job.attempt : "–"}</TableCell>
-              <TableCell className="max-w-72 min-w-48 text-[13px]">
+              <TableCell className="max-w-80 min-w-56 text-[13px]">
                 <JobDetails job={job} />
               </TableCell>
-              <TableCell className="whitespace-nowrap text-[13px] text-ink-muted">
-                <time dateTime={job.createdAt.toISOString()} title={formatDateTime(job.createdAt)}>
+              <TableCell className="text-[13px] whitespace-nowrap">
+                <time dateTime={job.createdAt.toISOString()} title={formatDateTime(job.createdAt)} className="text-ink">
                   {formatRelative(job.createdAt, now)}
                 </time>
-              </TableCell>
-              <TableCell className="whitespace-nowrap text-[13px] text-ink-muted tabular-nums">
-                <JobDuration job={job} now={now} />
+                <div className="text-xs text-ink-subtle tabular-nums">
+                  <JobDuration job={job} now={now} />
+                </div>
               </TableCell>
               {showActions ? (
                 <TableCell className="text-right whitespace-nowrap">
@@ -177,8 +176,8 @@ function JobDetails({ job }: { job: Job }) {
 }
 
 function JobDuration({ job, now }: { job: Job; now: number }) {
-  if (job.startedAt && job.finishedAt) return <>{formatDuration(job.finishedAt.getTime() - job.startedAt.getTime())}</>;
-  if (job.startedAt) return <>{formatDuration(now - job.startedAt.getTime())} so far</>;
+  if (job.startedAt && job.finishedAt) return <>ran {formatDuration(job.finishedAt.getTime() - job.startedAt.getTime())}</>;
+  if (job.startedAt) return <>running {formatDuration(now - job.startedAt.getTime())}</>;
   if (job.status === "queued" || job.status === "offered") return <>waiting {formatDuration(now - job.createdAt.getTime())}</>;
-  return <>–</>;
+  return null;
 }

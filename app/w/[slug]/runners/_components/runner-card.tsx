@@ -16,8 +16,8 @@ export function RunnerCard({ runner, href, now }: { runner: Runner; href: string
       data-runner-id={runner.id}
       className={cx("overflow-hidden", runner.status === "revoked" && "bg-subtle/50")}
     >
-      <div className="flex flex-wrap items-start justify-between gap-x-4 gap-y-2 border-b border-line px-5 py-3.5">
-        <div className="min-w-0">
+      <div className="flex items-start justify-between gap-4 border-b border-line px-5 py-3.5">
+        <div className="min-w-0 flex-1">
           <div className="flex flex-wrap items-center gap-x-2.5 gap-y-1">
             <h3 className="min-w-0 text-[15px] leading-6 font-semibold">
               <Link href={href} className={cx("break-all hover:underline", runner.status === "revoked" ? "text-ink-muted" : "text-ink")}>
@@ -40,9 +40,11 @@ export function RunnerCard({ runner, href, now }: { runner: Runner; href: string
         </div>
         <Link
           href={href}
+          aria-label={`Details of ${runner.name}`}
           className="-mr-2 inline-flex shrink-0 items-center gap-1 rounded-md px-2 py-1 text-[13px] font-medium text-ink-muted hover:bg-zinc-100 hover:text-ink"
         >
-          Details <IconChevronRight size={14} />
+          <span className="sr-only sm:not-sr-only">Details</span>
+          <IconChevronRight size={14} />
         </Link>
       </div>
 
@@ -85,7 +87,9 @@ export function RunnerCard({ runner, href, now }: { runner: Runner; href: string
           <LabelChips labels={runner.labels} />
           {caps ? <SandboxNote sandboxes={caps.sandboxes} /> : null}
         </div>
-        <CurrentJobs runner={runner} />
+        <div className="self-start sm:self-auto">
+          <CurrentJobs runner={runner} />
+        </div>
       </div>
     </Card>
   );
