@@ -34,8 +34,27 @@ function byteAlphabet(): string[] {
 
 /** Common English pairs, each merge referring only to tokens already in the vocabulary. */
 const mergePairs: [string, string][] = [
-  [" ", "t"], ["h", "e"], [" t", "he"], ["i", "n"], ["in", "g"], [" ", "a"], ["e", "r"], ["o", "n"], [" ", "s"], ["r", "e"],
-  ["a", "t"], ["e", "n"], ["o", "r"], ["a", "n"], [" ", "o"], [" ", "w"], ["e", "s"], ["i", "s"], ["i", "t"], [" a", "n"], [" an", "d"],
+  [" ", "t"],
+  ["h", "e"],
+  [" t", "he"],
+  ["i", "n"],
+  ["in", "g"],
+  [" ", "a"],
+  ["e", "r"],
+  ["o", "n"],
+  [" ", "s"],
+  ["r", "e"],
+  ["a", "t"],
+  ["e", "n"],
+  ["o", "r"],
+  ["a", "n"],
+  [" ", "o"],
+  [" ", "w"],
+  ["e", "s"],
+  ["i", "s"],
+  ["i", "t"],
+  [" a", "n"],
+  [" an", "d"],
 ];
 const specialTokens = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"];
 const chatTemplate =
@@ -71,12 +90,34 @@ function random(seed: number) {
 
 class Encoder {
   readonly parts: Buffer[] = [];
-  u32(v: number) { const b = Buffer.alloc(4); b.writeUInt32LE(v); this.parts.push(b); }
-  i32(v: number) { const b = Buffer.alloc(4); b.writeInt32LE(v); this.parts.push(b); }
-  u64(v: number) { const b = Buffer.alloc(8); b.writeBigUInt64LE(BigInt(v)); this.parts.push(b); }
-  f32(v: number) { const b = Buffer.alloc(4); b.writeFloatLE(v); this.parts.push(b); }
-  str(s: string) { const b = Buffer.from(s, "utf8"); this.u64(b.length); this.parts.push(b); }
-  get length() { return this.parts.reduce((n, p) => n + p.length, 0); }
+  u32(v: number) {
+    const b = Buffer.alloc(4);
+    b.writeUInt32LE(v);
+    this.parts.push(b);
+  }
+  i32(v: number) {
+    const b = Buffer.alloc(4);
+    b.writeInt32LE(v);
+    this.parts.push(b);
+  }
+  u64(v: number) {
+    const b = Buffer.alloc(8);
+    b.writeBigUInt64LE(BigInt(v));
+    this.parts.push(b);
+  }
+  f32(v: number) {
+    const b = Buffer.alloc(4);
+    b.writeFloatLE(v);
+    this.parts.push(b);
+  }
+  str(s: string) {
+    const b = Buffer.from(s, "utf8");
+    this.u64(b.length);
+    this.parts.push(b);
+  }
+  get length() {
+    return this.parts.reduce((n, p) => n + p.length, 0);
+  }
 }
 
 type Value = { type: number; value: number | string | boolean } | { type: typeof T.array; of: number; values: (number | string)[] };

@@ -15,7 +15,10 @@ type Run = { code: number | null; stdout: string; stderr: string };
 /** Runs the real executable; `whenStarted` may signal it once stderr contains a line. */
 function cli(args: string[], env: Record<string, string> = {}, whenStarted?: { line: RegExp; signal: NodeJS.Signals }): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? "", HOME: home, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { PATH: process.env.PATH ?? "", HOME: home, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     let signalled = false;
@@ -62,7 +65,9 @@ describe("jace-runner (the executable)", () => {
   });
 
   it("enrolls against the server with the token from the environment, then refuses to enroll twice", async () => {
-    const run = await cli(["enroll", "--server", `${server.url}/`, "--name", "ci-box", "--labels", "ci,cpu", "--config-dir", configDir], { JACE_RUNNER_TOKEN: TOKEN });
+    const run = await cli(["enroll", "--server", `${server.url}/`, "--name", "ci-box", "--labels", "ci,cpu", "--config-dir", configDir], {
+      JACE_RUNNER_TOKEN: TOKEN,
+    });
     expect(run.stderr).toBe("");
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(`Enrolled as ci-box in workspace Acme. Start with: jace-runner start --config-dir ${configDir}`);
@@ -83,16 +88,33 @@ describe("jace-runner (the executable)", () => {
 
   it("starts, authenticates, runs an offered job and drains on SIGTERM with exit 0", async () => {
     const connectionsBefore = server.connections.length;
-    const started = server.waitFor(() => server.connections.slice(connectionsBefore).find((c) => c.authenticated), 15_000).then((connection) => {
-      // A model this runner does not have: the real job executor fails it quickly.
-      connection.send({ type: "job.offer", jobId: "job_cli", attempt: 1, timeoutMs: 10_000, spec: { kind: "inference", model: "missing-model", messages: [{ role: "user", content: "hi" }] } });
-      return connection;
-    });
-    const run = await cli(["start", "--config-dir", configDir, "--log-format", "json"], {}, { line: /"event":"job finished"/, signal: "SIGTERM" });
+    const started = server
+      .waitFor(() => server.connections.slice(connectionsBefore).find((c) => c.authenticated), 15_000)
+      .then((connection) => {
+        // A model this runner does not have: the real job executor fails it quickly.
+        connection.send({
+          type: "job.offer",
+          jobId: "job_cli",
+          attempt: 1,
+          timeoutMs: 10_000,
+          spec: { kind: "inference", model: "missing-model", messages: [{ role: "user", content: "hi" }] },
+        });
+        return connection;
+      });
+    const run = await cli(
+      ["start", "--config-dir", configDir, "--log-format", "json"],
+      {},
+      { line: /"event":"job finished"/, signal: "SIGTERM" },
+    );
     const connection = await started;
     expect(run.code).toBe(0);
-    const events = run.stderr.trim().split("\n").map((line) => JSON.parse(line) as { event: string });
-    expect(events.map((e) => e.event)).toEqual(expect.arrayContaining(["runner starting", "connected", "job started", "job finished", "runner stopped"]));
+    const events = run.stderr
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { event: string });
+    expect(events.map((e) => e.event)).toEqual(
+      expect.arrayContaining(["runner starting", "connected", "job started", "job finished", "runner stopped"]),
+    );
     expect(connection.messages.find((m) => m.type === "job.result")).toMatchObject({ jobId: "job_cli", status: "failed" });
     expect(connection.closed?.code).toBe(1000);
     expect(run.stderr).not.toContain("PRIVATE KEY");

@@ -2,7 +2,15 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, chmodSync }
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { loadEnrollment, normalizeServerUrl, readRunnerFile, resolveConfigDir, resolveSettings, writeRunnerFile, type RunnerFile } from "./config";
+import {
+  loadEnrollment,
+  normalizeServerUrl,
+  readRunnerFile,
+  resolveConfigDir,
+  resolveSettings,
+  writeRunnerFile,
+  type RunnerFile,
+} from "./config";
 import { ed25519 } from "./testing/fixtures";
 
 let dir: string;
@@ -48,14 +56,26 @@ describe("resolveSettings", () => {
   });
 
   it("parses comma-separated labels and boolean words", () => {
-    const { settings } = resolveSettings({ configDir: dir, env: { JACE_RUNNER_LABELS: "gpu, cuda ,gpu,", JACE_RUNNER_ALLOW_UNSANDBOXED: "yes" } });
+    const { settings } = resolveSettings({
+      configDir: dir,
+      env: { JACE_RUNNER_LABELS: "gpu, cuda ,gpu,", JACE_RUNNER_ALLOW_UNSANDBOXED: "yes" },
+    });
     expect(settings.labels).toEqual(["gpu", "cuda"]);
     expect(settings.allowUnsandboxed).toBe(true);
-    expect(resolveSettings({ configDir: dir, env: { JACE_RUNNER_ALLOW_UNSANDBOXED: "yes" }, flags: { allowUnsandboxed: false } }).settings.allowUnsandboxed).toBe(false);
+    expect(
+      resolveSettings({ configDir: dir, env: { JACE_RUNNER_ALLOW_UNSANDBOXED: "yes" }, flags: { allowUnsandboxed: false } }).settings
+        .allowUnsandboxed,
+    ).toBe(false);
   });
 
   it("names the variable or flag that is wrong, all at once", () => {
-    expect(() => resolveSettings({ configDir: dir, env: { JACE_RUNNER_THREADS: "many", JACE_RUNNER_ALLOW_UNSANDBOXED: "maybe" }, flags: { labels: "Bad Label", server: "ftp://x" } })).toThrow(
+    expect(() =>
+      resolveSettings({
+        configDir: dir,
+        env: { JACE_RUNNER_THREADS: "many", JACE_RUNNER_ALLOW_UNSANDBOXED: "maybe" },
+        flags: { labels: "Bad Label", server: "ftp://x" },
+      }),
+    ).toThrow(
       /--server .*https:\/\/[\s\S]*JACE_RUNNER_THREADS must be a whole number[\s\S]*--labels[\s\S]*JACE_RUNNER_ALLOW_UNSANDBOXED must be true or false/,
     );
   });

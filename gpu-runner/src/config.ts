@@ -42,8 +42,10 @@ export function normalizeServerUrl(raw: string): string {
   } catch {
     throw new Error(`"${raw}" is not a URL; use the address of your Jace app, e.g. https://jace.example.com`);
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") throw new Error(`"${raw}" must start with https:// (or http:// for a local server)`);
-  if (url.username || url.password || url.search || url.hash) throw new Error(`"${raw}" must not contain credentials, a query or a fragment`);
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    throw new Error(`"${raw}" must start with https:// (or http:// for a local server)`);
+  if (url.username || url.password || url.search || url.hash)
+    throw new Error(`"${raw}" must not contain credentials, a query or a fragment`);
   return `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
 }
 
@@ -55,7 +57,10 @@ const serverUrl = z.string().transform((value, ctx) => {
     return z.NEVER;
   }
 });
-const path = z.string().min(1, "must not be empty").transform((p) => resolve(expandHome(p)));
+const path = z
+  .string()
+  .min(1, "must not be empty")
+  .transform((p) => resolve(expandHome(p)));
 const count = (max: number) => z.number().int().min(1).max(max);
 const countText = (max: number) =>
   z
@@ -66,7 +71,14 @@ const countText = (max: number) =>
 const labelList = z.array(label).max(50);
 const labelText = z
   .string()
-  .transform((s) => [...new Set(s.split(",").map((l) => l.trim()).filter(Boolean))])
+  .transform((s) => [
+    ...new Set(
+      s
+        .split(",")
+        .map((l) => l.trim())
+        .filter(Boolean),
+    ),
+  ])
   .pipe(labelList);
 const booleanText = z
   .string()
@@ -128,10 +140,22 @@ const settingSpecs: { [K in keyof RunnerSettings]: SettingSpec<RunnerSettings[K]
   modelsDir: { flag: "--models-dir", env: envVars.modelsDir, text: path, file: path, fallback: (dir) => join(dir, "models") },
   workDir: { flag: "--work-dir", env: envVars.workDir, text: path, file: path, fallback: (dir) => join(dir, "work") },
   // Half the logical CPUs approximates the physical cores; llama.cpp slows down on hyperthreads.
-  threads: { flag: "--threads", env: envVars.threads, text: countText(512), file: count(512), fallback: () => Math.max(1, Math.floor(availableParallelism() / 2)) },
+  threads: {
+    flag: "--threads",
+    env: envVars.threads,
+    text: countText(512),
+    file: count(512),
+    fallback: () => Math.max(1, Math.floor(availableParallelism() / 2)),
+  },
   maxJobs: { flag: "--max-jobs", env: envVars.maxJobs, text: countText(64), file: count(64), fallback: () => 1 },
   labels: { flag: "--labels", env: envVars.labels, text: labelText, file: labelList, fallback: () => [] },
-  allowUnsandboxed: { flag: "--allow-unsandboxed", env: envVars.allowUnsandboxed, text: booleanText, file: z.boolean(), fallback: () => false },
+  allowUnsandboxed: {
+    flag: "--allow-unsandboxed",
+    env: envVars.allowUnsandboxed,
+    text: booleanText,
+    file: z.boolean(),
+    fallback: () => false,
+  },
   gpu: { flag: "--gpu", env: envVars.gpu, text: gpuChoice, file: gpuChoice, fallback: () => "auto" },
 };
 
@@ -258,20 +282,36 @@ export function loadEnrollment(input: { configDirFlag?: string; flags?: Settings
   const configDir = resolveConfigDir(input.configDirFlag, env);
   const file = readRunnerFile(configDir);
   if (!file) {
-    throw new RunnerError(`This machine is not enrolled (no ${configPath(configDir)}). Run: jace-runner enroll --server URL --token TOKEN`, {
-      exitCode: exitCodes.fatal,
-    });
+    throw new RunnerError(
+      `This machine is not enrolled (no ${configPath(configDir)}). Run: jace-runner enroll --server URL --token TOKEN`,
+      {
+        exitCode: exitCodes.fatal,
+      },
+    );
   }
   const { settings } = resolveSettings({ flags: input.flags, env, file, configDir });
   let privateKey: KeyObject;
   try {
     privateKey = createPrivateKey(file.privateKey);
   } catch {
-    throw new RunnerError(`${configPath(configDir)} holds an unreadable private key. Enroll again with --force.`, { exitCode: exitCodes.fatal });
+    throw new RunnerError(`${configPath(configDir)} holds an unreadable private key. Enroll again with --force.`, {
+      exitCode: exitCodes.fatal,
+    });
   }
   if (privateKey.asymmetricKeyType !== "ed25519") {
-    throw new RunnerError(`${configPath(configDir)} holds a ${privateKey.asymmetricKeyType} key, not Ed25519. Enroll again with --force.`, { exitCode: exitCodes.fatal });
+    throw new RunnerError(`${configPath(configDir)} holds a ${privateKey.asymmetricKeyType} key, not Ed25519. Enroll again with --force.`, {
+      exitCode: exitCodes.fatal,
+    });
   }
-  const warnings = isTooOpen(configPath(configDir)) ? [`${configPath(configDir)} is readable by other users; run: chmod 600 ${configPath(configDir)}`] : [];
-  return { configDir, configPath: configPath(configDir), file, settings: { ...settings, server: settings.server ?? file.server }, privateKey, warnings };
+  const warnings = isTooOpen(configPath(configDir))
+    ? [`${configPath(configDir)} is readable by other users; run: chmod 600 ${configPath(configDir)}`]
+    : [];
+  return {
+    configDir,
+    configPath: configPath(configDir),
+    file,
+    settings: { ...settings, server: settings.server ?? file.server },
+    privateKey,
+    warnings,
+  };
 }

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startRunner, type RunnerConfig, type RunnerHandle } from "./connection";
 import type { JobExecutor } from "./jobs/types";
+import { createLogger } from "./log";
 import type { RunnerMessage } from "./protocol";
 import { startFakeJaceServer, type FakeConnection, type FakeServer } from "./testing/fake-jace-server";
 import { ed25519, fakeExecutor, gate, inferenceOffer, testCapabilities, zeroUsage } from "./testing/fixtures";
@@ -28,7 +29,15 @@ function enrolled(runnerId = "runner_test") {
 async function start(executor: JobExecutor, overrides: Partial<RunnerConfig> = {}) {
   const { runnerId, privateKey } = enrolled();
   runner = await startRunner(
-    { server: server.url, runnerId, privateKey, maxConcurrentJobs: 1, chunkCoalesceMs: 0, backoff: { baseMs: 20, capMs: 100 }, ...overrides },
+    {
+      server: server.url,
+      runnerId,
+      privateKey,
+      maxConcurrentJobs: 1,
+      chunkCoalesceMs: 0,
+      backoff: { baseMs: 20, capMs: 100 },
+      ...overrides,
+    },
     { executor, capabilities: async () => testCapabilities },
   );
   return runner;
@@ -47,7 +56,12 @@ const echoExecutor = fakeExecutor(async (spec, ctx) => {
   ctx.emitChunk("token", "Hel");
   ctx.emitChunk("token", "lo");
   ctx.emitProgress("generating", 1);
-  return { status: "succeeded", output: { kind: "inference", text: "Hello", finishReason: "stop" }, error: null, usage: { ...zeroUsage, promptTokens: 3, completionTokens: 2 } };
+  return {
+    status: "succeeded",
+    output: { kind: "inference", text: "Hello", finishReason: "stop" },
+    error: null,
+    usage: { ...zeroUsage, promptTokens: 3, completionTokens: 2 },
+  };
 });
 
 describe("startRunner", () => {
@@ -76,7 +90,13 @@ describe("startRunner", () => {
     const connection = await welcomed();
     connection.send(inferenceOffer("job_1"));
     const result = await first(connection, "job.result");
-    expect(result).toMatchObject({ jobId: "job_1", status: "succeeded", output: { text: "Hello" }, error: null, usage: { promptTokens: 3, completionTokens: 2 } });
+    expect(result).toMatchObject({
+      jobId: "job_1",
+      status: "succeeded",
+      output: { text: "Hello" },
+      error: null,
+      usage: { promptTokens: 3, completionTokens: 2 },
+    });
     expect(ofType(connection, "job.accept")).toEqual([{ type: "job.accept", jobId: "job_1" }]);
     const chunks = ofType(connection, "job.chunk");
     expect(chunks.map((c) => c.seq)).toEqual([0, 1]);
@@ -117,7 +137,9 @@ describe("startRunner", () => {
     const connection = await welcomed();
     connection.send(inferenceOffer("job_1"));
     await server.waitFor(() => ofType(connection, "lease.renew").length >= 2);
-    const beats = await server.waitFor(() => ofType(connection, "heartbeat").filter((h) => h.runningJobs.includes("job_1")).length >= 1 && ofType(connection, "heartbeat"));
+    const beats = await server.waitFor(
+      () => ofType(connection, "heartbeat").filter((h) => h.runningJobs.includes("job_1")).length >= 1 && ofType(connection, "heartbeat"),
+    );
     expect(beats.map((b) => b.seq)).toEqual(beats.map((_, i) => i));
     expect(ofType(connection, "lease.renew")[0]).toEqual({ type: "lease.renew", jobIds: ["job_1"] });
     release.open();
@@ -189,7 +211,11 @@ describe("startRunner", () => {
     server.refuse.set("runner_test", 4003);
     await start(echoExecutor);
     const exit = await runner!.done;
-    expect(exit).toEqual({ reason: "fatal", closeCode: 4003, message: "This runner was revoked in the dashboard. Enroll it again with a new token." });
+    expect(exit).toEqual({
+      reason: "fatal",
+      closeCode: 4003,
+      message: "This runner was revoked in the dashboard. Enroll it again with a new token.",
+    });
     await new Promise((r) => setTimeout(r, 200));
     expect(server.connections).toHaveLength(1);
   });
@@ -226,6 +252,41 @@ describe("startRunner", () => {
     const result = await first(second, "job.result");
     expect(result).toMatchObject({ jobId: "job_1", status: "succeeded", output: { text: "late" } });
     expect(ofType(before, "job.result")).toHaveLength(0);
+  });
+
+  it("resets the backoff after a connection that stayed up, and keeps growing it otherwise", async () => {
+    const retries = async (stableAfterMs: number) => {
+      const lines: string[] = [];
+      const { runnerId, privateKey } = enrolled();
+      const handle = await startRunner(
+        {
+          server: server.url,
+          runnerId,
+          privateKey,
+          maxConcurrentJobs: 1,
+          backoff: { baseMs: 20, capMs: 10_000, random: () => 0.999, stableAfterMs },
+        },
+        {
+          executor: echoExecutor,
+          capabilities: async () => testCapabilities,
+          log: createLogger({ format: "json", write: (l) => lines.push(l) }),
+        },
+      );
+      const from = server.connections.length;
+      for (let n = 0; n < 3; n++) {
+        const connection = await server.waitFor(() => server.connections.slice(from + n).find((c) => c.authenticated));
+        await new Promise((r) => setTimeout(r, 5));
+        connection.close(1001, "restart");
+      }
+      await server.waitFor(() => server.connections.slice(from + 3).find((c) => c.authenticated));
+      await handle.stop();
+      return lines
+        .map((l) => JSON.parse(l) as { event: string; retryInMs?: number })
+        .filter((e) => e.event === "disconnected")
+        .map((e) => e.retryInMs);
+    };
+    expect(await retries(0)).toEqual([19, 19, 19]);
+    expect(await retries(60_000)).toEqual([19, 39, 79]);
   });
 
   it("keeps retrying with backoff while the server is down", async () => {
@@ -297,7 +358,10 @@ describe("startRunner", () => {
     connection.send(inferenceOffer("job_1"));
     await server.waitFor(() => ofType(connection, "job.accept").length);
     await runner!.stop();
-    expect(ofType(connection, "job.result")[0]).toMatchObject({ status: "cancelled", error: "The runner shut down before the job finished" });
+    expect(ofType(connection, "job.result")[0]).toMatchObject({
+      status: "cancelled",
+      error: "The runner shut down before the job finished",
+    });
     await server.waitFor(() => connection.closed?.code === 1000);
   });
 });

@@ -104,7 +104,10 @@ export async function startRunner(config: RunnerConfig, deps: RunnerDeps): Promi
 
   const normalize = (caps: Capabilities) => capabilitiesSchema.safeParse({ ...caps, maxConcurrentJobs: config.maxConcurrentJobs });
   const first = normalize(await deps.capabilities());
-  if (!first.success) throw new RunnerError(`Detected capabilities are invalid: ${first.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  if (!first.success)
+    throw new RunnerError(
+      `Detected capabilities are invalid: ${first.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
+    );
   let caps = first.data;
   let capsKey = capabilitiesKey(caps);
 
@@ -119,12 +122,23 @@ export async function startRunner(config: RunnerConfig, deps: RunnerDeps): Promi
     return true;
   };
 
-  const pool = new JobPool({ executor: deps.executor, maxJobs: config.maxConcurrentJobs, send, log, maxPendingResults, coalesceMs: config.chunkCoalesceMs });
+  const pool = new JobPool({
+    executor: deps.executor,
+    maxJobs: config.maxConcurrentJobs,
+    send,
+    log,
+    maxPendingResults,
+    coalesceMs: config.chunkCoalesceMs,
+  });
 
   function runSession(): Promise<SessionEnd> {
     return new Promise((resolve) => {
       log.debug("connecting", { url });
-      const ws = new WebSocket(url, { maxPayload: MAX_MESSAGE_BYTES, handshakeTimeout: handshakeTimeoutMs, headers: { "user-agent": `jace-runner/${runnerVersion}` } });
+      const ws = new WebSocket(url, {
+        maxPayload: MAX_MESSAGE_BYTES,
+        handshakeTimeout: handshakeTimeoutMs,
+        headers: { "user-agent": `jace-runner/${runnerVersion}` },
+      });
       socket = ws;
       let phase: "challenge" | "auth" | "ready" = "challenge";
       let readyAt: number | null = null;
@@ -180,7 +194,8 @@ export async function startRunner(config: RunnerConfig, deps: RunnerDeps): Promi
             pool.handleOffer(message);
             return;
           case "job.cancel":
-            if (!pool.cancel(message.jobId, "server", message.reason || "Cancelled by the server")) log.debug("cancel for a job not running here", { jobId: message.jobId });
+            if (!pool.cancel(message.jobId, "server", message.reason || "Cancelled by the server"))
+              log.debug("cancel for a job not running here", { jobId: message.jobId });
             else log.info("job cancel requested", { jobId: message.jobId, reason: message.reason });
             return;
           case "heartbeat.ack":
@@ -282,7 +297,9 @@ export async function startRunner(config: RunnerConfig, deps: RunnerDeps): Promi
     try {
       const next = normalize(await deps.capabilities());
       if (!next.success) {
-        log.warn("detected capabilities are invalid; keeping the previous ones", { issues: next.error.issues.map((i) => i.path.join(".")).join(",") });
+        log.warn("detected capabilities are invalid; keeping the previous ones", {
+          issues: next.error.issues.map((i) => i.path.join(".")).join(","),
+        });
         return;
       }
       const key = capabilitiesKey(next.data);

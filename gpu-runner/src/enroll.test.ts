@@ -40,18 +40,25 @@ describe("enroll", () => {
   it("refuses to replace an existing enrollment unless forced", async () => {
     await enroll(options());
     await expect(enroll(options())).rejects.toThrow(/already enrolled.*--force/);
-    await expect(enroll({ ...options(), force: true })).rejects.toThrow("Enrollment failed: This enrollment token is invalid, expired or already used.");
+    await expect(enroll({ ...options(), force: true })).rejects.toThrow(
+      "Enrollment failed: This enrollment token is invalid, expired or already used.",
+    );
     expect(readRunnerFile(dir)?.runnerId).toBe("runner_1");
   });
 
   it("shows the server's error message", async () => {
-    await expect(enroll({ ...options(), token: "jrt_wrong_token_000000" })).rejects.toThrow(/^Enrollment failed: This enrollment token is invalid/);
+    await expect(enroll({ ...options(), token: "jrt_wrong_token_000000" })).rejects.toThrow(
+      /^Enrollment failed: This enrollment token is invalid/,
+    );
     expect(readRunnerFile(dir)).toBeNull();
   });
 
   it("says when the address is not a Jace server", async () => {
     await expect(enroll({ ...options(), server: `${server.url}/nope` })).rejects.toThrow(/Not found/);
-    const plain = await enroll({ ...options(), fetch: async () => new Response("<html>", { status: 502, statusText: "Bad Gateway" }) }).catch((e: Error) => e.message);
+    const plain = await enroll({
+      ...options(),
+      fetch: async () => new Response("<html>", { status: 502, statusText: "Bad Gateway" }),
+    }).catch((e: Error) => e.message);
     expect(plain).toBe("Enrollment failed: HTTP 502 Bad Gateway.");
   });
 

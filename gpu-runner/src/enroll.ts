@@ -42,7 +42,9 @@ export async function enroll(options: EnrollOptions): Promise<EnrollResult> {
   const doFetch = options.fetch ?? fetch;
   const file = configPath(configDir);
   if (!force && existsSync(file)) {
-    throw new RunnerError(`This machine is already enrolled (${file}). Pass --force to replace the enrollment; revoke the old runner in the dashboard.`);
+    throw new RunnerError(
+      `This machine is already enrolled (${file}). Pass --force to replace the enrollment; revoke the old runner in the dashboard.`,
+    );
   }
 
   const { publicKey, privateKey } = generateKeyPairSync("ed25519");
@@ -74,7 +76,9 @@ export async function enroll(options: EnrollOptions): Promise<EnrollResult> {
 
   const text = await response.text();
   if (response.status >= 300 && response.status < 400) {
-    throw new RunnerError(`${server} redirected to ${response.headers.get("location") ?? "another address"}. Enroll with that address as --server.`);
+    throw new RunnerError(
+      `${server} redirected to ${response.headers.get("location") ?? "another address"}. Enroll with that address as --server.`,
+    );
   }
   let json: unknown = null;
   try {
@@ -89,7 +93,8 @@ export async function enroll(options: EnrollOptions): Promise<EnrollResult> {
     throw new RunnerError(`Enrollment failed: HTTP ${response.status} ${response.statusText}.${hint}`);
   }
   const answer = enrollResponse.safeParse(json);
-  if (!answer.success) throw new RunnerError(`${server} answered the enrollment in an unexpected format. Is this jace-runner (${runnerVersion}) up to date?`);
+  if (!answer.success)
+    throw new RunnerError(`${server} answered the enrollment in an unexpected format. Is this jace-runner (${runnerVersion}) up to date?`);
 
   const written = writeRunnerFile(configDir, {
     version: 1,

@@ -30,10 +30,39 @@ const fixedSizes: Record<number, number> = { 0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4,
 
 /** llama.cpp's `llama_ftype` (general.file_type) to the quantization name people search for. */
 const fileTypeNames: Record<number, string> = {
-  0: "F32", 1: "F16", 2: "Q4_0", 3: "Q4_1", 7: "Q8_0", 8: "Q5_0", 9: "Q5_1", 10: "Q2_K", 11: "Q3_K_S", 12: "Q3_K_M",
-  13: "Q3_K_L", 14: "Q4_K_S", 15: "Q4_K_M", 16: "Q5_K_S", 17: "Q5_K_M", 18: "Q6_K", 19: "IQ2_XXS", 20: "IQ2_XS",
-  21: "Q2_K_S", 22: "IQ3_XS", 23: "IQ3_XXS", 24: "IQ1_S", 25: "IQ4_NL", 26: "IQ3_S", 27: "IQ3_M", 28: "IQ2_S",
-  29: "IQ2_M", 30: "IQ4_XS", 31: "IQ1_M", 32: "BF16", 36: "TQ1_0", 37: "TQ2_0", 38: "MXFP4_MOE",
+  0: "F32",
+  1: "F16",
+  2: "Q4_0",
+  3: "Q4_1",
+  7: "Q8_0",
+  8: "Q5_0",
+  9: "Q5_1",
+  10: "Q2_K",
+  11: "Q3_K_S",
+  12: "Q3_K_M",
+  13: "Q3_K_L",
+  14: "Q4_K_S",
+  15: "Q4_K_M",
+  16: "Q5_K_S",
+  17: "Q5_K_M",
+  18: "Q6_K",
+  19: "IQ2_XXS",
+  20: "IQ2_XS",
+  21: "Q2_K_S",
+  22: "IQ3_XS",
+  23: "IQ3_XXS",
+  24: "IQ1_S",
+  25: "IQ4_NL",
+  26: "IQ3_S",
+  27: "IQ3_M",
+  28: "IQ2_S",
+  29: "IQ2_M",
+  30: "IQ4_XS",
+  31: "IQ1_M",
+  32: "BF16",
+  36: "TQ1_0",
+  37: "TQ2_0",
+  38: "MXFP4_MOE",
 };
 
 export function fileTypeName(fileType: number): string {
@@ -103,17 +132,28 @@ class FileReader {
     if (size === undefined) throw new GgufFormatError(`unknown GGUF value type ${type}`);
     const b = await this.view(size);
     switch (type) {
-      case ggufValueType.uint8: return b.readUInt8(0);
-      case ggufValueType.int8: return b.readInt8(0);
-      case ggufValueType.uint16: return b.readUInt16LE(0);
-      case ggufValueType.int16: return b.readInt16LE(0);
-      case ggufValueType.uint32: return b.readUInt32LE(0);
-      case ggufValueType.int32: return b.readInt32LE(0);
-      case ggufValueType.float32: return b.readFloatLE(0);
-      case ggufValueType.bool: return b.readUInt8(0) !== 0;
-      case ggufValueType.uint64: return b.readBigUInt64LE(0);
-      case ggufValueType.int64: return b.readBigInt64LE(0);
-      default: return b.readDoubleLE(0);
+      case ggufValueType.uint8:
+        return b.readUInt8(0);
+      case ggufValueType.int8:
+        return b.readInt8(0);
+      case ggufValueType.uint16:
+        return b.readUInt16LE(0);
+      case ggufValueType.int16:
+        return b.readInt16LE(0);
+      case ggufValueType.uint32:
+        return b.readUInt32LE(0);
+      case ggufValueType.int32:
+        return b.readInt32LE(0);
+      case ggufValueType.float32:
+        return b.readFloatLE(0);
+      case ggufValueType.bool:
+        return b.readUInt8(0) !== 0;
+      case ggufValueType.uint64:
+        return b.readBigUInt64LE(0);
+      case ggufValueType.int64:
+        return b.readBigInt64LE(0);
+      default:
+        return b.readDoubleLE(0);
     }
   }
 
@@ -130,6 +170,27 @@ class FileReader {
       this.position += bytes;
     }
   }
+}
+
+/**
+ * Cheap truncation check for interrupted copies: every tensor must start inside the file. (Exact
+ * sizes would need ggml's block sizes per quantization type; a cut-off file fails this anyway.)
+ */
+async function checkTensorData(reader: FileReader, tensorCount: number, metadata: GgufHeader["metadata"], fileSize: number): Promise<void> {
+  let lastOffset = 0;
+  for (let i = 0; i < tensorCount; i++) {
+    await reader.string();
+    const dims = await reader.u32();
+    if (dims > 8) throw new GgufFormatError("GGUF tensor has too many dimensions");
+    for (let d = 0; d < dims; d++) await reader.u64();
+    await reader.u32(); // ggml type
+    lastOffset = Math.max(lastOffset, await reader.u64());
+  }
+  const alignment = metadata.get("general.alignment");
+  const align = typeof alignment === "number" && alignment > 0 ? alignment : GGUF_DEFAULT_ALIGNMENT;
+  const dataStart = Math.ceil(reader.position / align) * align;
+  if (tensorCount > 0 && dataStart + lastOffset >= fileSize)
+    throw new GgufFormatError("file is truncated: tensor data extends past the end");
 }
 
 /** Reads the header and metadata of a GGUF file (no tensor data). Throws GgufFormatError on a non-GGUF file. */
@@ -156,6 +217,7 @@ export async function readGgufHeader(path: string): Promise<GgufHeader> {
         metadata.set(key, await reader.scalar(type));
       }
     }
+    await checkTensorData(reader, tensorCount, metadata, size);
     return { version, tensorCount, metadata };
   } finally {
     await file.close();
@@ -163,7 +225,11 @@ export async function readGgufHeader(path: string): Promise<GgufHeader> {
 }
 
 /** The bits of a header the runner reports: quantization and the trained context length. */
-export function summarizeGgufHeader(header: GgufHeader): { architecture: string | null; quantization: string | null; contextLength: number | null } {
+export function summarizeGgufHeader(header: GgufHeader): {
+  architecture: string | null;
+  quantization: string | null;
+  contextLength: number | null;
+} {
   const architecture = header.metadata.get("general.architecture");
   const arch = typeof architecture === "string" ? architecture : null;
   const fileType = header.metadata.get("general.file_type");

@@ -21,7 +21,9 @@ export function getSharedLlama(gpu: GpuPreference = "auto"): Promise<Llama> {
   const key = String(gpu);
   let llama = llamaCache.get(key);
   if (!llama) {
-    llama = import("node-llama-cpp").then(({ getLlama, LlamaLogLevel }) => getLlama({ build: "never", gpu, logLevel: LlamaLogLevel.error }));
+    llama = import("node-llama-cpp").then(({ getLlama, LlamaLogLevel }) =>
+      getLlama({ build: "never", gpu, logLevel: LlamaLogLevel.error }),
+    );
     llama.catch(() => llamaCache.delete(key));
     llamaCache.set(key, llama);
   }
@@ -65,8 +67,16 @@ export type CapabilityOptions = {
 };
 
 export async function detectCapabilities(opts: CapabilityOptions): Promise<Capabilities> {
-  const [gpu, models, bwrap, osLabel] = await Promise.all([gpuState(opts.gpu ?? "auto"), listModels(opts.modelsDir), probeBwrap(), osName()]);
-  const sandboxes: SandboxKind[] = [...(bwrap.available ? (["bwrap"] as const) : []), ...(opts.allowUnsandboxed ? (["none"] as const) : [])];
+  const [gpu, models, bwrap, osLabel] = await Promise.all([
+    gpuState(opts.gpu ?? "auto"),
+    listModels(opts.modelsDir),
+    probeBwrap(),
+    osName(),
+  ]);
+  const sandboxes: SandboxKind[] = [
+    ...(bwrap.available ? (["bwrap"] as const) : []),
+    ...(opts.allowUnsandboxed ? (["none"] as const) : []),
+  ];
   const cpus = os.cpus();
   return capabilitiesSchema.parse({
     runnerVersion: opts.runnerVersion,
@@ -93,7 +103,9 @@ type NvidiaGpu = { name: string; driver: string; computeCap: string | null };
 function nvidiaSmi(): Promise<NvidiaGpu[]> {
   const query = (fields: string) =>
     new Promise<string | null>((resolve) =>
-      execFile("nvidia-smi", [`--query-gpu=${fields}`, "--format=csv,noheader"], { timeout: 10_000 }, (error, stdout) => resolve(error ? null : stdout)),
+      execFile("nvidia-smi", [`--query-gpu=${fields}`, "--format=csv,noheader"], { timeout: 10_000 }, (error, stdout) =>
+        resolve(error ? null : stdout),
+      ),
     );
   return (async () => {
     // Older drivers do not know compute_cap; retry without it.
@@ -184,7 +196,12 @@ export async function doctorReport(opts: { modelsDir: string; gpu?: GpuPreferenc
   );
 
   const dirInfo = await stat(opts.modelsDir).catch(() => null);
-  const writable = dirInfo?.isDirectory() ? await access(opts.modelsDir, constants.W_OK).then(() => true, () => false) : false;
+  const writable = dirInfo?.isDirectory()
+    ? await access(opts.modelsDir, constants.W_OK).then(
+        () => true,
+        () => false,
+      )
+    : false;
   checks.push({
     name: "models directory",
     ok: writable,
@@ -193,14 +210,20 @@ export async function doctorReport(opts: { modelsDir: string; gpu?: GpuPreferenc
   });
 
   const invalid: string[] = [];
-  const models = dirInfo?.isDirectory() ? await listModels(opts.modelsDir, { onInvalid: (file, reason) => invalid.push(`${file} (${reason})`) }) : [];
+  const models = dirInfo?.isDirectory()
+    ? await listModels(opts.modelsDir, { onInvalid: (file, reason) => invalid.push(`${file} (${reason})`) })
+    : [];
   checks.push({
     name: "models",
     ok: models.length > 0 && invalid.length === 0,
     detail:
-      (models.length > 0 ? `${models.length} model(s): ${models.map((m) => `${m.id} [${m.quantization ?? "?"}]`).join(", ")}` : "no models found") +
-      (invalid.length > 0 ? `; unreadable: ${invalid.join(", ")}` : ""),
-    hint: models.length > 0 && invalid.length === 0 ? null : `Put GGUF files in ${opts.modelsDir} (or add/pull one with the runner CLI); remove files that are not valid GGUF.`,
+      (models.length > 0
+        ? `${models.length} model(s): ${models.map((m) => `${m.id} [${m.quantization ?? "?"}]`).join(", ")}`
+        : "no models found") + (invalid.length > 0 ? `; unreadable: ${invalid.join(", ")}` : ""),
+    hint:
+      models.length > 0 && invalid.length === 0
+        ? null
+        : `Put GGUF files in ${opts.modelsDir} (or add/pull one with the runner CLI); remove files that are not valid GGUF.`,
   });
   return checks;
 }

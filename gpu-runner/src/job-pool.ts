@@ -86,7 +86,11 @@ export class JobPool {
       send({ type: "job.accept", jobId: offer.jobId });
       return;
     }
-    const reason = this.#draining ? "draining" : this.#running.size >= maxJobs ? `at capacity (${this.#running.size} of ${maxJobs} jobs running)` : null;
+    const reason = this.#draining
+      ? "draining"
+      : this.#running.size >= maxJobs
+        ? `at capacity (${this.#running.size} of ${maxJobs} jobs running)`
+        : null;
     if (reason) {
       log.info("job rejected", { jobId: offer.jobId, reason });
       send({ type: "job.reject", jobId: offer.jobId, reason });
@@ -149,7 +153,13 @@ export class JobPool {
         if (!this.#running.has(job.jobId)) return;
         this.#flushChunks(job);
         const clamped = fraction === null || Number.isNaN(fraction) ? null : Math.min(1, Math.max(0, fraction));
-        this.#options.send({ type: "job.progress", jobId: job.jobId, phase, fraction: clamped, ...(message === undefined ? {} : { message: truncate(message, 500) }) });
+        this.#options.send({
+          type: "job.progress",
+          jobId: job.jobId,
+          phase,
+          fraction: clamped,
+          ...(message === undefined ? {} : { message: truncate(message, 500) }),
+        });
       },
     };
 
@@ -158,13 +168,23 @@ export class JobPool {
       try {
         outcome = await executor.run(offer.spec, ctx);
       } catch (error) {
-        outcome = { status: job.cancelReason ? "cancelled" : "failed", output: null, error: (error as Error)?.message ?? String(error), usage: emptyUsage };
+        outcome = {
+          status: job.cancelReason ? "cancelled" : "failed",
+          output: null,
+          error: (error as Error)?.message ?? String(error),
+          usage: emptyUsage,
+        };
       }
       clearTimeout(timeout);
       this.#flushChunks(job);
       this.#running.delete(job.jobId);
       const result = this.#toResult(job, outcome, (now() - startedAt) / 1000);
-      log.info("job finished", { jobId: job.jobId, status: result.status, error: result.error ?? undefined, seconds: Math.round((now() - startedAt) / 100) / 10 });
+      log.info("job finished", {
+        jobId: job.jobId,
+        status: result.status,
+        error: result.error ?? undefined,
+        seconds: Math.round((now() - startedAt) / 100) / 10,
+      });
       if (!this.#sendResult(result)) this.#keep(result);
       if (this.#running.size === 0) {
         for (const resolve of this.#idleWaiters) resolve();
@@ -186,14 +206,31 @@ export class JobPool {
     }
     const usage = { ...emptyUsage, ...outcome.usage };
     if (!usage.wallSeconds) usage.wallSeconds = wallSeconds;
-    const candidate = { type: "job.result" as const, jobId: job.jobId, status, output: outcome.output, error: error === null ? null : truncate(error, 4000), usage };
+    const candidate = {
+      type: "job.result" as const,
+      jobId: job.jobId,
+      status,
+      output: outcome.output,
+      error: error === null ? null : truncate(error, 4000),
+      usage,
+    };
     const parsed = jobResultMessage.safeParse(candidate);
     if (!parsed.success) {
-      return { ...candidate, status: "failed", output: null, error: `The runner produced an invalid result: ${truncate(parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "), 3000)}` };
+      return {
+        ...candidate,
+        status: "failed",
+        output: null,
+        error: `The runner produced an invalid result: ${truncate(parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "), 3000)}`,
+      };
     }
     // The server closes the socket on frames over the limit; fail the job rather than the connection.
     if (Buffer.byteLength(JSON.stringify(parsed.data)) > MAX_MESSAGE_BYTES - 1024) {
-      return { ...parsed.data, status: "failed", output: null, error: `The job's output is larger than the ${MAX_MESSAGE_BYTES / 1024 / 1024} MiB message limit.` };
+      return {
+        ...parsed.data,
+        status: "failed",
+        output: null,
+        error: `The job's output is larger than the ${MAX_MESSAGE_BYTES / 1024 / 1024} MiB message limit.`,
+      };
     }
     return parsed.data;
   }
@@ -230,13 +267,19 @@ export class JobPool {
     const pending = job.pending;
     job.pending = null;
     if (!pending) return;
-    for (let offset = 0; offset < pending.data.length; ) {
+    for (let offset = 0; offset < pending.data.length;) {
       let end = Math.min(offset + MAX_CHUNK_CHARS, pending.data.length);
       // Do not split a surrogate pair across frames.
       const code = pending.data.charCodeAt(end - 1);
       if (end < pending.data.length && code >= 0xd800 && code <= 0xdbff) end -= 1;
       // Chunks are live output: while disconnected they are dropped, and the seq gap shows it.
-      this.#options.send({ type: "job.chunk", jobId: job.jobId, seq: job.seq++, stream: pending.stream, data: pending.data.slice(offset, end) });
+      this.#options.send({
+        type: "job.chunk",
+        jobId: job.jobId,
+        seq: job.seq++,
+        stream: pending.stream,
+        data: pending.data.slice(offset, end),
+      });
       offset = end;
     }
   }

@@ -8,7 +8,9 @@ describe("createLogger", () => {
     const lines: string[] = [];
     const log = createLogger({ format: "json", write: (l) => lines.push(l), now: at }).child({ runnerId: "r1" });
     log.info("job started", { jobId: "j1" });
-    expect(lines).toEqual([JSON.stringify({ time: "2030-01-01T00:00:00.000Z", level: "info", event: "job started", runnerId: "r1", jobId: "j1" })]);
+    expect(lines).toEqual([
+      JSON.stringify({ time: "2030-01-01T00:00:00.000Z", level: "info", event: "job started", runnerId: "r1", jobId: "j1" }),
+    ]);
   });
 
   it("redacts fields that look like secrets", () => {

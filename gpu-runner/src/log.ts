@@ -50,7 +50,9 @@ export function createLogger(options: {
     if (order[lvl] < order[level]) return;
     const all = redact({ ...base, ...fields });
     const time = now();
-    write(format === "json" ? JSON.stringify({ time: time.toISOString(), level: lvl, event, ...all }) : formatPretty(time, lvl, event, all));
+    write(
+      format === "json" ? JSON.stringify({ time: time.toISOString(), level: lvl, event, ...all }) : formatPretty(time, lvl, event, all),
+    );
   };
 
   return {

@@ -4,6 +4,7 @@ import { copyFile, link, mkdir, readdir, readFile, realpath, rename, rm, stat, w
 import { basename, join } from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import type { ReadableStream as WebReadableStream } from "node:stream/web";
 import { z } from "zod";
 import type { ModelInfo } from "./protocol";
 import { GgufFormatError, readGgufHeader, summarizeGgufHeader } from "./gguf";
@@ -40,7 +41,8 @@ export function defaultModelId(fileName: string): string {
 }
 
 function checkId(id: string): string {
-  if (!MODEL_ID.test(id) || id.length > 200) throw new ModelError(`invalid model id "${id}": use lowercase letters, digits, ".", "_", "+" and "-"`);
+  if (!MODEL_ID.test(id) || id.length > 200)
+    throw new ModelError(`invalid model id "${id}": use lowercase letters, digits, ".", "_", "+" and "-"`);
   return id;
 }
 
@@ -53,7 +55,10 @@ async function readRegistry(modelsDir: string): Promise<Registry> {
     throw error;
   }
   const parsed = registrySchema.safeParse(JSON.parse(raw));
-  if (!parsed.success) throw new ModelError(`${join(modelsDir, REGISTRY_FILE)} is malformed; fix or delete it (models will be re-registered without checksums)`);
+  if (!parsed.success)
+    throw new ModelError(
+      `${join(modelsDir, REGISTRY_FILE)} is malformed; fix or delete it (models will be re-registered without checksums)`,
+    );
   return parsed.data;
 }
 
@@ -112,7 +117,10 @@ async function scan(modelsDir: string): Promise<ModelFile[]> {
 }
 
 /** Models in the directory, read from GGUF headers without loading them. Files that are not valid GGUF are skipped. */
-export async function listModels(modelsDir: string, opts: { onInvalid?: (file: string, reason: string) => void } = {}): Promise<ModelInfo[]> {
+export async function listModels(
+  modelsDir: string,
+  opts: { onInvalid?: (file: string, reason: string) => void } = {},
+): Promise<ModelInfo[]> {
   const models: ModelInfo[] = [];
   const seen = new Set<string>();
   for (const m of await scan(modelsDir)) {
@@ -146,7 +154,13 @@ async function register(modelsDir: string, id: string, path: string, source: str
   const { size } = await stat(path);
   const digest = sha256 ?? (await sha256File(path));
   await updateRegistry(modelsDir, (registry) => {
-    registry.models[id] = { file: basename(path), sha256: digest, sizeBytes: size, addedAt: new Date().toISOString(), ...(source ? { source } : {}) };
+    registry.models[id] = {
+      file: basename(path),
+      sha256: digest,
+      sizeBytes: size,
+      addedAt: new Date().toISOString(),
+      ...(source ? { source } : {}),
+    };
   });
   return describe(path, id, digest, size);
 }
@@ -160,9 +174,11 @@ export async function addModel(modelsDir: string, path: string, opts: { id?: str
   const id = checkId(opts.id ?? defaultModelId(basename(path)));
   await mkdir(modelsDir, { recursive: true });
   const dest = join(modelsDir, `${id}.gguf`);
-  const sameFile = (await exists(dest)) && (await realpath(dest)) === (await realpath(path));
+  // Same inode: re-adding the model (or the hard link we made earlier) only refreshes the registry.
+  const [destInfo, srcInfo] = await Promise.all([stat(dest).catch(() => null), stat(path)]);
+  const sameFile = destInfo !== null && destInfo.ino === srcInfo.ino && destInfo.dev === srcInfo.dev;
   if (!sameFile) {
-    if (await exists(dest)) throw new ModelError(`model "${id}" already exists in ${modelsDir}; remove it first or choose another id`);
+    if (destInfo) throw new ModelError(`model "${id}" already exists in ${modelsDir}; remove it first or choose another id`);
     try {
       await link(path, dest);
     } catch {
@@ -202,7 +218,8 @@ function redactUrl(url: URL): string {
  */
 export async function pullModel(modelsDir: string, url: string, opts: PullOptions = {}): Promise<ModelInfo> {
   const parsed = new URL(url);
-  if (parsed.protocol !== "https:" && parsed.protocol !== "http:") throw new ModelError(`cannot download ${parsed.protocol} URLs; use http(s)`);
+  if (parsed.protocol !== "https:" && parsed.protocol !== "http:")
+    throw new ModelError(`cannot download ${parsed.protocol} URLs; use http(s)`);
   const id = checkId(opts.id ?? defaultModelId(decodeURIComponent(basename(parsed.pathname))));
   const expectedSha = opts.sha256?.toLowerCase();
   if (expectedSha && !/^[0-9a-f]{64}$/.test(expectedSha)) throw new ModelError("sha256 must be 64 hex characters");
@@ -239,15 +256,17 @@ export async function pullModel(modelsDir: string, url: string, opts: PullOption
         done(null, chunk);
       },
     });
-    await pipeline(Readable.fromWeb(response.body as import("node:stream/web").ReadableStream), meter, createWriteStream(temp, { flags: "wx" }), {
+    await pipeline(Readable.fromWeb(response.body as WebReadableStream), meter, createWriteStream(temp, { flags: "wx" }), {
       signal: opts.signal,
     });
     opts.onProgress?.({ receivedBytes, totalBytes });
 
     const wanted = opts.expectedSize ?? (lengthHeader ? Number(lengthHeader) : undefined);
-    if (wanted !== undefined && receivedBytes !== wanted) throw new ModelError(`download size mismatch: received ${receivedBytes} bytes, expected ${wanted}`);
+    if (wanted !== undefined && receivedBytes !== wanted)
+      throw new ModelError(`download size mismatch: received ${receivedBytes} bytes, expected ${wanted}`);
     const digest = hash.digest("hex");
-    if (expectedSha && digest !== expectedSha) throw new ModelError(`checksum mismatch: got sha256 ${digest}, expected ${expectedSha}; the download was discarded`);
+    if (expectedSha && digest !== expectedSha)
+      throw new ModelError(`checksum mismatch: got sha256 ${digest}, expected ${expectedSha}; the download was discarded`);
     await assertGguf(temp, redactUrl(parsed));
     await rename(temp, dest);
     return await register(modelsDir, id, dest, redactUrl(parsed), digest);

@@ -27,7 +27,12 @@ export async function doctorCommand(args: string[], io: Io): Promise<number> {
     checks.push(
       file
         ? { name: "enrollment", ok: true, detail: `${file.name} (${file.runnerId}) in ${file.workspace.name}`, hint: null }
-        : { name: "enrollment", ok: false, detail: `not enrolled (no runner.json in ${configDir})`, hint: "jace-runner enroll --server URL --token TOKEN" },
+        : {
+            name: "enrollment",
+            ok: false,
+            detail: `not enrolled (no runner.json in ${configDir})`,
+            hint: "jace-runner enroll --server URL --token TOKEN",
+          },
     );
   } catch (error) {
     checks.push({ name: "enrollment", ok: false, detail: (error as Error).message, hint: "Enroll again with --force." });
@@ -39,7 +44,13 @@ export async function doctorCommand(args: string[], io: Io): Promise<number> {
     settings.server ? checkServer(settings.server) : Promise.resolve(null),
   ]);
   checks.push(...report);
-  if (reach) checks.push({ name: "server", ok: reach.ok, detail: `${settings.server}: ${reach.detail}`, hint: reach.ok ? null : "Check the address, DNS, proxies and firewalls between this machine and the app." });
+  if (reach)
+    checks.push({
+      name: "server",
+      ok: reach.ok,
+      detail: reach.ok ? `${settings.server}: ${reach.detail}` : reach.detail,
+      hint: reach.ok ? null : "Check the address, DNS, proxies and firewalls between this machine and the app.",
+    });
 
   const width = Math.max(...checks.map((c) => c.name.length));
   let failed = false;

@@ -9,7 +9,7 @@ import { configDirFrom, configDirOption, parseCommandArgs, settingsFlags, settin
 export const enrollHelp = `Usage: jace-runner enroll --server URL --token TOKEN [options]
 
 Registers this machine with a Jace workspace. Create the one-time token in the dashboard
-(Settings -> Runners -> Add runner). A new Ed25519 key pair is generated; the private key is
+(in the workspace's runner settings). A new Ed25519 key pair is generated; the private key is
 stored in runner.json (mode 0600) and never leaves the machine. The token is not stored.
 
 Options:
@@ -31,7 +31,13 @@ Settings given here are saved in runner.json and used by \`jace-runner start\`.
 `;
 
 export async function enrollCommand(args: string[], io: Io): Promise<number> {
-  const { values } = parseCommandArgs("enroll", args, { ...configDirOption, ...settingsOptions, token: { type: "string" }, name: { type: "string" }, force: { type: "boolean" } });
+  const { values } = parseCommandArgs("enroll", args, {
+    ...configDirOption,
+    ...settingsOptions,
+    token: { type: "string" },
+    name: { type: "string" },
+    force: { type: "boolean" },
+  });
   if (values.help) {
     io.out(enrollHelp);
     return exitCodes.ok;
@@ -40,9 +46,19 @@ export async function enrollCommand(args: string[], io: Io): Promise<number> {
   const existing = values.force ? null : safeRead(configDir);
   const { settings, explicit } = resolveSettings({ flags: settingsFlags(values), env: io.env, configDir });
   const token = resolveToken(values.token, io.env);
-  if (!settings.server) throw new RunnerError("Missing --server: the address of your Jace app, e.g. --server https://jace.example.com", { exitCode: exitCodes.usage });
-  if (!token) throw new RunnerError("Missing --token: create an enrollment token in the dashboard (Settings -> Runners) and pass it with --token or JACE_RUNNER_TOKEN.", { exitCode: exitCodes.usage });
-  if (existing) throw new RunnerError(`This machine is already enrolled as ${existing.name} (${existing.runnerId}) with ${existing.server}. Pass --force to replace the enrollment; revoke the old runner in the dashboard.`);
+  if (!settings.server)
+    throw new RunnerError("Missing --server: the address of your Jace app, e.g. --server https://jace.example.com", {
+      exitCode: exitCodes.usage,
+    });
+  if (!token)
+    throw new RunnerError(
+      "Missing --token: create an enrollment token in the dashboard (the workspace's runner settings) and pass it with --token or JACE_RUNNER_TOKEN.",
+      { exitCode: exitCodes.usage },
+    );
+  if (existing)
+    throw new RunnerError(
+      `This machine is already enrolled as ${existing.name} (${existing.runnerId}) with ${existing.server}. Pass --force to replace the enrollment; revoke the old runner in the dashboard.`,
+    );
   if (!/^https:/.test(settings.server) && !/^http:\/\/(localhost|127\.|\[::1\])/.test(settings.server)) {
     io.err(`warning: ${settings.server} is not HTTPS; the enrollment token travels unencrypted.\n`);
   }
@@ -84,6 +100,8 @@ function safeRead(configDir: string): RunnerFile | null {
   try {
     return readRunnerFile(configDir);
   } catch (error) {
-    throw new RunnerError(`${(error as Error).message.replace(/ Fix it or enroll again with --force\.$/, "")} Pass --force to enroll again.`);
+    throw new RunnerError(
+      `${(error as Error).message.replace(/ Fix it or enroll again with --force\.$/, "")} Pass --force to enroll again.`,
+    );
   }
 }

@@ -23,14 +23,24 @@ Options:
 `;
 
 export async function modelsCommand(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseCommandArgs("models", args, { ...configDirOption, "models-dir": { type: "string" }, id: { type: "string" }, sha256: { type: "string" } }, true);
+  const { values, positionals } = parseCommandArgs(
+    "models",
+    args,
+    { ...configDirOption, "models-dir": { type: "string" }, id: { type: "string" }, sha256: { type: "string" } },
+    true,
+  );
   const [action, target, ...extra] = positionals;
   if (values.help || !action) {
     io.out(modelsHelp);
     return values.help ? exitCodes.ok : exitCodes.usage;
   }
   const configDir = configDirFrom(values, io);
-  const { settings } = resolveSettings({ flags: { modelsDir: values["models-dir"] }, env: io.env, file: readRunnerFile(configDir), configDir });
+  const { settings } = resolveSettings({
+    flags: { modelsDir: values["models-dir"] },
+    env: io.env,
+    file: readRunnerFile(configDir),
+    configDir,
+  });
   const modelsDir = settings.modelsDir;
   const usage = (message: string) => new RunnerError(`${message}\nSee: jace-runner models --help`, { exitCode: exitCodes.usage });
   if (extra.length) throw usage(`Unexpected argument "${extra[0]}".`);
@@ -44,7 +54,13 @@ export async function modelsCommand(args: string[], io: Io): Promise<number> {
           io.out(`No models in ${modelsDir}. Add one with: jace-runner models add <file.gguf>\n`);
           return exitCodes.ok;
         }
-        const rows = models.map((m) => [m.id, formatBytes(m.sizeBytes), m.quantization ?? "?", m.contextLength ? String(m.contextLength) : "?", m.sha256 ? m.sha256.slice(0, 12) : "-"]);
+        const rows = models.map((m) => [
+          m.id,
+          formatBytes(m.sizeBytes),
+          m.quantization ?? "?",
+          m.contextLength ? String(m.contextLength) : "?",
+          m.sha256 ? m.sha256.slice(0, 12) : "-",
+        ]);
         io.out(table([["ID", "SIZE", "QUANT", "CONTEXT", "SHA256"], ...rows]));
         return exitCodes.ok;
       }
@@ -62,7 +78,12 @@ export async function modelsCommand(args: string[], io: Io): Promise<number> {
         process.once("SIGTERM", onSignal);
         const progress = progressReporter(io);
         try {
-          const model = await pullModel(modelsDir, target, { id: values.id, sha256: values.sha256, signal: controller.signal, onProgress: progress.update });
+          const model = await pullModel(modelsDir, target, {
+            id: values.id,
+            sha256: values.sha256,
+            signal: controller.signal,
+            onProgress: progress.update,
+          });
           progress.end();
           io.out(`Pulled ${model.id} (${formatBytes(model.sizeBytes)}, sha256 ${model.sha256}) into ${modelsDir}\n`);
           return exitCodes.ok;
@@ -96,10 +117,15 @@ export function progressReporter(io: Io, now: () => number = Date.now) {
   const describe = ({ receivedBytes, totalBytes }: PullProgress) => {
     const seconds = Math.max(0.001, (now() - started) / 1000);
     const speed = `${formatBytes(receivedBytes / seconds)}/s`;
-    if (!totalBytes) return { step: Math.floor(receivedBytes / (100 * 1024 ** 2)), text: `${formatBytes(receivedBytes)}  ${speed}`, fraction: null };
+    if (!totalBytes)
+      return { step: Math.floor(receivedBytes / (100 * 1024 ** 2)), text: `${formatBytes(receivedBytes)}  ${speed}`, fraction: null };
     const fraction = Math.min(1, receivedBytes / totalBytes);
     const percent = `${Math.floor(fraction * 100)}%`.padStart(4);
-    return { step: Math.floor(fraction * 10), text: `${percent}  ${formatBytes(receivedBytes)} / ${formatBytes(totalBytes)}  ${speed}`, fraction };
+    return {
+      step: Math.floor(fraction * 10),
+      text: `${percent}  ${formatBytes(receivedBytes)} / ${formatBytes(totalBytes)}  ${speed}`,
+      fraction,
+    };
   };
   return {
     update(progress: PullProgress) {

@@ -78,10 +78,15 @@ export type Reachability = { ok: true; detail: string } | { ok: false; detail: s
 export async function checkServer(server: string, timeoutMs = 5_000): Promise<Reachability> {
   const started = Date.now();
   try {
-    const response = await fetch(`${server}/api/health`, { headers: { "user-agent": `jace-runner/${runnerVersion}` }, signal: AbortSignal.timeout(timeoutMs) });
+    const response = await fetch(`${server}/api/health`, {
+      headers: { "user-agent": `jace-runner/${runnerVersion}` },
+      signal: AbortSignal.timeout(timeoutMs),
+    });
     await response.body?.cancel();
     const ms = Date.now() - started;
-    return response.ok ? { ok: true, detail: `reachable (HTTP ${response.status}, ${ms} ms)` } : { ok: false, detail: `answered HTTP ${response.status} on /api/health` };
+    return response.ok
+      ? { ok: true, detail: `reachable (HTTP ${response.status}, ${ms} ms)` }
+      : { ok: false, detail: `answered HTTP ${response.status} on /api/health` };
   } catch (error) {
     return { ok: false, detail: describeFetchError(server, error) };
   }

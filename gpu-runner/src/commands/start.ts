@@ -51,7 +51,8 @@ export async function startCommand(args: string[], io: Io): Promise<number> {
     return exitCodes.ok;
   }
   const format = values["log-format"] ?? "pretty";
-  if (format !== "json" && format !== "pretty") throw new RunnerError(`--log-format must be json or pretty (got "${format}")`, { exitCode: exitCodes.usage });
+  if (format !== "json" && format !== "pretty")
+    throw new RunnerError(`--log-format must be json or pretty (got "${format}")`, { exitCode: exitCodes.usage });
   const drainTimeoutMs = parseDuration(values["drain-timeout"] ?? "5m", "--drain-timeout");
   const log = createLogger({ format: format as LogFormat, level: values.verbose ? "debug" : "info", write: (line) => io.err(`${line}\n`) });
 
@@ -63,11 +64,24 @@ export async function startCommand(args: string[], io: Io): Promise<number> {
 
   const gpu = settings.gpu === "cpu" ? false : settings.gpu;
   const detect = () =>
-    detectCapabilities({ modelsDir: settings.modelsDir, labels: settings.labels, maxConcurrentJobs: settings.maxJobs, allowUnsandboxed: settings.allowUnsandboxed, runnerVersion, gpu });
+    detectCapabilities({
+      modelsDir: settings.modelsDir,
+      labels: settings.labels,
+      maxConcurrentJobs: settings.maxJobs,
+      allowUnsandboxed: settings.allowUnsandboxed,
+      runnerVersion,
+      gpu,
+    });
   let initial: Capabilities | null = await detect();
   const memoryBudgetBytes = file.memoryBudgetBytes ?? defaultMemoryBudget(initial);
   const executor = createJobExecutor(
-    { modelsDir: settings.modelsDir, workDir: settings.workDir, threads: settings.threads, allowUnsandboxed: settings.allowUnsandboxed, memoryBudgetBytes },
+    {
+      modelsDir: settings.modelsDir,
+      workDir: settings.workDir,
+      threads: settings.threads,
+      allowUnsandboxed: settings.allowUnsandboxed,
+      memoryBudgetBytes,
+    },
     { gpu, log: (level, message) => log[level](message, { component: "inference" }) },
   );
   log.info("runner starting", {
@@ -81,7 +95,13 @@ export async function startCommand(args: string[], io: Io): Promise<number> {
   });
 
   const runner = await startRunner(
-    { server: settings.server, runnerId: file.runnerId, privateKey: enrollment.privateKey, maxConcurrentJobs: settings.maxJobs, drainTimeoutMs },
+    {
+      server: settings.server,
+      runnerId: file.runnerId,
+      privateKey: enrollment.privateKey,
+      maxConcurrentJobs: settings.maxJobs,
+      drainTimeoutMs,
+    },
     {
       executor,
       log,
@@ -110,7 +130,11 @@ export async function startCommand(args: string[], io: Io): Promise<number> {
   const onSignal = (signal: NodeJS.Signals) => {
     signals += 1;
     if (signals === 1) {
-      log.info("stopping: finishing running jobs (send the signal again to cancel them)", { signal, runningJobs: runner.runningJobs().length, drainTimeoutMs });
+      log.info("stopping: finishing running jobs (send the signal again to cancel them)", {
+        signal,
+        runningJobs: runner.runningJobs().length,
+        drainTimeoutMs,
+      });
       void runner.stop();
     } else if (signals === 2) {
       log.warn("cancelling running jobs", { signal });

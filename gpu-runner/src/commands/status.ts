@@ -20,7 +20,7 @@ export async function statusCommand(args: string[], io: Io): Promise<number> {
     table([
       ["Runner", `${file.name} (${file.runnerId})`],
       ["Workspace", `${file.workspace.name} (${file.workspace.slug})`],
-      ["Server", `${settings.server}: ${reach.detail}`],
+      ["Server", reach.ok ? `${settings.server}: ${reach.detail}` : reach.detail],
       ["Labels", settings.labels.join(", ") || "(none)"],
       ["Max jobs", String(settings.maxJobs)],
       ["Models", settings.modelsDir],

@@ -41,7 +41,11 @@ const MAX_REPORT_BYTES = 20 * 1024 * 1024;
  * JUnit XML files written by the steps (modified at or after `since`), so committed fixtures are not
  * mistaken for results. The walk is bounded; symlinks are not followed.
  */
-export async function findJunitReports(checkoutDir: string, since: number, limits = { maxEntries: 20_000, maxDepth: 8, maxReports: 50 }): Promise<string[]> {
+export async function findJunitReports(
+  checkoutDir: string,
+  since: number,
+  limits = { maxEntries: 20_000, maxDepth: 8, maxReports: 50 },
+): Promise<string[]> {
   const reports: string[] = [];
   let entries = 0;
   const queue: { dir: string; depth: number }[] = [{ dir: checkoutDir, depth: 0 }];

@@ -45,7 +45,8 @@ function checkUrl(url: string, allowLocal: boolean): { origin: string | null } {
   if (parsed.protocol !== "https:" && !(parsed.protocol === "http:" && allowLocal)) {
     throw new GitError(`unsupported repository URL scheme "${parsed.protocol}"; use https://`);
   }
-  if (parsed.username || parsed.password) throw new GitError("the repository URL must not contain credentials; pass the token as repository.token");
+  if (parsed.username || parsed.password)
+    throw new GitError("the repository URL must not contain credentials; pass the token as repository.token");
   return { origin: `${parsed.protocol}//${parsed.host}/` };
 }
 
@@ -61,7 +62,10 @@ function gitEnv(origin: string | null, token: string | undefined): NodeJS.Proces
   return env;
 }
 
-function git(args: string[], opts: { cwd?: string; env: NodeJS.ProcessEnv; signal: AbortSignal; redact: (text: string) => string }): Promise<string> {
+function git(
+  args: string[],
+  opts: { cwd?: string; env: NodeJS.ProcessEnv; signal: AbortSignal; redact: (text: string) => string },
+): Promise<string> {
   return new Promise((resolve, reject) => {
     execFile("git", args, { cwd: opts.cwd, env: opts.env, signal: opts.signal, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
       if (!error) return resolve(stdout);
@@ -75,7 +79,8 @@ function git(args: string[], opts: { cwd?: string; env: NodeJS.ProcessEnv; signa
 /** Clones and checks out `ref` (branch, tag or commit; default branch when absent). Returns the commit checked out. */
 export async function cloneRepository(opts: CloneOptions): Promise<string> {
   const { origin } = checkUrl(opts.url, opts.allowLocal);
-  if (opts.ref !== undefined && (!opts.ref || opts.ref.startsWith("-") || /[\s\0]/.test(opts.ref))) throw new GitError(`invalid ref "${opts.ref}"`);
+  if (opts.ref !== undefined && (!opts.ref || opts.ref.startsWith("-") || /[\s\0]/.test(opts.ref)))
+    throw new GitError(`invalid ref "${opts.ref}"`);
   const env = gitEnv(origin, opts.token);
   const run = (args: string[], cwd?: string) => git(args, { cwd, env, signal: opts.signal, redact: opts.redact });
 

@@ -1,4 +1,13 @@
-import { getLlama, LlamaChat, LlamaLogLevel, type ChatHistoryItem, type GbnfJsonSchema, type Llama, type LlamaGrammar, type LlamaModel } from "node-llama-cpp";
+import {
+  getLlama,
+  LlamaChat,
+  LlamaLogLevel,
+  type ChatHistoryItem,
+  type GbnfJsonSchema,
+  type Llama,
+  type LlamaGrammar,
+  type LlamaModel,
+} from "node-llama-cpp";
 import type { InferenceSpec } from "../protocol";
 import { CpuMeter } from "./cpu-meter";
 import type { FromWorker, ToWorker, WorkerInit, WorkerResult } from "./inference-ipc";
@@ -43,7 +52,11 @@ function llama(): Promise<Llama> {
 
 function toHistory(messages: InferenceSpec["messages"]): ChatHistoryItem[] {
   const history: ChatHistoryItem[] = messages.map((m) =>
-    m.role === "system" ? { type: "system", text: m.content } : m.role === "user" ? { type: "user", text: m.content } : { type: "model", response: [m.content] },
+    m.role === "system"
+      ? { type: "system", text: m.content }
+      : m.role === "user"
+        ? { type: "user", text: m.content }
+        : { type: "model", response: [m.content] },
   );
   // A trailing assistant message is a prefix to continue; otherwise start a fresh response.
   if (messages.at(-1)?.role !== "assistant") history.push({ type: "model", response: [] });

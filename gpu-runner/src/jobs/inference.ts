@@ -35,7 +35,10 @@ function zeroUsage() {
 
 /** "killed by SIGABRT: GGML_ASSERT(hparams.n_ff > 0) failed" from the exit status and the last stderr lines. */
 function describeExit(code: number | null, signal: string | null, stderr: string): string {
-  const lines = stderr.split("\n").map((l) => l.trim()).filter(Boolean);
+  const lines = stderr
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean);
   const telling = lines.findLast((l) => /GGML_ASSERT|error|abort|fatal/i.test(l)) ?? lines.at(-1);
   const status = signal ? `killed by ${signal}` : `exited with code ${code}`;
   return (telling ? `${status}: ${telling}` : status).slice(0, 1000);
@@ -51,16 +54,30 @@ export function createInferenceRunner(config: JobsConfig, opts: InferenceRunnerO
   };
 
   function start(): ModelProcess {
-    const child = fork(WORKER_PATH, [], { execPath: process.execPath, execArgv: workerExecArgv(), stdio: ["ignore", "pipe", "pipe", "ipc"] });
+    const child = fork(WORKER_PATH, [], {
+      execPath: process.execPath,
+      execArgv: workerExecArgv(),
+      stdio: ["ignore", "pipe", "pipe", "ipc"],
+    });
     const proc: ModelProcess = { child, pending: new Map(), stderr: new TailBuffer(16 * 1024), shuttingDown: false };
-    child.stdout?.resume();
-    child.stderr?.on("data", (chunk: Buffer) => proc.stderr.append(chunk.toString("utf8")));
+    // llama.cpp logs arrive as IPC messages; the pipes only carry library warnings and abort messages.
+    child.stdout?.on("data", (chunk: Buffer) => opts.log?.("info", chunk.toString("utf8").trimEnd()));
+    child.stderr?.on("data", (chunk: Buffer) => {
+      proc.stderr.append(chunk.toString("utf8"));
+      opts.log?.("warn", chunk.toString("utf8").trimEnd());
+    });
     child.on("message", (message: FromWorker) => onMessage(proc, message));
     const onGone = (reason: string) => {
       if (current === proc) current = null;
       for (const [, job] of proc.pending) {
         if (job.cancelled) job.settle({ status: "cancelled", output: null, error: "cancelled", usage: zeroUsage() });
-        else job.settle({ status: "failed", output: null, error: proc.shuttingDown ? "the runner is shutting down" : `model process crashed: ${reason}`, usage: zeroUsage() });
+        else
+          job.settle({
+            status: "failed",
+            output: null,
+            error: proc.shuttingDown ? "the runner is shutting down" : `model process crashed: ${reason}`,
+            usage: zeroUsage(),
+          });
       }
       proc.pending.clear();
     };
@@ -84,19 +101,38 @@ export function createInferenceRunner(config: JobsConfig, opts: InferenceRunnerO
 
   async function run(spec: InferenceSpec, ctx: JobContext): Promise<JobOutcome> {
     const started = Date.now();
-    const finish = (result: WorkerResult): JobOutcome => ({ ...result, usage: { ...result.usage, wallSeconds: (Date.now() - started) / 1000 } });
+    const finish = (result: WorkerResult): JobOutcome => ({
+      ...result,
+      usage: { ...result.usage, wallSeconds: (Date.now() - started) / 1000 },
+    });
     if (closed) return finish({ status: "failed", output: null, error: "the runner is shutting down", usage: zeroUsage() });
 
     const model = await resolveModel(config.modelsDir, spec.model);
     if (!model) {
       const available = (await listModels(config.modelsDir)).map((m) => m.id);
       const hint = available.length > 0 ? `available: ${available.join(", ")}` : `no models in ${config.modelsDir}`;
-      return finish({ status: "failed", output: null, error: `model "${spec.model}" is not installed on this runner (${hint})`, usage: zeroUsage() });
+      return finish({
+        status: "failed",
+        output: null,
+        error: `model "${spec.model}" is not installed on this runner (${hint})`,
+        usage: zeroUsage(),
+      });
     }
     if (ctx.signal.aborted) return finish({ status: "cancelled", output: null, error: "cancelled", usage: zeroUsage() });
 
-    const proc = (current ??= start());
-    if (proc.pending.has(ctx.jobId)) return finish({ status: "failed", output: null, error: `job ${ctx.jobId} is already running`, usage: zeroUsage() });
+    let proc: ModelProcess;
+    try {
+      proc = current ??= start();
+    } catch (error) {
+      return finish({
+        status: "failed",
+        output: null,
+        error: `could not start the model process: ${(error as Error).message}`,
+        usage: zeroUsage(),
+      });
+    }
+    if (proc.pending.has(ctx.jobId))
+      return finish({ status: "failed", output: null, error: `job ${ctx.jobId} is already running`, usage: zeroUsage() });
     return new Promise<JobOutcome>((resolve) => {
       let killTimer: NodeJS.Timeout | undefined;
       const onAbort = () => {

@@ -33,7 +33,12 @@ export type StepProcessOptions = {
 export function runStepProcess(opts: StepProcessOptions): Promise<StepProcessResult> {
   const started = Date.now();
   return new Promise((resolve) => {
-    const child = spawn(opts.command, opts.args, { cwd: opts.cwd, env: opts.env, detached: true, stdio: ["ignore", "pipe", "pipe", "pipe"] });
+    const child = spawn(opts.command, opts.args, {
+      cwd: opts.cwd,
+      env: opts.env,
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe", "pipe"],
+    });
     let timedOut = false;
     let cancelled = false;
     let timesOutput = "";

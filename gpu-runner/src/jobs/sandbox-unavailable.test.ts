@@ -4,12 +4,13 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { sandboxSpec, type SandboxOutput } from "../protocol";
 import { createGitRepo } from "../testing/git-fixture";
+import type * as bwrap from "./bwrap";
 import { runSandboxJob, SANDBOX_UNAVAILABLE } from "./sandbox";
 import type { JobContext } from "./types";
 
 // A machine without a working bubblewrap.
 vi.mock("./bwrap", async (importOriginal) => ({
-  ...(await importOriginal<typeof import("./bwrap")>()),
+  ...(await importOriginal<typeof bwrap>()),
   probeBwrap: async () => ({ available: false, detail: "bwrap is not installed" }),
 }));
 
@@ -21,7 +22,12 @@ const spec = sandboxSpec.parse({ kind: "sandbox", repository: { url: repo }, ste
 
 function harness() {
   const chunks: string[] = [];
-  const ctx: JobContext = { jobId: "j", signal: new AbortController().signal, emitChunk: (_stream, data) => chunks.push(data), emitProgress: () => {} };
+  const ctx: JobContext = {
+    jobId: "j",
+    signal: new AbortController().signal,
+    emitChunk: (_stream, data) => chunks.push(data),
+    emitProgress: () => {},
+  };
   return { ctx, text: () => chunks.join("") };
 }
 

@@ -28,7 +28,13 @@ beforeAll(() => {
     "test/math.test.mjs": testFile,
     "README.md": "fixture\n",
   });
-  config = { modelsDir: join(root, "models"), workDir: join(root, "work"), threads: 1, allowUnsandboxed: false, memoryBudgetBytes: 1 << 30 };
+  config = {
+    modelsDir: join(root, "models"),
+    workDir: join(root, "work"),
+    threads: 1,
+    allowUnsandboxed: false,
+    memoryBudgetBytes: 1 << 30,
+  };
 });
 
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -36,7 +42,12 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 function harness(jobId = "job-1") {
   const chunks: { stream: string; data: string }[] = [];
   const controller = new AbortController();
-  const ctx: JobContext = { jobId, signal: controller.signal, emitChunk: (stream, data) => chunks.push({ stream, data }), emitProgress: () => {} };
+  const ctx: JobContext = {
+    jobId,
+    signal: controller.signal,
+    emitChunk: (stream, data) => chunks.push({ stream, data }),
+    emitProgress: () => {},
+  };
   return { ctx, controller, chunks, text: () => chunks.map((c) => c.data).join("") };
 }
 
@@ -81,13 +92,35 @@ describe("runSandboxJob", () => {
 
   it("prefers a JUnit report written by the steps", async () => {
     const junit = `<testsuite name="s"><testcase name="ok"/><testcase name="bad"><failure message="nope"/></testcase></testsuite>`;
-    const outcome = await run({ steps: [{ name: "report", run: `mkdir -p reports && echo '${junit}' > reports/junit.xml && echo "  Tests  9 passed (9)"` }] });
-    expect(sandboxOutput(outcome.output).summary).toMatchObject({ format: "junit", passed: 1, failed: 1, failures: [{ name: "bad", message: "nope" }] });
+    const outcome = await run({
+      steps: [{ name: "report", run: `mkdir -p reports && echo '${junit}' > reports/junit.xml && echo "  Tests  9 passed (9)"` }],
+    });
+    expect(sandboxOutput(outcome.output).summary).toMatchObject({
+      format: "junit",
+      passed: 1,
+      failed: 1,
+      failures: [{ name: "bad", message: "nope" }],
+    });
+  });
+
+  // As root, permissions do not stop rm, so this only proves something for an ordinary user.
+  it.skipIf(process.getuid?.() === 0)("cleans up even when a step leaves read-only directories behind", async () => {
+    const outcome = await run({ steps: [{ name: "lock", run: "mkdir -p locked/inner && touch locked/inner/f && chmod -R a-w locked" }] });
+    expect(sandboxOutput(outcome.output).failed).toBe(false);
+    expect(readdirSync(config.workDir)).toEqual([]);
   });
 
   it("stops at the first failing step", async () => {
     const h = harness();
-    const outcome = await run({ steps: [{ name: "fails", run: "echo before; exit 3" }, { name: "never", run: "echo SHOULD-NOT-RUN" }] }, h);
+    const outcome = await run(
+      {
+        steps: [
+          { name: "fails", run: "echo before; exit 3" },
+          { name: "never", run: "echo SHOULD-NOT-RUN" },
+        ],
+      },
+      h,
+    );
     expect(outcome.status).toBe("succeeded");
     const output = sandboxOutput(outcome.output);
     expect(output.failed).toBe(true);
@@ -99,7 +132,10 @@ describe("runSandboxJob", () => {
 
   it("kills a step, background processes included, when it exceeds its timeout", async () => {
     const h = harness();
-    const outcome = await run({ steps: [{ name: "hangs", run: "(sleep 30; echo ORPHAN) & echo waiting; sleep 30; echo LATE", timeoutMs: 1000 }] }, h);
+    const outcome = await run(
+      { steps: [{ name: "hangs", run: "(sleep 30; echo ORPHAN) & echo waiting; sleep 30; echo LATE", timeoutMs: 1000 }] },
+      h,
+    );
     const step = sandboxOutput(outcome.output).steps[0]!;
     expect(step.timedOut).toBe(true);
     expect(step.durationMs).toBeLessThan(10_000);
@@ -111,7 +147,10 @@ describe("runSandboxJob", () => {
   it("applies the memory limit", async () => {
     const h = harness();
     const outcome = await run(
-      { steps: [{ name: "hog", run: `node -e "Buffer.alloc(400 * 1024 * 1024, 1); console.log('ALLOCATED')"` }], limits: { memoryBytes: 200 * 1024 * 1024 } },
+      {
+        steps: [{ name: "hog", run: `node -e "Buffer.alloc(400 * 1024 * 1024, 1); console.log('ALLOCATED')"` }],
+        limits: { memoryBytes: 200 * 1024 * 1024 },
+      },
       h,
     );
     expect(sandboxOutput(outcome.output).steps[0]!.exitCode).not.toBe(0);
@@ -199,7 +238,11 @@ describe("runSandboxJob", () => {
 
       const refused = harness();
       const bad = await runSandboxJob(
-        sandboxSpec.parse({ kind: "sandbox", repository: { url: `${server.url}/private.git`, token: "wrong-token-123" }, steps: [{ name: "x", run: "true" }] }),
+        sandboxSpec.parse({
+          kind: "sandbox",
+          repository: { url: `${server.url}/private.git`, token: "wrong-token-123" },
+          steps: [{ name: "x", run: "true" }],
+        }),
         refused.ctx,
         config,
         { allowLocalRepositories: true },
@@ -215,7 +258,15 @@ describe("runSandboxJob", () => {
   it("kills the running step when the job is cancelled", async () => {
     const h = harness();
     const started = Date.now();
-    const pending = run({ steps: [{ name: "long", run: "echo started; sleep 30" }, { name: "next", run: "echo NEXT" }] }, h);
+    const pending = run(
+      {
+        steps: [
+          { name: "long", run: "echo started; sleep 30" },
+          { name: "next", run: "echo NEXT" },
+        ],
+      },
+      h,
+    );
     await expect.poll(() => h.text(), { timeout: 10_000 }).toContain("started");
     h.controller.abort();
     const outcome = await pending;
@@ -233,7 +284,14 @@ describe("runSandboxJob", () => {
 
   it("checks out the requested ref", async () => {
     execFileSync("git", ["-c", "user.name=T", "-c", "user.email=t@t", "checkout", "--quiet", "-b", "feature"], { cwd: repo });
-    execFileSync("sh", ["-c", "echo feature > feature.txt && git add . && git -c user.name=T -c user.email=t@t commit --quiet -m feature && git checkout --quiet main"], { cwd: repo });
+    execFileSync(
+      "sh",
+      [
+        "-c",
+        "echo feature > feature.txt && git add . && git -c user.name=T -c user.email=t@t commit --quiet -m feature && git checkout --quiet main",
+      ],
+      { cwd: repo },
+    );
     const h = harness();
     const outcome = await run({ repository: { url: repo, ref: "feature" }, steps: [{ name: "cat", run: "cat feature.txt" }] }, h);
     expect(sandboxOutput(outcome.output).failed).toBe(false);

@@ -116,7 +116,9 @@ describe("parseVitest", () => {
       failed: 1,
       skipped: 1,
       total: 5,
-      failures: [{ name: "src/b.test.ts > parser > rejects empty input", message: "AssertionError: expected [] to have a length of 1 but got +0" }],
+      failures: [
+        { name: "src/b.test.ts > parser > rejects empty input", message: "AssertionError: expected [] to have a length of 1 but got +0" },
+      ],
     });
   });
 

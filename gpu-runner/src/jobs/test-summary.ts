@@ -19,7 +19,14 @@ function failure(name: string, message?: string): Failure {
   return { name: name.trim().slice(0, 500), ...(trimmed ? { message: trimmed.slice(0, 2000) } : {}) };
 }
 
-function summary(format: TestSummary["format"], passed: number, failed: number, skipped: number, failures: Failure[], total?: number): TestSummary {
+function summary(
+  format: TestSummary["format"],
+  passed: number,
+  failed: number,
+  skipped: number,
+  failures: Failure[],
+  total?: number,
+): TestSummary {
   // Jest and Vitest repeat failing tests in a closing recap; report each once.
   const unique = [...new Map(failures.map((f) => [f.name, f])).values()];
   return { format, passed, failed, skipped, total: total ?? passed + failed + skipped, failures: unique.slice(0, MAX_FAILURES) };
@@ -109,7 +116,14 @@ export function mergeSummaries(list: TestSummary[]): TestSummary | null {
   const first = list[0];
   if (!first) return null;
   const merged = list.slice(1).reduce(
-    (acc, s) => ({ ...acc, passed: acc.passed + s.passed, failed: acc.failed + s.failed, skipped: acc.skipped + s.skipped, total: acc.total + s.total, failures: [...acc.failures, ...s.failures] }),
+    (acc, s) => ({
+      ...acc,
+      passed: acc.passed + s.passed,
+      failed: acc.failed + s.failed,
+      skipped: acc.skipped + s.skipped,
+      total: acc.total + s.total,
+      failures: [...acc.failures, ...s.failures],
+    }),
     first,
   );
   return { ...merged, failures: merged.failures.slice(0, MAX_FAILURES) };
@@ -184,7 +198,8 @@ export function parseJest(text: string): TestSummary | null {
   const failures: Failure[] = [];
   lines.forEach((line, i) => {
     const m = line.match(/^\s*●\s+(.+?)\s*$/);
-    if (m && !/^Console\b/.test(m[1]!) && !/^Test suite failed to run/.test(m[1]!)) failures.push(failure(m[1]!, nextNonEmpty(lines, i + 1)));
+    if (m && !/^Console\b/.test(m[1]!) && !/^Test suite failed to run/.test(m[1]!))
+      failures.push(failure(m[1]!, nextNonEmpty(lines, i + 1)));
   });
   const skipped = (c.get("skipped") ?? 0) + (c.get("todo") ?? 0) + (c.get("pending") ?? 0);
   return summary("jest", c.get("passed") ?? 0, c.get("failed") ?? 0, skipped, failures, c.get("total"));

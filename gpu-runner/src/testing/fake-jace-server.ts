@@ -73,9 +73,19 @@ export async function startFakeJaceServer(options: FakeServerOptions = {}): Prom
     const parsed = parseMessage(enrollRequest, body);
     enrollments.push(JSON.parse(body));
     if (!parsed) return json(400, { error: { code: "BAD_REQUEST", message: "Invalid enrollment request." } });
-    if (!tokens.delete(parsed.token)) return json(401, { error: { code: "UNAUTHORIZED", message: "This enrollment token is invalid, expired or already used. Create a new one in the dashboard." } });
+    if (!tokens.delete(parsed.token))
+      return json(401, {
+        error: {
+          code: "UNAUTHORIZED",
+          message: "This enrollment token is invalid, expired or already used. Create a new one in the dashboard.",
+        },
+      });
     const runnerId = `runner_${nextRunner++}`;
-    runners.set(runnerId, { publicKey: createPublicKey({ key: Buffer.from(parsed.publicKey, "base64"), format: "der", type: "spki" }), name: parsed.name, capabilities: parsed.capabilities });
+    runners.set(runnerId, {
+      publicKey: createPublicKey({ key: Buffer.from(parsed.publicKey, "base64"), format: "der", type: "spki" }),
+      name: parsed.name,
+      capabilities: parsed.capabilities,
+    });
     json(201, { runnerId, workspace: { slug: "acme", name: "Acme" }, connectUrl: `ws://${req.headers.host}${CONNECT_PATH}` });
   });
 
@@ -110,7 +120,13 @@ export async function startFakeJaceServer(options: FakeServerOptions = {}): Prom
         if (refusal) return ws.close(refusal, "refused");
         connection.authenticated = true;
         connection.runnerId = message.runnerId;
-        connection.send({ type: "welcome", runnerId: message.runnerId, workspace: { slug: "acme", name: "Acme" }, heartbeatIntervalMs, leaseTtlMs });
+        connection.send({
+          type: "welcome",
+          runnerId: message.runnerId,
+          workspace: { slug: "acme", name: "Acme" },
+          heartbeatIntervalMs,
+          leaseTtlMs,
+        });
         return;
       }
       if (message.type === "heartbeat") connection.send({ type: "heartbeat.ack", seq: message.seq });

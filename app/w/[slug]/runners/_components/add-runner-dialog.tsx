@@ -1,12 +1,11 @@
 "use client";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
-import { Alert, Button, Dialog, IconArrowRight, IconCheck, IconCopy, IconRefresh, Input, Spinner } from "@/app/_components/ui";
+import { Alert, Button, cx, Dialog, IconArrowRight, IconCheck, IconCopy, IconRefresh, Input, Spinner } from "@/app/_components/ui";
 import { useTRPC, type RouterOutputs } from "@/app/_lib/trpc";
 import { useWorkspace } from "../../_components/workspace-context";
 import { formatTime } from "./format";
 import { parseLabels } from "./labels";
-import { RunnerStatusBadge, toRunnerStatus } from "./status-badges";
 import { useNow } from "./live";
 
 type Enrollment = RouterOutputs["runner"]["createEnrollmentToken"];
@@ -35,16 +34,14 @@ export function AddRunnerDialog({ onClose }: { onClose: () => void }) {
 
   if (enrollment) {
     return (
-      <Dialog open onClose={onClose} title="Add a runner" size="lg" closeOnBackdrop={false}>
-        <EnrollmentSteps
-          key={enrollment.tokenId}
-          enrollment={enrollment}
-          onClose={onClose}
-          onRenew={() => create.mutate({ workspaceSlug: slug, labels: parsed.labels })}
-          renewing={create.isPending}
-          renewError={create.error?.message ?? null}
-        />
-      </Dialog>
+      <EnrollmentDialog
+        key={enrollment.tokenId}
+        enrollment={enrollment}
+        onClose={onClose}
+        onRenew={() => create.mutate({ workspaceSlug: slug, labels: parsed.labels })}
+        renewing={create.isPending}
+        renewError={create.error?.message ?? null}
+      />
     );
   }
 
@@ -95,7 +92,7 @@ export function AddRunnerDialog({ onClose }: { onClose: () => void }) {
   );
 }
 
-type StepsProps = {
+type EnrollmentDialogProps = {
   enrollment: Enrollment;
   onClose: () => void;
   onRenew: () => void;
@@ -103,7 +100,7 @@ type StepsProps = {
   renewError: string | null;
 };
 
-function EnrollmentSteps({ enrollment, onClose, onRenew, renewing, renewError }: StepsProps) {
+function EnrollmentDialog({ enrollment, onClose, onRenew, renewing, renewError }: EnrollmentDialogProps) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const { slug } = useWorkspace();
@@ -128,6 +125,7 @@ function EnrollmentSteps({ enrollment, onClose, onRenew, renewing, renewError }:
   );
   const runner = status.data?.runner ?? null;
   const expired = !runner && (status.data?.expired ?? false);
+  const online = runner?.status === "online" || runner?.status === "busy";
 
   // The list behind the dialog picks the new runner up on its own poll; this makes it immediate.
   const runnerState = runner ? `${runner.id}:${runner.status}` : null;
@@ -135,10 +133,46 @@ function EnrollmentSteps({ enrollment, onClose, onRenew, renewing, renewError }:
     if (runnerState) void queryClient.invalidateQueries({ queryKey: trpc.runner.list.queryKey() });
   }, [runnerState, queryClient, trpc]);
 
+  const footer = runner ? (
+    <>
+      <Button variant="secondary" onClick={onClose}>
+        Close
+      </Button>
+      <Button href={`/w/${slug}/runners/${runner.id}`} trailingIcon={<IconArrowRight />}>
+        View runner
+      </Button>
+    </>
+  ) : expired ? (
+    <>
+      <Button variant="secondary" onClick={onClose} disabled={renewing}>
+        Close
+      </Button>
+      <Button leadingIcon={<IconRefresh />} onClick={onRenew} loading={renewing}>
+        Create a new command
+      </Button>
+    </>
+  ) : (
+    <Button variant="secondary" onClick={onClose}>
+      Close
+    </Button>
+  );
+
   return (
-    <div className="flex flex-col gap-5">
-      {runner ? null : (
-        <>
+    <Dialog open onClose={onClose} title={runner ? "Runner added" : "Add a runner"} size="lg" closeOnBackdrop={false} footer={footer}>
+      {runner ? (
+        <div className="flex flex-col gap-4" data-testid="enroll-result">
+          <Alert tone={online ? "success" : "info"} title={online ? `${runner.name} enrolled — online` : `${runner.name} enrolled`}>
+            {online ? (
+              "It is connected and ready for jobs. Rename it or edit its labels on its page."
+            ) : (
+              <span className="inline-flex items-center gap-2">
+                <Spinner size={14} /> Waiting for it to start and connect…
+              </span>
+            )}
+          </Alert>
+        </div>
+      ) : (
+        <div className="flex flex-col gap-5">
           <section className="flex flex-col gap-2">
             <h3 className="text-sm font-medium text-ink">Run this on the machine</h3>
             <CommandBlock command={enrollment.command} dimmed={expired} />
@@ -155,12 +189,30 @@ function EnrollmentSteps({ enrollment, onClose, onRenew, renewing, renewError }:
             </p>
           </section>
 
+          {expired ? (
+            <Alert tone="warning" title="The command expired before a runner used it">
+              {renewError ?? `Commands are valid for ${lifetimeMinutes} minutes. Create a new one and run it on the machine.`}
+            </Alert>
+          ) : (
+            <div role="status" className="flex gap-3 rounded-lg border border-accent-200 bg-accent-50 px-4 py-3 text-accent-700">
+              <Spinner size={16} className="mt-0.5" />
+              <div className="text-sm">
+                <p className="font-medium">Waiting for the runner to connect…</p>
+                <p className="mt-0.5 text-[13px] text-accent-700/80">
+                  {status.isError
+                    ? `Could not check just now (${status.error.message}). Trying again…`
+                    : "This updates by itself. If you close it, the command stays valid and the runner still shows up in the list."}
+                </p>
+              </div>
+            </div>
+          )}
+
           <section className="rounded-lg border border-line bg-subtle/60 px-4 py-3">
-            <h3 className="text-[13px] font-medium text-ink">Before you run it</h3>
+            <h3 className="text-[13px] font-medium text-ink">On the machine</h3>
             <ul className="mt-1.5 list-disc space-y-1 pl-4 text-[13px] leading-5 text-ink-muted">
-              <li>The machine needs Node.js 20 or newer and the jace-runner CLI.</li>
+              <li>It needs Node.js 20 or newer and the jace-runner CLI.</li>
               <li>
-                Run <Code>jace-runner doctor</Code> to check the GPU, drivers and CUDA before enrolling.
+                Run <Code>jace-runner doctor</Code> first to check the GPU, drivers and CUDA.
               </li>
               <li>
                 Install <Code>bubblewrap</Code> (e.g. <Code>sudo apt install bubblewrap</Code>) to take sandboxed command jobs; without it
@@ -169,99 +221,9 @@ function EnrollmentSteps({ enrollment, onClose, onRenew, renewing, renewError }:
               <li>It opens an outbound connection to Jace. No port forwarding or firewall rule is needed.</li>
             </ul>
           </section>
-        </>
+        </div>
       )}
-
-      <EnrollmentProgress
-        runner={runner}
-        expired={expired}
-        checkFailed={status.isError ? status.error.message : null}
-        onClose={onClose}
-        onRenew={onRenew}
-        renewing={renewing}
-        renewError={renewError}
-        slug={slug}
-      />
-    </div>
-  );
-}
-
-type ProgressProps = {
-  runner: { id: string; name: string; status: string } | null;
-  expired: boolean;
-  checkFailed: string | null;
-  onClose: () => void;
-  onRenew: () => void;
-  renewing: boolean;
-  renewError: string | null;
-  slug: string;
-};
-
-function EnrollmentProgress({ runner, expired, checkFailed, onClose, onRenew, renewing, renewError, slug }: ProgressProps) {
-  if (runner) {
-    const online = runner.status === "online" || runner.status === "busy";
-    return (
-      <div className="flex flex-col gap-4" data-testid="enroll-result">
-        <Alert tone={online ? "success" : "info"} title={online ? `${runner.name} enrolled — online` : `${runner.name} enrolled`}>
-          {online ? (
-            "It is connected and ready for jobs. You can rename it and edit its labels on its page."
-          ) : (
-            <span className="inline-flex items-center gap-2">
-              <Spinner size={14} /> Waiting for it to start and connect…
-            </span>
-          )}
-        </Alert>
-        <div className="flex items-center gap-2">
-          <RunnerStatusBadge status={toRunnerStatus(runner.status)} />
-          <span className="text-sm font-medium text-ink">{runner.name}</span>
-        </div>
-        <div className="flex flex-col-reverse gap-2 sm:flex-row sm:justify-end">
-          <Button variant="secondary" onClick={onClose}>
-            Close
-          </Button>
-          <Button href={`/w/${slug}/runners/${runner.id}`} trailingIcon={<IconArrowRight />}>
-            View runner
-          </Button>
-        </div>
-      </div>
-    );
-  }
-
-  if (expired) {
-    return (
-      <Alert
-        tone="warning"
-        title="The command expired before a runner used it"
-        action={
-          <Button size="sm" variant="secondary" leadingIcon={<IconRefresh />} onClick={onRenew} loading={renewing}>
-            Create a new command
-          </Button>
-        }
-      >
-        {renewError ?? "Commands are valid for 60 minutes. Create a new one and run it on the machine."}
-      </Alert>
-    );
-  }
-
-  return (
-    <div className="flex flex-col gap-3">
-      <div
-        role="status"
-        className="flex items-center gap-3 rounded-lg border border-accent-200 bg-accent-50 px-4 py-3 text-sm text-accent-700"
-      >
-        <Spinner size={16} />
-        <span className="font-medium">Waiting for the runner to connect…</span>
-      </div>
-      {checkFailed ? <p className="text-[13px] text-red-700">Could not check the status ({checkFailed}). Retrying…</p> : null}
-      <div className="flex justify-end">
-        <Button variant="secondary" onClick={onClose}>
-          Close
-        </Button>
-      </div>
-      <p className="text-right text-[13px] text-ink-subtle">
-        The command stays valid if you close this; the runner appears in the list when it connects.
-      </p>
-    </div>
+    </Dialog>
   );
 }
 
@@ -286,29 +248,29 @@ function CommandBlock({ command, dimmed }: { command: string; dimmed: boolean })
 
   return (
     <div className="flex flex-col gap-1.5">
-      <div className={dimmed ? "relative rounded-lg bg-zinc-900 opacity-50" : "relative rounded-lg bg-zinc-900"}>
-        <pre className="overflow-x-auto py-3 pr-24 pl-4 font-mono text-[12.5px] leading-5 text-zinc-100">
-          <code data-testid="enroll-command" className="break-all whitespace-pre-wrap">
-            {command}
-          </code>
+      <div className={cx("overflow-hidden rounded-lg bg-zinc-900", dimmed && "opacity-50")}>
+        <div className="flex items-center justify-between border-b border-white/10 py-1.5 pr-1.5 pl-4">
+          <span className="text-xs font-medium text-zinc-400">Shell</span>
+          <button
+            type="button"
+            onClick={copy}
+            disabled={dimmed}
+            className="inline-flex h-7 items-center gap-1.5 rounded-md px-2.5 text-xs font-medium text-zinc-200 transition-colors hover:bg-white/10 hover:text-white focus-visible:outline-2 focus-visible:outline-white/60 disabled:pointer-events-none"
+          >
+            {copied === "yes" ? <IconCheck size={14} /> : <IconCopy size={14} />}
+            {copied === "yes" ? "Copied" : "Copy command"}
+          </button>
+        </div>
+        <pre className="px-4 py-3 font-mono text-[12.5px] leading-5 whitespace-pre-wrap text-zinc-100 wrap-anywhere">
+          <code data-testid="enroll-command">{command}</code>
         </pre>
-        <Button
-          size="sm"
-          variant="secondary"
-          onClick={copy}
-          disabled={dimmed}
-          leadingIcon={copied === "yes" ? <IconCheck /> : <IconCopy />}
-          className="absolute top-2 right-2"
-        >
-          {copied === "yes" ? "Copied" : "Copy"}
-        </Button>
       </div>
       <p role="status" className="text-[13px] leading-5 text-ink-subtle empty:hidden">
         {copied === "yes"
           ? "Copied to the clipboard."
           : copied === "failed"
             ? "Could not reach the clipboard. The command is selected: press Ctrl+C (⌘C on a Mac)."
-            : ""}
+            : null}
       </p>
     </div>
   );

@@ -49,10 +49,10 @@ export function ModelChip({ model }: { model: ModelInfo }) {
   const details = [model.quantization, formatBytes(model.sizeBytes)].filter(Boolean).join(" · ");
   return (
     <span
-      className="inline-flex max-w-full min-w-0 items-center gap-1.5 rounded-md border border-line bg-subtle/60 px-2 py-0.5 text-xs leading-5"
+      className="inline-flex max-w-full min-w-0 flex-wrap items-baseline gap-x-1.5 rounded-md border border-line bg-subtle/60 px-2 py-0.5 text-xs leading-5"
       title={model.contextLength ? `${model.id}, context ${model.contextLength.toLocaleString()} tokens` : model.id}
     >
-      <span className="truncate font-mono font-medium text-ink">{model.id}</span>
+      <span className="min-w-0 font-mono font-medium break-all text-ink">{model.id}</span>
       <span className="shrink-0 text-ink-subtle">{details}</span>
     </span>
   );
@@ -75,10 +75,12 @@ export function LabelChips({ labels, empty = "No labels" }: { labels: string[]; 
 export function SandboxNote({ sandboxes }: { sandboxes: Capabilities["sandboxes"] }) {
   if (sandboxes.includes("bwrap")) {
     return (
-      <span className="inline-flex items-center gap-1.5 text-[13px] text-emerald-700">
-        <IconShield size={14} className="shrink-0" />
-        Sandboxed commands (bubblewrap)
-        {sandboxes.includes("none") ? <span className="text-amber-700"> · unsandboxed allowed</span> : null}
+      <span className="inline-flex items-start gap-1.5 text-[13px] text-emerald-700">
+        <IconShield size={14} className="mt-[3px] shrink-0" />
+        <span>
+          Sandboxed commands (bubblewrap)
+          {sandboxes.includes("none") ? <span className="text-amber-700"> · unsandboxed allowed</span> : null}
+        </span>
       </span>
     );
   }

@@ -62,7 +62,6 @@ export function JobsTable({ jobs, caption, runnerNames }: Props) {
             <TableHeaderCell>Job</TableHeaderCell>
             <TableHeaderCell>Status</TableHeaderCell>
             {runnerNames ? <TableHeaderCell>Runner</TableHeaderCell> : null}
-            <TableHeaderCell className="text-right">Attempt</TableHeaderCell>
             <TableHeaderCell>Details</TableHeaderCell>
             <TableHeaderCell>Created / duration</TableHeaderCell>
             {showActions ? (
@@ -77,8 +76,11 @@ export function JobsTable({ jobs, caption, runnerNames }: Props) {
             <TableRow key={job.id} data-testid="job-row">
               <TableCell className="whitespace-nowrap">
                 <div className="font-medium">{jobKindLabel(job.kind)}</div>
-                <div className="font-mono text-xs text-ink-subtle" title={job.id}>
-                  {job.id.slice(-8)}
+                <div className="text-xs text-ink-subtle">
+                  <span className="font-mono" title={job.id}>
+                    {job.id.slice(-8)}
+                  </span>
+                  {job.attempt > 0 ? <> · attempt {job.attempt}</> : null}
                 </div>
               </TableCell>
               <TableCell>
@@ -91,12 +93,11 @@ export function JobsTable({ jobs, caption, runnerNames }: Props) {
                       {runnerNames.get(job.runnerId) ?? "Removed runner"}
                     </Link>
                   ) : (
-                    <span className="text-ink-subtle">Not assigned</span>
+                    <span className="text-ink-subtle">–</span>
                   )}
                 </TableCell>
               ) : null}
-              <TableCell className="text-right text-[13px] text-ink-muted tabular-nums">{job.attempt > 0 ? job.attempt : "–"}</TableCell>
-              <TableCell className="max-w-80 min-w-56 text-[13px]">
+              <TableCell className="max-w-80 min-w-52 text-[13px]">
                 <JobDetails job={job} />
               </TableCell>
               <TableCell className="text-[13px] whitespace-nowrap">

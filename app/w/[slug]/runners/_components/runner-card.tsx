@@ -43,7 +43,7 @@ export function RunnerCard({ runner, href, now }: { runner: Runner; href: string
           aria-label={`Details of ${runner.name}`}
           className="-mr-2 inline-flex shrink-0 items-center gap-1 rounded-md px-2 py-1 text-[13px] font-medium text-ink-muted hover:bg-zinc-100 hover:text-ink"
         >
-          <span className="sr-only sm:not-sr-only">Details</span>
+          <span className="hidden sm:inline">Details</span>
           <IconChevronRight size={14} />
         </Link>
       </div>

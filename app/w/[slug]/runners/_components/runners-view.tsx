@@ -57,8 +57,8 @@ export function RunnersView() {
   const revokedCount = all.length - active.length;
   const shown = showRevoked ? all : active;
   const runnerNames = useMemo(() => new Map(all.map((r) => [r.id, r.name])), [all]);
-  const onlineCount = active.filter((r) => r.status === "online" || r.status === "busy").length;
-  const busyCount = active.filter((r) => r.status === "busy").length;
+  const count = (status: string) => active.filter((r) => r.status === status).length;
+  const [onlineCount, busyCount, offlineCount] = [count("online"), count("busy"), count("offline")];
 
   const addButton = canManage ? (
     <Button leadingIcon={<IconPlus />} onClick={() => setAdding(true)}>
@@ -78,7 +78,13 @@ export function RunnersView() {
         <div className="mt-8 flex min-h-9 flex-wrap items-center justify-between gap-3">
           <p className="text-sm text-ink-muted" aria-live="polite">
             {plural(active.length, "runner")} · <span className="text-emerald-700">{onlineCount} online</span>
-            {busyCount > 0 ? <> · {busyCount} busy</> : null}
+            {busyCount > 0 ? (
+              <>
+                {" "}
+                · <span className="text-amber-700">{busyCount} busy</span>
+              </>
+            ) : null}
+            {offlineCount > 0 ? <> · {offlineCount} offline</> : null}
             {!canManage ? <span> · Read only: admins add and manage runners.</span> : null}
           </p>
           {revokedCount > 0 ? (

@@ -269,20 +269,28 @@ function RunnerDetail({ runner, liveError }: { runner: RunnerDetail; liveError: 
               <TableHead>
                 <tr>
                   <TableHeaderCell>Model</TableHeaderCell>
-                  <TableHeaderCell>Quantization</TableHeaderCell>
-                  <TableHeaderCell className="text-right">Size</TableHeaderCell>
-                  <TableHeaderCell className="text-right">Context</TableHeaderCell>
+                  <TableHeaderCell className="hidden sm:table-cell">Quantization</TableHeaderCell>
+                  <TableHeaderCell className="hidden text-right sm:table-cell">Size</TableHeaderCell>
+                  <TableHeaderCell className="hidden text-right sm:table-cell">Context</TableHeaderCell>
                 </tr>
               </TableHead>
               <TableBody>
                 {caps.models.map((m) => (
                   <TableRow key={m.id}>
-                    <TableCell className="font-mono text-[13px] font-medium break-all">{m.id}</TableCell>
-                    <TableCell className="text-[13px] text-ink-muted">{m.quantization ?? "–"}</TableCell>
-                    <TableCell className="text-right text-[13px] whitespace-nowrap text-ink-muted tabular-nums">
+                    <TableCell>
+                      <div className="font-mono text-[13px] font-medium break-all">{m.id}</div>
+                      {/* Narrow screens fold the other columns into this line. */}
+                      <div className="mt-0.5 text-xs text-ink-muted sm:hidden">
+                        {[m.quantization, formatBytes(m.sizeBytes), m.contextLength ? `${m.contextLength.toLocaleString()} tokens` : null]
+                          .filter(Boolean)
+                          .join(" · ")}
+                      </div>
+                    </TableCell>
+                    <TableCell className="hidden text-[13px] text-ink-muted sm:table-cell">{m.quantization ?? "–"}</TableCell>
+                    <TableCell className="hidden text-right text-[13px] whitespace-nowrap text-ink-muted tabular-nums sm:table-cell">
                       {formatBytes(m.sizeBytes)}
                     </TableCell>
-                    <TableCell className="text-right text-[13px] whitespace-nowrap text-ink-muted tabular-nums">
+                    <TableCell className="hidden text-right text-[13px] whitespace-nowrap text-ink-muted tabular-nums sm:table-cell">
                       {m.contextLength ? `${m.contextLength.toLocaleString()} tokens` : "–"}
                     </TableCell>
                   </TableRow>

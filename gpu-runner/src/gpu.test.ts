@@ -1,0 +1,62 @@
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { writeTinyGguf } from "../scripts/make-tiny-gguf";
+import { detectCapabilities, doctorReport } from "./gpu";
+import { probeBwrap } from "./jobs/bwrap";
+
+let root: string;
+let modelsDir: string;
+
+beforeAll(async () => {
+  root = mkdtempSync(join(tmpdir(), "jace-gpu-test-"));
+  modelsDir = join(root, "models");
+  mkdirSync(modelsDir);
+  await writeTinyGguf(join(modelsDir, "tiny.gguf"));
+});
+
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+const base = { labels: ["gpu", "rtx-2070"], maxConcurrentJobs: 2, runnerVersion: "0.1.0" };
+
+describe("detectCapabilities", () => {
+  it("reports this machine: backend, CPU, RAM, models and working sandboxes", async () => {
+    const caps = await detectCapabilities({ ...base, modelsDir, allowUnsandboxed: false });
+    expect(["cuda", "vulkan", "metal", "cpu"]).toContain(caps.backend);
+    if (caps.backend === "cpu") expect(caps.gpus).toEqual([]);
+    else expect(caps.gpus.length).toBeGreaterThan(0);
+    expect(caps.cpu.cores).toBeGreaterThan(0);
+    expect(caps.ramBytes).toBeGreaterThan(0);
+    expect(caps.models).toEqual([expect.objectContaining({ id: "tiny", quantization: "F32", contextLength: 2048 })]);
+    expect(caps.labels).toEqual(base.labels);
+    expect(caps.sandboxes).toEqual((await probeBwrap()).available ? ["bwrap"] : []);
+  });
+
+  it("offers unsandboxed runs only when the operator allowed them", async () => {
+    const caps = await detectCapabilities({ ...base, modelsDir, allowUnsandboxed: true });
+    expect(caps.sandboxes.at(-1)).toBe("none");
+  });
+});
+
+describe("doctorReport", () => {
+  it("checks llama.cpp, GPU, sandbox and models", async () => {
+    const checks = await doctorReport({ modelsDir });
+    const byName = Object.fromEntries(checks.map((c) => [c.name, c]));
+    expect(Object.keys(byName)).toEqual(expect.arrayContaining(["llama.cpp", "GPU", "sandbox", "models directory", "models"]));
+    expect(byName["llama.cpp"]!.ok).toBe(true);
+    expect(byName.models).toMatchObject({ ok: true, detail: "1 model(s): tiny [F32]" });
+    expect(byName.sandbox!.ok).toBe((await probeBwrap()).available);
+    for (const check of checks) if (!check.ok) expect(check.hint).toBeTruthy();
+  });
+
+  it("says how to create a missing models directory", async () => {
+    const missing = join(root, "absent");
+    const checks = await doctorReport({ modelsDir: missing });
+    expect(checks.find((c) => c.name === "models directory")).toMatchObject({
+      ok: false,
+      hint: expect.stringContaining(`mkdir -p ${missing}`),
+    });
+    expect(checks.find((c) => c.name === "models")).toMatchObject({ ok: false, detail: "no models found" });
+  });
+});
