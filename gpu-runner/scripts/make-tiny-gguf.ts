@@ -32,30 +32,10 @@ function byteAlphabet(): string[] {
   return out;
 }
 
-/** Common English pairs, each merge referring only to tokens already in the vocabulary. */
-const mergePairs: [string, string][] = [
-  [" ", "t"],
-  ["h", "e"],
-  [" t", "he"],
-  ["i", "n"],
-  ["in", "g"],
-  [" ", "a"],
-  ["e", "r"],
-  ["o", "n"],
-  [" ", "s"],
-  ["r", "e"],
-  ["a", "t"],
-  ["e", "n"],
-  ["o", "r"],
-  ["a", "n"],
-  [" ", "o"],
-  [" ", "w"],
-  ["e", "s"],
-  ["i", "s"],
-  ["i", "t"],
-  [" a", "n"],
-  [" an", "d"],
-];
+/** Common English pairs as "left|right"; each merge refers only to tokens already in the vocabulary. */
+const mergePairs = [" |t", "h|e", " t|he", "i|n", "in|g", " |a", "e|r", "o|n", " |s", "r|e", "a|t", "e|n", "o|r", "a|n", " |o", " |w"]
+  .concat(["e|s", "i|s", "i|t", " a|n", " an|d"])
+  .map((pair) => pair.split("|") as [string, string]);
 const specialTokens = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"];
 const chatTemplate =
   "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n' }}{% endfor %}" +
@@ -90,31 +70,20 @@ function random(seed: number) {
 
 class Encoder {
   readonly parts: Buffer[] = [];
-  u32(v: number) {
-    const b = Buffer.alloc(4);
-    b.writeUInt32LE(v);
+  private fixed(size: number, write: (b: Buffer) => void) {
+    const b = Buffer.alloc(size);
+    write(b);
     this.parts.push(b);
   }
-  i32(v: number) {
-    const b = Buffer.alloc(4);
-    b.writeInt32LE(v);
-    this.parts.push(b);
-  }
-  u64(v: number) {
-    const b = Buffer.alloc(8);
-    b.writeBigUInt64LE(BigInt(v));
-    this.parts.push(b);
-  }
-  f32(v: number) {
-    const b = Buffer.alloc(4);
-    b.writeFloatLE(v);
-    this.parts.push(b);
-  }
-  str(s: string) {
+  u32 = (v: number) => this.fixed(4, (b) => b.writeUInt32LE(v));
+  i32 = (v: number) => this.fixed(4, (b) => b.writeInt32LE(v));
+  u64 = (v: number) => this.fixed(8, (b) => b.writeBigUInt64LE(BigInt(v)));
+  f32 = (v: number) => this.fixed(4, (b) => b.writeFloatLE(v));
+  str = (s: string) => {
     const b = Buffer.from(s, "utf8");
     this.u64(b.length);
     this.parts.push(b);
-  }
+  };
   get length() {
     return this.parts.reduce((n, p) => n + p.length, 0);
   }

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeTinyGguf } from "../scripts/make-tiny-gguf";
-import { detectCapabilities, doctorReport } from "./gpu";
+import { detectCapabilities, doctorReport, gpuChecks } from "./gpu";
 import { probeBwrap } from "./jobs/bwrap";
 
 let root: string;
@@ -58,5 +58,46 @@ describe("doctorReport", () => {
       hint: expect.stringContaining(`mkdir -p ${missing}`),
     });
     expect(checks.find((c) => c.name === "models")).toMatchObject({ ok: false, detail: "no models found" });
+  });
+});
+
+describe("gpuChecks", () => {
+  const rtx2070 = { name: "NVIDIA GeForce RTX 2070", driver: "535.183.01", computeCap: "7.5" };
+
+  it("explains an RTX 2070 that llama.cpp could not use: CUDA 12.4+/driver 550, PTX JIT, Vulkan", () => {
+    const checks = gpuChecks({ backend: "cpu", gpus: [], error: null }, [rtx2070]);
+    const gpu = checks.find((c) => c.name === "GPU")!;
+    expect(gpu).toMatchObject({
+      ok: false,
+      detail: expect.stringContaining("RTX 2070 (driver 535.183.01) but llama.cpp fell back to the CPU"),
+    });
+    expect(gpu.hint).toContain("CUDA 12.4+");
+    const turing = checks.find((c) => c.name === "CUDA on Turing (sm_75)")!;
+    expect(turing.ok).toBe(false);
+    expect(turing.hint).toMatch(/550 or newer.*JIT-compiles PTX.*--gpu vulkan/s);
+  });
+
+  it("passes a working CUDA setup on Turing but still warns about the slow first load", () => {
+    const gpu = { name: "NVIDIA GeForce RTX 2070", vramTotalBytes: 8 * 1024 ** 3, vramFreeBytes: 7 * 1024 ** 3 };
+    const checks = gpuChecks({ backend: "cuda", gpus: [gpu], error: null }, [{ ...rtx2070, driver: "560.35.03" }]);
+    expect(checks.map((c) => [c.name, c.ok])).toEqual([
+      ["llama.cpp", true],
+      ["GPU", true],
+      ["VRAM", true],
+      ["CUDA on Turing (sm_75)", true],
+    ]);
+    expect(checks.find((c) => c.name === "VRAM")!.detail).toBe("7.0 GiB free of 8.0 GiB");
+    expect(checks.at(-1)!.hint).toContain("first model load");
+  });
+
+  it("recognises Turing cards by name when nvidia-smi cannot report the compute capability", () => {
+    const checks = gpuChecks({ backend: "cpu", gpus: [], error: null }, [
+      { name: "NVIDIA GeForce RTX 2070 SUPER", driver: "470.1", computeCap: null },
+    ]);
+    expect(checks.some((c) => c.name === "CUDA on Turing (sm_75)")).toBe(true);
+    const ampere = gpuChecks({ backend: "cpu", gpus: [], error: null }, [
+      { name: "NVIDIA GeForce RTX 3090", driver: "550.1", computeCap: "8.6" },
+    ]);
+    expect(ampere.some((c) => c.name === "CUDA on Turing (sm_75)")).toBe(false);
   });
 });

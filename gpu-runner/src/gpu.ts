@@ -30,7 +30,7 @@ export function getSharedLlama(gpu: GpuPreference = "auto"): Promise<Llama> {
   return llama;
 }
 
-type GpuState = { backend: Capabilities["backend"]; gpus: GpuInfo[]; error: string | null };
+export type GpuState = { backend: Capabilities["backend"]; gpus: GpuInfo[]; error: string | null };
 
 async function gpuState(gpu: GpuPreference): Promise<GpuState> {
   try {
@@ -97,7 +97,7 @@ export async function detectCapabilities(opts: CapabilityOptions): Promise<Capab
 
 export type DoctorCheck = { name: string; ok: boolean; detail: string; hint: string | null };
 
-type NvidiaGpu = { name: string; driver: string; computeCap: string | null };
+export type NvidiaGpu = { name: string; driver: string; computeCap: string | null };
 
 /** GPUs as the NVIDIA driver sees them, independent of whether llama.cpp could use them. */
 function nvidiaSmi(): Promise<NvidiaGpu[]> {
@@ -125,12 +125,12 @@ function nvidiaSmi(): Promise<NvidiaGpu[]> {
 const gib = (bytes: number) => `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
 /** Turing (sm_75) consumer and workstation cards, for when nvidia-smi cannot report compute_cap. */
 const TURING_NAME = /RTX 20[5-8]0|GTX 16[5-6]0|Quadro RTX|TITAN RTX|Tesla T4|\bT4\b|\bT[46]00\b|T1000|T1200|T2000/i;
-const VULKAN_HINT = "or try the Vulkan backend (gpu: vulkan; needs libvulkan1 and the NVIDIA driver's Vulkan ICD, no CUDA toolkit).";
+const VULKAN_HINT =
+  "or try the Vulkan backend (--gpu vulkan or JACE_RUNNER_GPU=vulkan; needs libvulkan1 and the NVIDIA driver's Vulkan ICD, no CUDA toolkit).";
 
-export async function doctorReport(opts: { modelsDir: string; gpu?: GpuPreference }): Promise<DoctorCheck[]> {
-  const [gpu, nvidia, bwrap] = await Promise.all([gpuState(opts.gpu ?? "auto"), nvidiaSmi(), probeBwrap()]);
+/** llama.cpp, GPU and CUDA checks from what llama.cpp and nvidia-smi report (pure, for tests). */
+export function gpuChecks(gpu: GpuState, nvidia: NvidiaGpu[]): DoctorCheck[] {
   const checks: DoctorCheck[] = [];
-
   checks.push(
     gpu.error
       ? {
@@ -176,11 +176,19 @@ export async function doctorReport(opts: { modelsDir: string; gpu?: GpuPreferenc
       ok: gpu.backend === "cuda" && driverMajor >= 550,
       detail: `${turing.map((g) => g.name).join(", ")}, compute capability 7.5, driver ${turing[0]!.driver}`,
       hint:
-        "node-llama-cpp's CUDA prebuilt needs CUDA 12.4+ (driver 550+) and ships no ready sm_75 kernels: the first model load " +
+        "node-llama-cpp's CUDA prebuilt needs CUDA 12.4+ and a driver of 550 or newer (older drivers cannot JIT its PTX: " +
+        '"the provided PTX was compiled with an unsupported toolchain"). It ships no ready sm_75 kernels, so the first model load ' +
         "JIT-compiles PTX and can take minutes (set CUDA_CACHE_MAXSIZE=4294967296 so the compiled kernels stay cached); " +
         VULKAN_HINT,
     });
   }
+
+  return checks;
+}
+
+export async function doctorReport(opts: { modelsDir: string; gpu?: GpuPreference }): Promise<DoctorCheck[]> {
+  const [gpu, nvidia, bwrap] = await Promise.all([gpuState(opts.gpu ?? "auto"), nvidiaSmi(), probeBwrap()]);
+  const checks = gpuChecks(gpu, nvidia);
 
   checks.push(
     bwrap.available

@@ -16,7 +16,11 @@ export type JobEvent =
   | { type: "progress"; jobId: string; phase: string; fraction: number | null; message?: string }
   | { type: "state"; jobId: string; status: string };
 
-export type ControlEvent = { type: "cancel"; runnerId: string; jobId: string; reason: string } | { type: "revoke"; runnerId: string } | { type: "jobs"; workspaceId: string };
+export type ControlEvent =
+  | { type: "cancel"; runnerId: string; jobId: string; reason: string }
+  | { type: "revoke"; runnerId: string }
+  | { type: "relabel"; runnerId: string; labels: string[] }
+  | { type: "jobs"; workspaceId: string };
 
 const CHANNEL_JOB = "jace_job_events";
 const CHANNEL_CONTROL = "jace_runner_control";

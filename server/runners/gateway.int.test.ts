@@ -231,6 +231,19 @@ describe("jobs", () => {
     }
   });
 
+  it("schedules by the labels set in the dashboard, and a relabel takes effect at once", async () => {
+    const caps = testCapabilities({ labels: ["rtx2070"], models: [{ id: "label-model", sizeBytes: 1, quantization: null, contextLength: null, sha256: null }] });
+    const id = await enrollTestRunner(app.url, await token(ws.id), "labelled", caps);
+    const conn = await online(id, caps);
+    const { jobId } = await dispatchJob(db, ws.id, { ...inference, model: "label-model" }, { labels: ["gpu-large"] });
+    await expect.poll(async () => (await db.runnerJob.findUniqueOrThrow({ where: { id: jobId } })).queuedReason, { timeout: 3000 }).toMatch(/lacks label gpu-large/);
+    await callerFor(db, owner).runner.relabel({ workspaceSlug: ws.slug, runnerId: id.runnerId, labels: ["rtx2070", "gpu-large"] });
+    expect(await conn.next("job.offer")).toMatchObject({ jobId });
+    await cancelJob(db, ws.id, jobId, "done");
+    conn.ws.close();
+    await conn.closed;
+  });
+
   it("cancels a running job by telling its runner", async () => {
     const caps = testCapabilities({ models: [{ id: "cancel-model", sizeBytes: 1, quantization: null, contextLength: null, sha256: null }] });
     const id = await enrollTestRunner(app.url, await token(ws.id), "cancellable");

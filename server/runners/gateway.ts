@@ -39,6 +39,8 @@ type Conn = {
   workspaceId: string | null;
   name: string;
   capabilities: Capabilities | null;
+  /** Labels as set in the dashboard (authoritative for scheduling). */
+  labels: string[];
   /** Jobs offered to or running on this runner, as far as this connection knows. */
   jobs: Set<string>;
   lastMessageAt: number;
@@ -71,6 +73,13 @@ export class RunnerGateway {
     this.unsubscribe = onControl((e) => {
       if (e.type === "jobs") this.schedule();
       else if (e.type === "revoke") this.conns.get(e.runnerId)?.ws.close(closeCodes.revoked, "runner revoked");
+      else if (e.type === "relabel") {
+        const conn = this.conns.get(e.runnerId);
+        if (conn) {
+          conn.labels = e.labels;
+          this.schedule();
+        }
+      }
       else if (e.type === "cancel") {
         const conn = this.conns.get(e.runnerId);
         if (conn?.jobs.has(e.jobId)) this.send(conn, { type: "job.cancel", jobId: e.jobId, reason: e.reason });
@@ -113,6 +122,7 @@ export class RunnerGateway {
       workspaceId: null,
       name: "",
       capabilities: null,
+      labels: [],
       jobs: new Set(),
       lastMessageAt: Date.now(),
       lastSeenWrite: 0,
@@ -179,6 +189,7 @@ export class RunnerGateway {
     conn.workspaceId = runner.workspaceId;
     conn.name = runner.name;
     conn.capabilities = msg.capabilities;
+    conn.labels = runner.labels;
     conn.log = conn.log.child({ runnerId: runner.id, workspaceId: runner.workspaceId });
     this.conns.set(runner.id, conn);
     await this.db.runner.update({
@@ -301,7 +312,9 @@ export class RunnerGateway {
     const list: Candidate[] = [];
     for (const c of this.conns.values()) {
       if (c.workspaceId !== workspaceId || !c.capabilities || c.ws.readyState !== c.ws.OPEN) continue;
-      list.push({ runnerId: c.runnerId!, capabilities: c.capabilities, freeSlots: c.capabilities.maxConcurrentJobs - c.jobs.size, excluded: false });
+      // Labels come from the dashboard (enrollment token + edits), not from what the runner claims.
+      const capabilities = { ...c.capabilities, labels: c.labels };
+      list.push({ runnerId: c.runnerId!, capabilities, freeSlots: c.capabilities.maxConcurrentJobs - c.jobs.size, excluded: false });
     }
     return list;
   }

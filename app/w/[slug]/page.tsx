@@ -8,16 +8,17 @@ export const metadata: Metadata = { title: "Overview" };
 export default async function OverviewPage({ params }: { params: Promise<{ slug: string }> }) {
   const { slug } = await params;
   const caller = await api();
-  const [workspace, projects, members] = await Promise.all([
+  const [workspace, projects, members, runners] = await Promise.all([
     caller.workspace.get({ workspaceSlug: slug }),
     caller.project.list({ workspaceSlug: slug, includeArchived: false }),
     caller.member.list({ workspaceSlug: slug }),
+    caller.runner.list({ workspaceSlug: slug, includeRevoked: false }),
   ]);
   const steps = [
     { done: true, label: "Create your workspace", href: `/w/${slug}/settings` },
     { done: projects.length > 0, label: "Create a project for a client or a job", href: `/w/${slug}/projects` },
     { done: members.length > 1, label: "Invite your teammates", href: `/w/${slug}/settings/members` },
-    { done: false, label: "Enroll a GPU runner (coming soon)", href: `/w/${slug}/runners` },
+    { done: runners.length > 0, label: "Enroll a GPU runner (your own PC or a rented box)", href: `/w/${slug}/runners` },
     { done: false, label: "Connect Slack (coming soon)", href: `/w/${slug}/integrations` },
   ];
   const done = steps.filter((s) => s.done).length;
@@ -32,7 +33,7 @@ export default async function OverviewPage({ params }: { params: Promise<{ slug:
           <Stat label="Members" value={members.length} />
         </Card>
         <Card className="p-5">
-          <Stat label="Plan" value={<span className="capitalize">{workspace.plan}</span>} />
+          <Stat label="Runners online" value={runners.filter((r) => r.status === "online" || r.status === "busy").length} hint={`of ${runners.length}`} />
         </Card>
       </dl>
       <Card className="mt-6">

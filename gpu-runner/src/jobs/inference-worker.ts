@@ -20,6 +20,8 @@ import { WarmCache } from "./warm-models";
  */
 
 const send = (message: FromWorker) => process.send?.(message);
+const emptyUsage = () => ({ promptTokens: 0, completionTokens: 0, gpuSeconds: 0, cpuSeconds: 0 });
+const failed = (error: string): WorkerResult => ({ status: "failed", output: null, error, usage: emptyUsage() });
 
 let init: WorkerInit | null = null;
 let llamaPromise: Promise<Llama> | null = null;
@@ -82,18 +84,21 @@ async function loadModel(jobId: string, path: string, signal: AbortSignal): Prom
   let lastSent = 0;
   let loaded = false;
   send({ type: "progress", jobId, phase: "loading_model", fraction: 0 });
-  const model = await (
-    await llama()
-  ).loadModel({
-    modelPath: path,
-    loadSignal: signal,
-    onLoadProgress: (fraction) => {
-      // Native progress callbacks can arrive after loadModel resolved; keep the reported progress monotonic.
-      if (loaded || fraction - lastSent < 0.05) return;
-      lastSent = fraction;
-      send({ type: "progress", jobId, phase: "loading_model", fraction });
-    },
-  });
+  const lib = await llama();
+  const model = await lib
+    .loadModel({
+      modelPath: path,
+      loadSignal: signal,
+      onLoadProgress: (fraction) => {
+        // Native progress callbacks can arrive after loadModel resolved; keep the reported progress monotonic.
+        if (loaded || fraction - lastSent < 0.05) return;
+        lastSent = fraction;
+        send({ type: "progress", jobId, phase: "loading_model", fraction });
+      },
+    })
+    .catch((error: Error) => {
+      throw new Error(`could not load the model file (${error.message}); it may be incomplete or not a GGUF this llama.cpp supports`);
+    });
   loaded = true;
   if (lastSent < 1) send({ type: "progress", jobId, phase: "loading_model", fraction: 1 });
   return model;
@@ -104,11 +109,11 @@ async function generate(jobId: string, spec: InferenceSpec, model: LlamaModel, s
   let grammar: LlamaGrammar | undefined;
   if (spec.jsonSchema) {
     const unsupported = findUnsupportedType(spec.jsonSchema);
-    if (unsupported) return { status: "failed", output: null, error: `unsupported jsonSchema: ${unsupported}`, usage: emptyUsage() };
+    if (unsupported) return failed(`unsupported jsonSchema: ${unsupported}`);
     try {
       grammar = await lib.createGrammarForJsonSchema<GbnfJsonSchema>(spec.jsonSchema as GbnfJsonSchema);
     } catch (error) {
-      return { status: "failed", output: null, error: `unsupported jsonSchema: ${(error as Error).message}`, usage: emptyUsage() };
+      return failed(`unsupported jsonSchema: ${(error as Error).message}`);
     }
   }
   const context = await model.createContext({ contextSize: contextSizeFor(model, spec), threads: init!.threads });
@@ -144,8 +149,6 @@ async function generate(jobId: string, spec: InferenceSpec, model: LlamaModel, s
   }
 }
 
-const emptyUsage = () => ({ promptTokens: 0, completionTokens: 0, gpuSeconds: 0, cpuSeconds: 0 });
-
 async function run(message: Extract<ToWorker, { type: "run" }>): Promise<void> {
   const { jobId, spec, model: file } = message;
   const controller = new AbortController();
@@ -160,13 +163,9 @@ async function run(message: Extract<ToWorker, { type: "run" }>): Promise<void> {
       models!.release(file.path);
     }
   } catch (error) {
-    const cancelled = controller.signal.aborted;
-    result = {
-      status: cancelled ? "cancelled" : "failed",
-      output: null,
-      error: cancelled ? "cancelled" : `inference failed for model "${file.id}": ${(error as Error).message}`,
-      usage: emptyUsage(),
-    };
+    result = controller.signal.aborted
+      ? { status: "cancelled", output: null, error: "cancelled", usage: emptyUsage() }
+      : failed(`inference failed for model "${file.id}": ${(error as Error).message}`);
   } finally {
     controllers.delete(jobId);
   }
@@ -186,6 +185,8 @@ process.on("message", (message: ToWorker) => {
     case "init":
       init = message.init;
       models = new WarmCache<LlamaModel>(init.memoryBudgetBytes, (model) => model.dispose());
+      // Start loading llama.cpp (~1 s) before the first job needs it; a failure surfaces in that job.
+      llama().catch(() => {});
       break;
     case "run":
       void run(message);

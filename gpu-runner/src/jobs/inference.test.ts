@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -15,6 +15,8 @@ beforeAll(async () => {
   await writeTinyGguf(join(dir, "Tiny-Chat.gguf"), { seed: 1 });
   // Without feed_forward_length llama.cpp hits a GGML_ASSERT and abort()s the whole process.
   await writeTinyGguf(join(dir, "broken.gguf"), { seed: 1, omitKeys: ["llama.feed_forward_length"] });
+  // An interrupted copy: llama.cpp refuses it with an error (no crash).
+  writeFileSync(join(dir, "truncated.gguf"), readFileSync(join(dir, "Tiny-Chat.gguf")).subarray(0, 300_000));
   // One thread: CI machines have two shared cores, where llama.cpp's spinning thread pool crawls.
   runner = createInferenceRunner({ modelsDir: dir, workDir: dir, threads: 1, allowUnsandboxed: false, memoryBudgetBytes: 64 * 1024 ** 2 });
 });
@@ -115,6 +117,15 @@ describe("inference jobs", () => {
     const outcome = await runner.run(spec({ model: "llama-70b" }), harness("unknown").ctx);
     expect(outcome.status).toBe("failed");
     expect(outcome.error).toBe('model "llama-70b" is not installed on this runner (available: broken, tiny-chat)');
+  });
+
+  it("fails a job whose model file is truncated, without disturbing the model process", async () => {
+    const outcome = await runner.run(spec({ model: "truncated" }), harness("truncated").ctx);
+    expect(outcome.status).toBe("failed");
+    expect(outcome.error).toContain('inference failed for model "truncated": could not load the model file');
+    const h = harness("after-truncated");
+    expect((await runner.run(spec({ maxTokens: 3 }), h.ctx)).status).toBe("succeeded");
+    expect(h.progress.map(([phase]) => phase)).toEqual(["generating"]); // same warm process
   });
 
   it("survives a model file that crashes llama.cpp, and the next job starts a fresh model process", async () => {

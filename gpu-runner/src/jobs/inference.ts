@@ -29,9 +29,9 @@ const workerExecArgv = () => (runningFromSource ? ["--import", pathToFileURL(cre
 type Pending = { ctx: JobContext; cancelled: boolean; settle: (result: WorkerResult) => void };
 type ModelProcess = { child: ChildProcess; pending: Map<string, Pending>; stderr: TailBuffer; shuttingDown: boolean };
 
-function zeroUsage() {
-  return { promptTokens: 0, completionTokens: 0, gpuSeconds: 0, cpuSeconds: 0 };
-}
+const zeroUsage = () => ({ promptTokens: 0, completionTokens: 0, gpuSeconds: 0, cpuSeconds: 0 });
+const failed = (error: string): WorkerResult => ({ status: "failed", output: null, error, usage: zeroUsage() });
+const cancelled = (): WorkerResult => ({ status: "cancelled", output: null, error: "cancelled", usage: zeroUsage() });
 
 /** "killed by SIGABRT: GGML_ASSERT(hparams.n_ff > 0) failed" from the exit status and the last stderr lines. */
 function describeExit(code: number | null, signal: string | null, stderr: string): string {
@@ -70,14 +70,8 @@ export function createInferenceRunner(config: JobsConfig, opts: InferenceRunnerO
     const onGone = (reason: string) => {
       if (current === proc) current = null;
       for (const [, job] of proc.pending) {
-        if (job.cancelled) job.settle({ status: "cancelled", output: null, error: "cancelled", usage: zeroUsage() });
-        else
-          job.settle({
-            status: "failed",
-            output: null,
-            error: proc.shuttingDown ? "the runner is shutting down" : `model process crashed: ${reason}`,
-            usage: zeroUsage(),
-          });
+        if (job.cancelled) job.settle(cancelled());
+        else job.settle(failed(proc.shuttingDown ? "the runner is shutting down" : `model process crashed: ${reason}`));
       }
       proc.pending.clear();
     };
@@ -105,34 +99,23 @@ export function createInferenceRunner(config: JobsConfig, opts: InferenceRunnerO
       ...result,
       usage: { ...result.usage, wallSeconds: (Date.now() - started) / 1000 },
     });
-    if (closed) return finish({ status: "failed", output: null, error: "the runner is shutting down", usage: zeroUsage() });
+    if (closed) return finish(failed("the runner is shutting down"));
 
     const model = await resolveModel(config.modelsDir, spec.model);
     if (!model) {
       const available = (await listModels(config.modelsDir)).map((m) => m.id);
       const hint = available.length > 0 ? `available: ${available.join(", ")}` : `no models in ${config.modelsDir}`;
-      return finish({
-        status: "failed",
-        output: null,
-        error: `model "${spec.model}" is not installed on this runner (${hint})`,
-        usage: zeroUsage(),
-      });
+      return finish(failed(`model "${spec.model}" is not installed on this runner (${hint})`));
     }
-    if (ctx.signal.aborted) return finish({ status: "cancelled", output: null, error: "cancelled", usage: zeroUsage() });
+    if (ctx.signal.aborted) return finish(cancelled());
 
     let proc: ModelProcess;
     try {
       proc = current ??= start();
     } catch (error) {
-      return finish({
-        status: "failed",
-        output: null,
-        error: `could not start the model process: ${(error as Error).message}`,
-        usage: zeroUsage(),
-      });
+      return finish(failed(`could not start the model process: ${(error as Error).message}`));
     }
-    if (proc.pending.has(ctx.jobId))
-      return finish({ status: "failed", output: null, error: `job ${ctx.jobId} is already running`, usage: zeroUsage() });
+    if (proc.pending.has(ctx.jobId)) return finish(failed(`job ${ctx.jobId} is already running`));
     return new Promise<JobOutcome>((resolve) => {
       let killTimer: NodeJS.Timeout | undefined;
       const onAbort = () => {

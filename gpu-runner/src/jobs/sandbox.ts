@@ -13,6 +13,9 @@ import type { JobContext, JobOutcome, JobsConfig } from "./types";
 export const SANDBOX_UNAVAILABLE =
   "sandbox unavailable: install bubblewrap (apt-get install -y bubblewrap) or start the runner with --allow-unsandboxed";
 
+const UNSANDBOXED_WARNING =
+  "warning: bubblewrap is unavailable; running WITHOUT a sandbox (--allow-unsandboxed): steps see the network and the runner's files\n";
+
 export type SandboxRunOptions = {
   /** Accept local paths, file:// and plain http:// repositories. For tests only. */
   allowLocalRepositories?: boolean;
@@ -61,12 +64,7 @@ export async function runSandboxJob(
   const token = spec.repository.token;
   const redact = createRedactor([token, token ? basicAuthValue(token) : undefined]);
   const budget = new OutputBudget(spec.limits.maxOutputBytes, ctx.emitChunk);
-  if (mode === "none") {
-    budget.write(
-      "log",
-      "warning: bubblewrap is unavailable; running WITHOUT a sandbox (--allow-unsandboxed): steps see the network and the runner's files\n",
-    );
-  }
+  if (mode === "none") budget.write("log", UNSANDBOXED_WARNING);
 
   await mkdir(config.workDir, { recursive: true });
   const jobDir = await mkdtemp(join(config.workDir, `job-${ctx.jobId.replace(/[^\w-]/g, "_").slice(0, 40)}-`));

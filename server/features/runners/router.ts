@@ -31,7 +31,8 @@ export const runnerRouter = createTRPCRouter({
     .mutation(async ({ ctx, input }) => {
       const { id, token, expiresAt } = await createEnrollmentToken(ctx.db, ctx.workspace.id, userActor(ctx.session), ctx.ip, { labels: input.labels });
       const labels = input.labels.length > 0 ? ` --labels ${input.labels.join(",")}` : "";
-      return { tokenId: id, token, expiresAt, command: `jace-runner enroll --server ${getEnv().appUrl} --token ${token}${labels} && jace-runner start` };
+      // The token goes in the environment, not a flag, so it does not show up in `ps`.
+      return { tokenId: id, token, expiresAt, command: `JACE_RUNNER_TOKEN=${token} jace-runner enroll --server ${getEnv().appUrl}${labels} && jace-runner start` };
     }),
 
   enrollmentStatus: workspaceProcedure("runners.manage")

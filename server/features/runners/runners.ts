@@ -19,6 +19,10 @@ const jobSummary = z.object({
   startedAt: z.date().nullable(),
   finishedAt: z.date().nullable(),
   runnerId: z.string().nullable(),
+  maxAttempts: z.number(),
+  cancelRequestedAt: z.date().nullable(),
+  /** The model an inference job asked for. */
+  model: z.string().nullable(),
 });
 
 export const runnerOutput = z.object({
@@ -57,34 +61,58 @@ function present(r: RunnerRow, currentJobs: z.infer<typeof jobSummary>[]): z.inf
   };
 }
 
-const jobSelect = { id: true, kind: true, status: true, attempt: true, queuedReason: true, error: true, createdAt: true, startedAt: true, finishedAt: true, runnerId: true } as const;
+const jobSelect = {
+  id: true,
+  kind: true,
+  status: true,
+  attempt: true,
+  maxAttempts: true,
+  queuedReason: true,
+  error: true,
+  createdAt: true,
+  startedAt: true,
+  finishedAt: true,
+  runnerId: true,
+  cancelRequestedAt: true,
+  requirements: true,
+} as const;
+
+type JobRow = { requirements: unknown } & Omit<z.infer<typeof jobSummary>, "model">;
+
+function presentJob({ requirements, ...job }: JobRow): z.infer<typeof jobSummary> {
+  const model = (requirements as { model?: unknown } | null)?.model;
+  return { ...job, model: typeof model === "string" ? model : null };
+}
 
 export async function listRunners(db: Db, workspaceId: string, opts: { includeRevoked: boolean }) {
   const runners = await db.runner.findMany({
     where: { workspaceId, ...(opts.includeRevoked ? {} : { revokedAt: null }) },
     orderBy: [{ revokedAt: { sort: "asc", nulls: "first" } }, { name: "asc" }],
   });
-  const jobs = await db.runnerJob.findMany({
-    where: { workspaceId, runnerId: { in: runners.map((r) => r.id) }, status: { in: ["offered", "running"] } },
-    select: jobSelect,
-  });
+  const jobs = (
+    await db.runnerJob.findMany({
+      where: { workspaceId, runnerId: { in: runners.map((r) => r.id) }, status: { in: ["offered", "running"] } },
+      select: jobSelect,
+    })
+  ).map(presentJob);
   return runners.map((r) => present(r, jobs.filter((j) => j.runnerId === r.id)));
 }
 
 export async function getRunner(db: Db, workspaceId: string, runnerId: string) {
   const runner = await db.runner.findFirst({ where: { id: runnerId, workspaceId } });
   if (!runner) throw new AppError("NOT_FOUND", "Runner not found in this workspace.");
-  const recentJobs = await db.runnerJob.findMany({ where: { workspaceId, runnerId }, orderBy: { createdAt: "desc" }, take: 25, select: jobSelect });
+  const recentJobs = (await db.runnerJob.findMany({ where: { workspaceId, runnerId }, orderBy: { createdAt: "desc" }, take: 25, select: jobSelect })).map(presentJob);
   return { ...present(runner, recentJobs.filter((j) => j.status === "offered" || j.status === "running")), recentJobs };
 }
 
 export async function listRunnerJobs(db: Db, workspaceId: string, opts: { status?: string; limit: number }) {
-  return db.runnerJob.findMany({
+  const rows = await db.runnerJob.findMany({
     where: { workspaceId, ...(opts.status ? { status: opts.status as "queued" } : {}) },
     orderBy: { createdAt: "desc" },
     take: opts.limit,
     select: jobSelect,
   });
+  return rows.map(presentJob);
 }
 
 async function findRunner(db: Db, workspaceId: string, runnerId: string) {
@@ -105,6 +133,7 @@ export async function updateRunner(db: Db, workspaceId: string, actor: UserActor
       metadata: change.name ? { from: before.name, to: change.name } : { from: before.labels, to: change.labels ?? [] },
     });
   });
+  if (change.labels) await publishControl({ type: "relabel", runnerId, labels: change.labels });
 }
 
 /** Revokes a runner: it can never connect again, and its open socket is closed at once. */

@@ -210,12 +210,13 @@ function EnrollmentDialog({ enrollment, onClose, onRenew, renewing, renewError }
           <section className="rounded-lg border border-line bg-subtle/60 px-4 py-3">
             <h3 className="text-[13px] font-medium text-ink">On the machine</h3>
             <ul className="mt-1.5 list-disc space-y-1 pl-4 text-[13px] leading-5 text-ink-muted">
-              <li>It needs Node.js 20 or newer and the jace-runner CLI.</li>
+              <li>It needs Node.js 20.19 or newer and jace-runner installed.</li>
               <li>
-                Run <Code>jace-runner doctor</Code> first to check the GPU, drivers and CUDA.
+                Run <Code>jace-runner doctor</Code> to check llama.cpp, the GPU, drivers, VRAM and bubblewrap; it gives a hint for each
+                problem.
               </li>
               <li>
-                Install <Code>bubblewrap</Code> (e.g. <Code>sudo apt install bubblewrap</Code>) to take sandboxed command jobs; without it
+                Install <Code>bubblewrap</Code> (<Code>sudo apt-get install -y bubblewrap</Code>) to take sandboxed command jobs; without it
                 the runner does inference only.
               </li>
               <li>It opens an outbound connection to Jace. No port forwarding or firewall rule is needed.</li>

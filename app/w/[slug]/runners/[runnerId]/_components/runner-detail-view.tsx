@@ -35,7 +35,7 @@ import { JobStatusBadge, jobKindLabel, RunnerStatusBadge } from "../../_componen
 import { LIVE_INTERVAL_MS, useNow } from "../../_components/live";
 import { LabelsDialog, RenameDialog } from "./edit-dialogs";
 
-type RunnerDetail = RouterOutputs["runner"]["get"];
+type RunnerWithJobs = RouterOutputs["runner"]["get"];
 type Editing = "name" | "labels" | null;
 
 export function RunnerDetailView({ runnerId }: { runnerId: string }) {
@@ -75,7 +75,7 @@ function BackLink({ slug }: { slug: string }) {
   );
 }
 
-function RunnerDetail({ runner, liveError }: { runner: RunnerDetail; liveError: string | null }) {
+function RunnerDetail({ runner, liveError }: { runner: RunnerWithJobs; liveError: string | null }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const { slug, can } = useWorkspace();
@@ -204,7 +204,7 @@ function RunnerDetail({ runner, liveError }: { runner: RunnerDetail; liveError: 
 
         <div className="flex min-w-0 flex-col gap-4">
           <Card>
-            <CardHeader title="Presence" as="h2" />
+            <CardHeader title="Presence" />
             <CardBody>
               <dl className="flex flex-col gap-4">
                 <Fact label="Status">
@@ -373,7 +373,7 @@ function RunnerDetail({ runner, liveError }: { runner: RunnerDetail; liveError: 
   );
 }
 
-function PresenceLine({ runner, now }: { runner: RunnerDetail; now: number }) {
+function PresenceLine({ runner, now }: { runner: RunnerWithJobs; now: number }) {
   if (runner.status === "revoked") return <>Revoked. Its job history stays here for reference.</>;
   if (runner.status === "offline") {
     return runner.lastSeenAt ? (
