@@ -75,12 +75,16 @@ async function stopServer() {
   const exited = new Promise((r) => server.once("exit", r));
   try {
     process.kill(-server.pid, "SIGTERM");
-  } catch {}
+  } catch {
+    // already gone
+  }
   await Promise.race([exited, new Promise((r) => setTimeout(r, 15000))]);
   if (server.exitCode === null) {
     try {
       process.kill(-server.pid, "SIGKILL");
-    } catch {}
+    } catch {
+      // already gone
+    }
   }
 }
 
@@ -110,7 +114,9 @@ while (Date.now() < deadline && server.exitCode === null) {
       ready = true;
       break;
     }
-  } catch {}
+  } catch {
+    // not listening yet
+  }
   await new Promise((r) => setTimeout(r, 300));
 }
 if (!ready) {
