@@ -23,6 +23,7 @@ export const envVars = {
   maxJobs: "JACE_RUNNER_MAX_JOBS",
   labels: "JACE_RUNNER_LABELS",
   allowUnsandboxed: "JACE_RUNNER_ALLOW_UNSANDBOXED",
+  allowLocalRepositories: "JACE_RUNNER_ALLOW_LOCAL_REPOSITORIES",
   gpu: "JACE_RUNNER_GPU",
 } as const;
 
@@ -106,6 +107,7 @@ export const runnerFile = z.object({
   threads: count(512).optional(),
   maxJobs: count(64).optional(),
   allowUnsandboxed: z.boolean().optional(),
+  allowLocalRepositories: z.boolean().optional(),
   gpu: gpuChoice.optional(),
   /** VRAM (or RAM) the runner may fill with warm models; derived from the hardware when absent. */
   memoryBudgetBytes: z.number().int().positive().optional(),
@@ -121,11 +123,16 @@ export type RunnerSettings = {
   maxJobs: number;
   labels: string[];
   allowUnsandboxed: boolean;
+  /** Lets jobs clone local paths, file:// and plain http:// URLs. For development and tests only. */
+  allowLocalRepositories: boolean;
   gpu: GpuChoice;
 };
 
 /** Flag values as parseArgs returns them. */
-export type SettingsFlags = Partial<Record<Exclude<keyof RunnerSettings, "allowUnsandboxed">, string>> & { allowUnsandboxed?: boolean };
+export type SettingsFlags = Partial<Record<Exclude<keyof RunnerSettings, "allowUnsandboxed" | "allowLocalRepositories">, string>> & {
+  allowUnsandboxed?: boolean;
+  allowLocalRepositories?: boolean;
+};
 
 type SettingSpec<T> = {
   flag: string;
@@ -152,6 +159,13 @@ const settingSpecs: { [K in keyof RunnerSettings]: SettingSpec<RunnerSettings[K]
   allowUnsandboxed: {
     flag: "--allow-unsandboxed",
     env: envVars.allowUnsandboxed,
+    text: booleanText,
+    file: z.boolean(),
+    fallback: () => false,
+  },
+  allowLocalRepositories: {
+    flag: "--allow-local-repositories",
+    env: envVars.allowLocalRepositories,
     text: booleanText,
     file: z.boolean(),
     fallback: () => false,

@@ -78,6 +78,7 @@ export async function enrollCommand(args: string[], io: Io): Promise<number> {
   if (explicit.has("threads")) saved.threads = settings.threads;
   if (explicit.has("maxJobs")) saved.maxJobs = settings.maxJobs;
   if (explicit.has("allowUnsandboxed")) saved.allowUnsandboxed = settings.allowUnsandboxed;
+  if (explicit.has("allowLocalRepositories")) saved.allowLocalRepositories = settings.allowLocalRepositories;
   if (explicit.has("gpu")) saved.gpu = settings.gpu;
 
   const result = await enroll({

@@ -32,6 +32,7 @@ export const settingsOptions = {
   "max-jobs": { type: "string" },
   labels: { type: "string" },
   "allow-unsandboxed": { type: "boolean" },
+  "allow-local-repositories": { type: "boolean" },
   gpu: { type: "string" },
 } as const satisfies OptionsConfig;
 
@@ -47,6 +48,7 @@ export function settingsFlags(values: Values): SettingsFlags {
     maxJobs: str(values["max-jobs"]),
     labels: str(values.labels),
     allowUnsandboxed: typeof values["allow-unsandboxed"] === "boolean" ? values["allow-unsandboxed"] : undefined,
+    allowLocalRepositories: typeof values["allow-local-repositories"] === "boolean" ? values["allow-local-repositories"] : undefined,
     gpu: str(values.gpu),
   };
 }

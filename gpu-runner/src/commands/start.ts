@@ -28,6 +28,8 @@ Options:
   --labels a,b              Labels jobs can target (env JACE_RUNNER_LABELS)
   --gpu KIND                auto, cuda, vulkan, metal or cpu (env JACE_RUNNER_GPU)
   --allow-unsandboxed       Run sandbox jobs without bubblewrap (env JACE_RUNNER_ALLOW_UNSANDBOXED)
+  --allow-local-repositories  Let jobs clone local paths and plain http:// URLs; development
+                            and tests only (env JACE_RUNNER_ALLOW_LOCAL_REPOSITORIES)
   --config-dir DIR          Where runner.json lives (env JACE_RUNNER_CONFIG)
   -h, --help                Show this help
 `;
@@ -82,7 +84,7 @@ export async function startCommand(args: string[], io: Io): Promise<number> {
       allowUnsandboxed: settings.allowUnsandboxed,
       memoryBudgetBytes,
     },
-    { gpu, log: (level, message) => log[level](message, { component: "inference" }) },
+    { gpu, allowLocalRepositories: settings.allowLocalRepositories, log: (level, message) => log[level](message, { component: "inference" }) },
   );
   log.info("runner starting", {
     name: file.name,
