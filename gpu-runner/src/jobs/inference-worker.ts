@@ -201,4 +201,8 @@ process.on("message", (message: ToWorker) => {
 });
 
 // The runner went away: nothing left to report to.
+// A terminal Ctrl-C reaches the whole process group; the runner decides when this worker ends
+// (it drains first), and the worker exits when the runner's IPC channel closes.
+process.on("SIGINT", () => {});
+process.on("SIGTERM", () => {});
 process.on("disconnect", () => process.exit(0));

@@ -183,9 +183,15 @@ async function collectArtifacts(
   for (const path of spec.artifacts.paths) reads.push(await readArtifact(ws.checkoutDir, path, spec.artifacts.maxBytes));
   if (spec.artifacts.patch) reads.push(await diffWorkingTree(mode, ws, spec, signal));
   const artifacts: Artifact[] = [];
+  // maxBytes bounds the total too: the result travels in one protocol message.
+  let total = 0;
   for (const read of reads) {
-    if ("artifact" in read) artifacts.push(read.artifact);
-    else report(read.problem);
+    if (!("artifact" in read)) report(read.problem);
+    else if (total + read.artifact.bytes > spec.artifacts.maxBytes) report(`artifact "${read.artifact.name}" left out: artifacts together exceed ${spec.artifacts.maxBytes} bytes`);
+    else {
+      total += read.artifact.bytes;
+      artifacts.push(read.artifact);
+    }
   }
   return artifacts;
 }

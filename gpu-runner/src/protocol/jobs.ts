@@ -40,10 +40,14 @@ export const sandboxSpec = z.object({
       maxOutputBytes: z.number().int().positive().max(100 * 1024 ** 2).default(5 * 1024 ** 2),
     })
     .default({ memoryBytes: 2 * 1024 ** 3, cpuSeconds: 3600, maxOutputBytes: 5 * 1024 ** 2 }),
-  /** Files (relative to the checkout) to return, plus the diff of the working tree as `patch`. */
+  /**
+   * Files (relative to the checkout) to return, plus the diff of the working tree as `patch`.
+   * maxBytes bounds all artifacts together: base64 in one result message must stay under
+   * MAX_MESSAGE_BYTES (1 MiB).
+   */
   artifacts: z
-    .object({ paths: z.array(z.string().max(500)).max(20).default([]), patch: z.boolean().default(false), maxBytes: z.number().int().positive().max(50 * 1024 ** 2).default(5 * 1024 ** 2) })
-    .default({ paths: [], patch: false, maxBytes: 5 * 1024 ** 2 }),
+    .object({ paths: z.array(z.string().max(500)).max(20).default([]), patch: z.boolean().default(false), maxBytes: z.number().int().positive().max(600 * 1024).default(512 * 1024) })
+    .default({ paths: [], patch: false, maxBytes: 512 * 1024 }),
 });
 
 export const jobSpec = z.discriminatedUnion("kind", [inferenceSpec, sandboxSpec]);
