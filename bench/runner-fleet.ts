@@ -28,7 +28,7 @@ async function main() {
   });
   await db.runner.createMany({ data: identities.map((r) => ({ id: r.id, workspaceId: ws.id, name: r.id, publicKey: r.publicKey })) });
 
-  const child = spawn(process.execPath, ["--expose-gc", "--import", "tsx", "bench/fleet-server.ts"], {
+  const child = spawn(process.execPath, ["--expose-gc", "--import", "tsx", "server/runners/testing/instance-process.ts"], {
     env: { ...process.env, DATABASE_URL: database.url, LOG_LEVEL: "silent", HEARTBEAT_MS: String(HEARTBEAT_MS) },
     stdio: ["pipe", "pipe", "inherit"],
   });

@@ -18,13 +18,25 @@ export type Candidate = { runnerId: string; capabilities: Capabilities; freeSlot
 export function unfitReason(req: Requirements, c: Candidate): string | null {
   if (c.excluded) return "already tried on this runner";
   const caps = c.capabilities;
-  if (req.model && !caps.models.some((m) => m.id === req.model)) return `does not have model "${req.model}"`;
+  if (req.model) {
+    const model = caps.models.find((m) => m.id === req.model);
+    if (!model) return `does not have model "${req.model}"`;
+    // A model larger than the biggest GPU's VRAM cannot be loaded there (warm models are evicted
+    // to make room, so free VRAM is not the limit; total VRAM is).
+    const vram = Math.max(0, ...caps.gpus.map((g) => g.vramTotalBytes));
+    if (caps.backend !== "cpu" && vram > 0 && model.sizeBytes > vram) return `cannot fit model "${req.model}" (${gb(model.sizeBytes)}) in ${gb(vram)} of VRAM`;
+    if (caps.backend === "cpu" && caps.ramBytes > 0 && model.sizeBytes > caps.ramBytes) return `cannot fit model "${req.model}" (${gb(model.sizeBytes)}) in ${gb(caps.ramBytes)} of RAM`;
+  }
   const missing = req.labels.filter((l) => !caps.labels.includes(l));
   if (missing.length > 0) return `lacks label${missing.length > 1 ? "s" : ""} ${missing.join(", ")}`;
   if (req.sandbox === "bwrap" && !caps.sandboxes.includes("bwrap")) return "has no sandbox (bubblewrap)";
   if (req.sandbox === "none" && caps.sandboxes.length === 0) return "cannot run commands";
   if (c.freeSlots <= 0) return "is busy";
   return null;
+}
+
+function gb(bytes: number): string {
+  return `${(bytes / 1024 ** 3).toFixed(1)} GB`;
 }
 
 /** Picks the fitting runner with the most free slots (spreads load); returns the reasons otherwise. */

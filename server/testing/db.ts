@@ -1,6 +1,6 @@
 import { inject } from "vitest";
 import { createDb, setDb, type Db } from "../db";
-import { setEnvDefaults } from "../env";
+import { overrideEnv } from "../env";
 
 let db: Db | undefined;
 
@@ -8,7 +8,7 @@ let db: Db | undefined;
 export function testDb(): Db {
   if (!db) {
     const url = inject("databaseUrl");
-    setEnvDefaults({ DATABASE_URL: url, APP_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString("base64"), AUTH_SECRET: "x".repeat(40) });
+    overrideEnv({ DATABASE_URL: url, APP_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString("base64"), AUTH_SECRET: "x".repeat(40) });
     db = createDb(url);
     setDb(db);
   }

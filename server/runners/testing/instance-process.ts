@@ -1,4 +1,7 @@
-/** Child process of bench/runner-fleet.ts: the gateway alone, reporting its own CPU and memory. */
+/**
+ * A second app instance in its own process (the runner gateway alone), for multi-instance tests and
+ * the fleet benchmark. Prints its URLs as JSON, answers "stats" with its CPU and memory, exits on "exit".
+ */
 import { createInterface } from "node:readline";
 import { createDb, setDb } from "@/server/db";
 import { startRunnerAppServer } from "@/server/runners/testing/app-server";
