@@ -19,5 +19,8 @@ export default defineConfig({
       args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
     },
   },
-  projects: [{ name: "workspace", testMatch: /workspace\/.*\.spec\.ts/ }],
+  projects: [
+    { name: "workspace", testMatch: /workspace\/.*\.spec\.ts/ },
+    { name: "runners", testMatch: /runners\/.*\.spec\.ts/ },
+  ],
 });

@@ -1,0 +1,255 @@
+import { randomUUID } from "node:crypto";
+import { backoffMs, retryAfterMs, type ExecutorContext } from "./context";
+import { resolveWakeTime, parseDuration } from "./duration";
+import {
+  functionConfig, invokeOpts, stepsResponse, toSerializedError, waitForEventOpts,
+  type CallRequestBody, type FunctionConfig, type OutgoingOp, type StepState,
+} from "./protocol";
+import { canonicalJson, signBody } from "./signing";
+import {
+  createRun, discoverIfIdle, enqueue, finishRun, lockRun, memoize, recordStep, resolveStep, tx,
+  type AfterCommit, type Db, type RunRow,
+} from "./state";
+
+export type JobRow = { id: string; run_id: string; kind: string; step_id: string; attempt: number };
+type SdkReply = { status: number; headers: Headers; text: string } | { status: 0; error: string };
+
+/** The SDK's `attempts` is the number of retries (default 3), so a step gets attempts + 1 tries. */
+export function maxAttempts(fn: FunctionConfig): number {
+  return (fn.steps.step.retries?.attempts ?? 3) + 1;
+}
+
+async function loadFunction(c: Db, id: string): Promise<FunctionConfig | undefined> {
+  const { rows } = await c.query<{ config: unknown }>("SELECT config FROM inngest_executor.functions WHERE id = $1", [id]);
+  return rows[0] ? functionConfig.parse(rows[0].config) : undefined;
+}
+
+/** Runs one claimed job. Results are applied only while this instance still holds the lease. */
+export async function runJob(ctx: ExecutorContext, job: JobRow, signal: AbortSignal): Promise<AfterCommit> {
+  const after: AfterCommit = { failedEvents: [] };
+  if (job.kind === "call") return callSdk(ctx, job, signal);
+  await tx(ctx.pool, async (c) => {
+    const owned = await c.query("DELETE FROM inngest_executor.jobs WHERE id = $1 AND lease_owner = $2", [job.id, ctx.owner]);
+    if (!owned.rowCount) return;
+    const now = ctx.clock.now();
+    if (job.kind === "sleep") return resolveStep(c, job.run_id, job.step_id, { data: null }, now);
+    if (job.kind === "wait-timeout") {
+      const wait = await c.query("DELETE FROM inngest_executor.waits WHERE run_id = $1 AND kind = 'event' AND step_id = $2", [job.run_id, job.step_id]);
+      if (wait.rowCount) await resolveStep(c, job.run_id, job.step_id, { data: null }, now);
+      return;
+    }
+    if (job.kind === "invoke-timeout") {
+      const error = { name: "InngestInvokeTimeoutError", message: "Timed out waiting for the invoked function to finish" };
+      return resolveStep(c, job.run_id, job.step_id, { error }, now);
+    }
+    throw new Error(`unknown job kind ${job.kind}`);
+  });
+  return after;
+}
+
+async function post(ctx: ExecutorContext, url: URL, body: unknown, signal: AbortSignal): Promise<SdkReply> {
+  const text = canonicalJson(body);
+  try {
+    const res = await fetch(url, {
+      method: "POST",
+      body: text,
+      headers: { "content-type": "application/json", "x-inngest-signature": signBody(text, ctx.signingKey), "x-inngest-server-kind": "cloud" },
+      signal: AbortSignal.any([signal, AbortSignal.timeout(ctx.requestTimeoutMs)]),
+    });
+    return { status: res.status, headers: res.headers, text: await res.text() };
+  } catch (err) {
+    if (signal.aborted) throw err;
+    return { status: 0, error: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+async function callSdk(ctx: ExecutorContext, job: JobRow, signal: AbortSignal): Promise<AfterCommit> {
+  const after: AfterCommit = { failedEvents: [] };
+  const pre = await ctx.pool.query<RunRow & { config: unknown }>(
+    "SELECT r.*, f.config FROM inngest_executor.runs r LEFT JOIN inngest_executor.functions f ON f.id = r.function_id WHERE r.id = $1",
+    [job.run_id],
+  );
+  const run = pre.rows[0];
+  const fn = run?.config ? functionConfig.parse(run.config) : undefined;
+  const url = new URL(ctx.serveUrl);
+  url.searchParams.set("fnId", run?.function_id ?? "");
+  url.searchParams.set("stepId", job.step_id);
+  const body: CallRequestBody | undefined = run && fn && {
+    ...(run.version ? { version: run.version } : {}),
+    event: run.event,
+    events: run.events,
+    steps: run.steps,
+    ctx: {
+      run_id: run.id,
+      attempt: job.attempt,
+      max_attempts: maxAttempts(fn),
+      disable_immediate_execution: run.disable_immediate,
+      use_api: false,
+      stack: { stack: run.stack, current: run.stack.length - 1 },
+    },
+  };
+  const reply = body && run.status === "running" ? await post(ctx, url, body, signal) : undefined;
+
+  await tx(ctx.pool, async (c) => {
+    const now = ctx.clock.now();
+    const locked = await lockRun(c, job.run_id);
+    const owned = await c.query("SELECT 1 FROM inngest_executor.jobs WHERE id = $1 AND lease_owner = $2 FOR UPDATE", [job.id, ctx.owner]);
+    if (!owned.rowCount) return; // our lease was lost; another instance owns this call now
+    if (!locked || locked.status !== "running") {
+      await c.query("DELETE FROM inngest_executor.jobs WHERE id = $1", [job.id]);
+      return;
+    }
+    if (!fn || !reply) {
+      const message = `Function "${locked.function_id}" is not synced from ${ctx.serveUrl}; sync the app before sending its events.`;
+      return finishRun(c, locked, { status: "failed", error: { name: "FunctionNotFound", message } }, now, after);
+    }
+    const version = reply.status ? Number(reply.headers.get("x-inngest-req-version")) : NaN;
+    if (!locked.version && Number.isInteger(version) && version > 0) {
+      await c.query("UPDATE inngest_executor.runs SET version = $2 WHERE id = $1", [locked.id, version]);
+    }
+    const attempts = maxAttempts(fn);
+    if (reply.status === 200) return finishRun(c, locked, { status: "completed", output: parseJson(reply.text) }, now, after);
+    if (reply.status === 206) return applyOps(ctx, c, locked, job, fn, reply, after);
+    if (reply.status === 401 || reply.status === 403) {
+      const message = `The SDK at ${ctx.serveUrl} rejected the executor's request signature (HTTP ${reply.status}). The executor's signing key must equal the app's INNGEST_SIGNING_KEY.`;
+      return finishRun(c, locked, { status: "failed", error: { name: "SignatureRejected", message } }, now, after);
+    }
+    const error = reply.status ? toSerializedError(parseJson(reply.text), `HTTP ${reply.status} from the SDK`) : { name: "NetworkError", message: reply.error };
+    const noRetry = reply.status !== 0 && reply.headers.get("x-inngest-no-retry") === "true";
+    if (noRetry || job.attempt + 1 >= attempts) return finishRun(c, locked, { status: "failed", error }, now, after);
+    const delay = (reply.status ? retryAfterMs(reply.headers.get("retry-after"), Date.now()) : undefined) ?? backoffMs(job.attempt);
+    ctx.log.warn({ runId: locked.id, attempt: job.attempt, error }, "inngest call failed; retrying");
+    await c.query("UPDATE inngest_executor.jobs SET attempt = attempt + 1, due_at = $2, lease_owner = NULL, lease_until = NULL WHERE id = $1", [job.id, now + delay]);
+  });
+  return after;
+}
+
+async function applyOps(
+  ctx: ExecutorContext, c: Db, run: RunRow, job: JobRow, fn: FunctionConfig,
+  reply: { headers: Headers; text: string }, after: AfterCommit,
+): Promise<void> {
+  const now = ctx.clock.now();
+  const parsed = stepsResponse.safeParse(parseJson(reply.text));
+  if (!parsed.success) {
+    const error = { name: "ProtocolError", message: `The SDK answered 206 with a body the executor cannot read: ${reply.text.slice(0, 200)}` };
+    return finishRun(c, run, { status: "failed", error }, now, after);
+  }
+  const ops = parsed.data;
+  if (ops.length > 1 && !run.disable_immediate) {
+    // Spec 5.5: once steps were reported in parallel, every later step must be planned first.
+    await c.query("UPDATE inngest_executor.runs SET disable_immediate = true WHERE id = $1", [run.id]);
+  }
+  let progressed = false;
+  let keepJob = false;
+  for (const op of ops) {
+    const base = { runId: run.id, stepId: op.id, name: op.displayName ?? op.name, now };
+    switch (op.op) {
+      case "StepRun":
+      case "Step":
+        await memoize(c, run.id, op.id, { data: op.data ?? null });
+        await recordStep(c, { ...base, op: op.op, status: "completed", attempt: job.attempt, output: op.data ?? null, done: true });
+        progressed = true;
+        break;
+      case "StepError":
+      case "StepFailed": {
+        const error = toSerializedError(op.error, "step failed");
+        const retry = op.op === "StepError" && job.attempt + 1 < maxAttempts(fn);
+        if (retry) {
+          const delay = retryAfterMs(reply.headers.get("retry-after"), Date.now()) ?? backoffMs(job.attempt);
+          if (job.step_id === op.id) {
+            keepJob = true;
+            await c.query("UPDATE inngest_executor.jobs SET attempt = attempt + 1, due_at = $2, lease_owner = NULL, lease_until = NULL WHERE id = $1", [job.id, now + delay]);
+          } else {
+            await enqueue(c, { runId: run.id, kind: "call", stepId: op.id, dueAt: now + delay, attempt: job.attempt + 1, run });
+          }
+          await recordStep(c, { ...base, op: op.op, status: "retrying", attempt: job.attempt, error });
+        } else {
+          await memoize(c, run.id, op.id, { error });
+          await recordStep(c, { ...base, op: op.op, status: "failed", attempt: job.attempt, error, done: true });
+          progressed = true;
+        }
+        break;
+      }
+      case "StepPlanned":
+        await enqueue(c, { runId: run.id, kind: "call", stepId: op.id, dueAt: now, run });
+        await recordStep(c, { ...base, op: op.op, status: "planned" });
+        break;
+      case "Sleep": {
+        const spec = op.name ?? (typeof op.opts?.duration === "string" ? op.opts.duration : "");
+        const wake = resolveWakeTime(spec, now);
+        if (wake === undefined) return failOp(c, run, op, `Sleep has an unreadable duration "${spec}"`, now, after);
+        await enqueue(c, { runId: run.id, kind: "sleep", stepId: op.id, dueAt: wake });
+        await recordStep(c, { ...base, op: op.op, status: "sleeping", output: { until: new Date(wake).toISOString() } });
+        break;
+      }
+      case "WaitForEvent":
+        if (!(await startWait(c, run, op, now))) return failOp(c, run, op, "WaitForEvent needs an event name and a timeout", now, after);
+        await recordStep(c, { ...base, op: op.op, status: "waiting" });
+        break;
+      case "InvokeFunction": {
+        const result = await startInvoke(c, run, op, now);
+        if (result) {
+          await memoize(c, run.id, op.id, result);
+          progressed = true;
+        }
+        await recordStep(c, { ...base, op: op.op, status: result ? "failed" : "invoking", ...(result && "error" in result ? { error: result.error, done: true } : {}) });
+        break;
+      }
+      case "RunComplete":
+        await c.query("DELETE FROM inngest_executor.jobs WHERE id = $1", [job.id]);
+        return finishRun(c, run, { status: "completed", output: op.data ?? null }, now, after);
+      default:
+        return failOp(c, run, op, `Unknown opcode "${op.op}"; the embedded executor does not support it`, now, after);
+    }
+  }
+  if (!keepJob) await c.query("DELETE FROM inngest_executor.jobs WHERE id = $1", [job.id]);
+  if (progressed) await discoverIfIdle(c, run, now);
+}
+
+async function failOp(c: Db, run: RunRow, op: OutgoingOp, why: string, now: number, after: AfterCommit) {
+  const error = { name: "UnsupportedStep", message: `${why} (step "${op.displayName ?? op.name ?? op.id}", op ${op.op}).` };
+  await recordStep(c, { runId: run.id, stepId: op.id, name: op.displayName ?? op.name, op: op.op, status: "failed", now, error, done: true });
+  return finishRun(c, run, { status: "failed", error }, now, after);
+}
+
+async function startWait(c: Db, run: RunRow, op: OutgoingOp, now: number): Promise<boolean> {
+  const opts = waitForEventOpts.safeParse(op.opts ?? {});
+  const eventName = opts.success ? (opts.data.event ?? op.name) : undefined;
+  const timeout = opts.success ? parseDuration(opts.data.timeout) : undefined;
+  if (!opts.success || !eventName || timeout === undefined) return false;
+  const inserted = await c.query(
+    `INSERT INTO inngest_executor.waits (run_id, kind, step_id, event_name, expression, expires_at, created_at)
+     VALUES ($1, 'event', $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
+    [run.id, op.id, eventName, opts.data.if ?? null, now + timeout, now],
+  );
+  if (inserted.rowCount) await enqueue(c, { runId: run.id, kind: "wait-timeout", stepId: op.id, dueAt: now + timeout });
+  return true;
+}
+
+/** Starts the invoked run once; returns a step state only when the invocation cannot start. */
+async function startInvoke(c: Db, run: RunRow, op: OutgoingOp, now: number): Promise<StepState | undefined> {
+  const existing = await c.query("SELECT 1 FROM inngest_executor.runs WHERE parent_run_id = $1 AND parent_step_id = $2", [run.id, op.id]);
+  if (existing.rowCount) return undefined;
+  const opts = invokeOpts.safeParse(op.opts ?? {});
+  if (!opts.success) return { error: { name: "InvalidInvoke", message: "InvokeFunction without function_id/payload" } };
+  const target = await loadFunction(c, opts.data.function_id);
+  if (!target) return { error: { name: "FunctionNotFound", message: `Cannot invoke "${opts.data.function_id}": no such synced function` } };
+  const event = {
+    id: randomUUID(),
+    name: "inngest/function.invoked",
+    data: { ...(opts.data.payload.data ?? {}), _inngest: { source_fn_id: run.function_id, source_run_id: run.id, invoke_step_id: op.id } },
+    ts: now,
+  };
+  await createRun(c, target, [event], now, { runId: run.id, stepId: op.id });
+  const timeout = opts.data.timeout ? parseDuration(opts.data.timeout) : undefined;
+  if (timeout !== undefined) await enqueue(c, { runId: run.id, kind: "invoke-timeout", stepId: op.id, dueAt: now + timeout });
+  return undefined;
+}

@@ -1,0 +1,149 @@
+import type { ExecutorContext } from "./context";
+import { nextCronTime, parseCron } from "./cron";
+import { runJob, type JobRow } from "./dispatch";
+import { functionConfig, type StoredEvent } from "./protocol";
+import { createRun, tx } from "./state";
+
+/**
+ * The work loop: renew our leases, fire due crons, claim due jobs (FOR UPDATE SKIP LOCKED, with
+ * per-key concurrency checked under an advisory lock) and run them without blocking the loop.
+ */
+export class Scheduler {
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+  private ticking = false;
+  private again = false;
+  private readonly inflight = new Map<string, Promise<void>>();
+  private readonly abort = new AbortController();
+
+  constructor(
+    private readonly ctx: ExecutorContext,
+    private readonly opts: { capacity: number; pollMs: number },
+  ) {}
+
+  start(): void {
+    this.running = true;
+    this.schedule(0);
+  }
+
+  /** Stops claiming and abandons in-flight calls; their leases expire and another instance resumes them. */
+  async stop(): Promise<void> {
+    this.running = false;
+    clearTimeout(this.timer);
+    this.abort.abort();
+    await Promise.allSettled(this.inflight.values());
+  }
+
+  kick(): void {
+    if (!this.running) return;
+    if (this.ticking) this.again = true;
+    else this.schedule(0);
+  }
+
+  private schedule(ms: number): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.tick(), ms);
+  }
+
+  private async tick(): Promise<void> {
+    if (!this.running || this.ticking) return;
+    this.ticking = true;
+    this.again = false;
+    try {
+      await this.renewLeases();
+      await this.fireCrons();
+      const free = this.opts.capacity - this.inflight.size;
+      const jobs = free > 0 ? await this.claim(free) : [];
+      for (const job of jobs) this.launch(job);
+      if (jobs.length === free && free > 0) this.again = true;
+    } catch (err) {
+      if (this.running) this.ctx.log.error({ err }, "inngest executor tick failed");
+    } finally {
+      this.ticking = false;
+      if (this.running) this.schedule(this.again ? 0 : this.opts.pollMs);
+    }
+  }
+
+  private launch(job: JobRow): void {
+    const p = runJob(this.ctx, job, this.abort.signal)
+      .then(async (after) => {
+        if (after.failedEvents.length) await this.ctx.send(after.failedEvents);
+      })
+      .catch((err: unknown) => {
+        if (!this.abort.signal.aborted) this.ctx.log.error({ err, jobId: job.id, runId: job.run_id }, "inngest job failed");
+      })
+      .finally(() => {
+        this.inflight.delete(job.id);
+        this.kick();
+      });
+    this.inflight.set(job.id, p);
+  }
+
+  private async renewLeases(): Promise<void> {
+    if (this.inflight.size === 0) return;
+    await this.ctx.pool.query(
+      "UPDATE inngest_executor.jobs SET lease_until = $3 WHERE lease_owner = $1 AND id = ANY($2::bigint[])",
+      [this.ctx.owner, [...this.inflight.keys()], this.ctx.clock.now() + this.ctx.leaseMs],
+    );
+  }
+
+  private claim(limit: number): Promise<JobRow[]> {
+    return tx(this.ctx.pool, async (c) => {
+      const now = this.ctx.clock.now();
+      const { rows } = await c.query<JobRow & { ckeys: string[]; climits: number[] }>(
+        `SELECT id, run_id, kind, step_id, attempt, ckeys, climits FROM inngest_executor.jobs
+          WHERE due_at <= $1 AND (lease_until IS NULL OR lease_until < $1)
+          ORDER BY due_at, id LIMIT $2 FOR UPDATE SKIP LOCKED`,
+        [now, limit * 4],
+      );
+      const claimed: JobRow[] = [];
+      for (const job of rows) {
+        if (claimed.length >= limit) break;
+        if (!(await this.hasSlot(c, job, now))) continue;
+        await c.query("UPDATE inngest_executor.jobs SET lease_owner = $2, lease_until = $3 WHERE id = $1", [job.id, this.ctx.owner, now + this.ctx.leaseMs]);
+        claimed.push(job);
+      }
+      return claimed;
+    });
+  }
+
+  /** A call may start only while every concurrency key it carries has a free slot. */
+  private async hasSlot(c: import("./state").Db, job: { id: string; ckeys: string[]; climits: number[] }, now: number): Promise<boolean> {
+    const order = job.ckeys.map((key, i) => ({ key, limit: job.climits[i] })).sort((a, b) => a.key.localeCompare(b.key));
+    for (const { key, limit } of order) {
+      await c.query("SELECT pg_advisory_xact_lock(hashtext($1))", [key]);
+      const { rows } = await c.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM inngest_executor.jobs WHERE $1 = ANY(ckeys) AND lease_until >= $2 AND id <> $3",
+        [key, now, job.id],
+      );
+      if (rows[0].n >= limit) return false;
+    }
+    return true;
+  }
+
+  private async fireCrons(): Promise<void> {
+    await tx(this.ctx.pool, async (c) => {
+      const now = this.ctx.clock.now();
+      const { rows } = await c.query<{ function_id: string; cron: string; next_at: string; config: unknown }>(
+        `SELECT c.function_id, c.cron, c.next_at, f.config FROM inngest_executor.crons c
+           JOIN inngest_executor.functions f ON f.id = c.function_id
+          WHERE c.next_at <= $1 FOR UPDATE OF c SKIP LOCKED`,
+        [now],
+      );
+      for (const row of rows) {
+        const at = Number(row.next_at);
+        const event: StoredEvent = { id: `cron:${row.function_id}:${row.cron}:${at}`, name: "inngest/scheduled.timer", data: { cron: row.cron }, ts: at };
+        const fresh = await c.query(
+          "INSERT INTO inngest_executor.events (id, name, payload, received_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+          [event.id, event.name, JSON.stringify(event), now],
+        );
+        if (fresh.rowCount) await createRun(c, functionConfig.parse(row.config), [event], now);
+        // Missed fires while no instance ran are skipped, not replayed in a burst.
+        await c.query("UPDATE inngest_executor.crons SET next_at = $3 WHERE function_id = $1 AND cron = $2", [
+          row.function_id, row.cron, nextCronTime(parseCron(row.cron), Math.max(now, at)),
+        ]);
+      }
+      if (rows.length) this.again = true;
+    });
+  }
+}

@@ -1,0 +1,181 @@
+import { randomUUID } from "node:crypto";
+import type pg from "pg";
+import { celKey } from "./cel";
+import { parseDuration } from "./duration";
+import type { FunctionConfig, SerializedError, StepState, StoredEvent } from "./protocol";
+
+/** Primitives that change a run's state; each runs inside the caller's transaction. */
+
+export type Db = pg.PoolClient;
+export type RunStatus = "running" | "completed" | "failed" | "cancelled";
+export type RunRow = {
+  id: string;
+  function_id: string;
+  status: RunStatus;
+  event: StoredEvent;
+  events: StoredEvent[];
+  steps: Record<string, StepState>;
+  stack: string[];
+  version: number | null;
+  disable_immediate: boolean;
+  concurrency: Array<{ key: string; limit: number }>;
+  parent_run_id: string | null;
+  parent_step_id: string | null;
+};
+/** Something to do after commit (events must be ingested in their own transaction). */
+export type AfterCommit = { failedEvents: Array<{ name: string; data: Record<string, unknown> }> };
+
+export async function tx<T>(pool: pg.Pool, fn: (c: Db) => Promise<T>): Promise<T> {
+  const c = await pool.connect();
+  try {
+    await c.query("BEGIN");
+    const out = await fn(c);
+    await c.query("COMMIT");
+    return out;
+  } catch (err) {
+    await c.query("ROLLBACK").catch(() => undefined);
+    throw err;
+  } finally {
+    c.release();
+  }
+}
+
+export async function lockRun(c: Db, runId: string): Promise<RunRow | undefined> {
+  const { rows } = await c.query<RunRow>("SELECT * FROM inngest_executor.runs WHERE id = $1 FOR UPDATE", [runId]);
+  return rows[0];
+}
+
+export async function enqueue(c: Db, job: { runId: string; kind: string; stepId: string; dueAt: number; attempt?: number; run?: RunRow }) {
+  // Only calls occupy concurrency slots; the run's keys travel with each call job.
+  const slots = job.kind === "call" ? (job.run?.concurrency ?? []) : [];
+  await c.query(
+    `INSERT INTO inngest_executor.jobs (run_id, kind, step_id, due_at, attempt, ckeys, climits)
+     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (run_id, kind, step_id) DO NOTHING`,
+    [job.runId, job.kind, job.stepId, job.dueAt, job.attempt ?? 0, slots.map((s) => s.key), slots.map((s) => s.limit)],
+  );
+}
+
+export async function memoize(c: Db, runId: string, stepId: string, state: StepState): Promise<void> {
+  await c.query(
+    `UPDATE inngest_executor.runs
+        SET steps = steps || jsonb_build_object($2::text, $3::jsonb),
+            stack = CASE WHEN stack ? $2 THEN stack ELSE stack || to_jsonb($2::text) END
+      WHERE id = $1`,
+    [runId, stepId, JSON.stringify(state)],
+  );
+}
+
+export async function recordStep(
+  c: Db,
+  s: { runId: string; stepId: string; name?: string; op: string; status: string; attempt?: number; now: number; output?: unknown; error?: unknown; done?: boolean },
+): Promise<void> {
+  await c.query(
+    `INSERT INTO inngest_executor.steps (run_id, step_id, name, op, status, attempt, started_at, ended_at, output, error)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+     ON CONFLICT (run_id, step_id) DO UPDATE SET name = COALESCE(EXCLUDED.name, steps.name), op = EXCLUDED.op,
+       status = EXCLUDED.status, attempt = EXCLUDED.attempt, ended_at = EXCLUDED.ended_at,
+       output = EXCLUDED.output, error = EXCLUDED.error`,
+    [s.runId, s.stepId, s.name ?? null, s.op, s.status, s.attempt ?? 0, s.now, s.done ? s.now : null,
+      s.output === undefined ? null : JSON.stringify(s.output), s.error === undefined ? null : JSON.stringify(s.error)],
+  );
+}
+
+/**
+ * Queue a discovery call once no planned step of the run is still pending, so the SDK sees all
+ * parallel results together and discovery calls of one run never overlap.
+ */
+export async function discoverIfIdle(c: Db, run: RunRow, now: number): Promise<void> {
+  if (run.status !== "running") return;
+  const { rows } = await c.query("SELECT 1 FROM inngest_executor.jobs WHERE run_id = $1 AND kind = 'call' LIMIT 1", [run.id]);
+  if (rows.length === 0) await enqueue(c, { runId: run.id, kind: "call", stepId: "step", dueAt: now, run });
+}
+
+/** Resolve a pending step with a value from outside the SDK (sleep, event, timeout, invoke). */
+export async function resolveStep(c: Db, runId: string, stepId: string, state: StepState, now: number): Promise<void> {
+  const run = await lockRun(c, runId);
+  if (!run || run.status !== "running") return;
+  await memoize(c, runId, stepId, state);
+  await recordStep(c, {
+    runId, stepId, op: "resolved", status: "error" in state ? "failed" : "completed", now, done: true,
+    output: "data" in state ? state.data : undefined, error: "error" in state ? state.error : undefined,
+  });
+  await discoverIfIdle(c, run, now);
+}
+
+export async function finishRun(
+  c: Db,
+  run: RunRow,
+  outcome: { status: "completed"; output: unknown } | { status: "failed" | "cancelled"; error: SerializedError },
+  now: number,
+  after: AfterCommit,
+): Promise<void> {
+  const output = outcome.status === "completed" ? JSON.stringify(outcome.output ?? null) : null;
+  const error = outcome.status === "completed" ? null : JSON.stringify(outcome.error);
+  await c.query("UPDATE inngest_executor.runs SET status = $2, output = $3, error = $4, ended_at = $5 WHERE id = $1", [run.id, outcome.status, output, error, now]);
+  await c.query("DELETE FROM inngest_executor.jobs WHERE run_id = $1", [run.id]);
+  await c.query("DELETE FROM inngest_executor.waits WHERE run_id = $1", [run.id]);
+  if (run.parent_run_id && run.parent_step_id) {
+    const state: StepState = outcome.status === "completed" ? { data: outcome.output ?? null } : { error: outcome.error };
+    await c.query("DELETE FROM inngest_executor.jobs WHERE run_id = $1 AND kind = 'invoke-timeout' AND step_id = $2", [run.parent_run_id, run.parent_step_id]);
+    await resolveStep(c, run.parent_run_id, run.parent_step_id, state, now);
+  }
+  if (outcome.status === "failed") {
+    after.failedEvents.push({
+      name: "inngest/function.failed",
+      data: { function_id: run.function_id, run_id: run.id, error: outcome.error, event: run.event },
+    });
+  }
+}
+
+function concurrencySlots(fn: FunctionConfig, event: StoredEvent): Array<{ key: string; limit: number }> {
+  const c = fn.concurrency;
+  if (c === undefined) return [];
+  const items = typeof c === "number" ? [{ limit: c }] : Array.isArray(c) ? c : [c];
+  return items
+    .filter((i) => i.limit > 0)
+    .map((i) => {
+      const value = "key" in i && i.key ? (celKey(i.key, { event }) ?? "") : "";
+      return { key: `${fn.id}:${i.key ?? ""}:${value}`, limit: i.limit };
+    });
+}
+
+/** Starts a run unless its idempotency key was already used; returns the run id or undefined. */
+export async function createRun(
+  c: Db,
+  fn: FunctionConfig,
+  events: StoredEvent[],
+  now: number,
+  parent?: { runId: string; stepId: string },
+): Promise<string | undefined> {
+  const event = events[0];
+  const runId = randomUUID();
+  if (fn.idempotency) {
+    const key = celKey(fn.idempotency, { event }) ?? "";
+    await c.query("DELETE FROM inngest_executor.idempotency WHERE function_id = $1 AND key = $2 AND expires_at <= $3", [fn.id, key, now]);
+    const { rowCount } = await c.query(
+      `INSERT INTO inngest_executor.idempotency (function_id, key, run_id, expires_at) VALUES ($1, $2, $3, $4)
+       ON CONFLICT DO NOTHING`,
+      [fn.id, key, runId, now + 86_400_000],
+    );
+    if (!rowCount) return undefined;
+  }
+  const concurrency = concurrencySlots(fn, event);
+  await c.query(
+    `INSERT INTO inngest_executor.runs (id, function_id, status, event, events, concurrency, parent_run_id, parent_step_id, created_at)
+     VALUES ($1, $2, 'running', $3, $4, $5, $6, $7, $8)`,
+    [runId, fn.id, JSON.stringify(event), JSON.stringify(events), JSON.stringify(concurrency), parent?.runId ?? null, parent?.stepId ?? null, now],
+  );
+  for (const [i, cancel] of (fn.cancel ?? []).entries()) {
+    const timeout = cancel.timeout ? parseDuration(cancel.timeout) : undefined;
+    await c.query(
+      `INSERT INTO inngest_executor.waits (run_id, kind, step_id, event_name, expression, expires_at, created_at)
+       VALUES ($1, 'cancel', $2, $3, $4, $5, $6)`,
+      [runId, `cancel-${i}`, cancel.event, cancel.if ?? null, timeout === undefined ? null : now + timeout, now],
+    );
+  }
+  await c.query(
+    `INSERT INTO inngest_executor.jobs (run_id, kind, step_id, due_at, ckeys, climits) VALUES ($1, 'call', 'step', $2, $3, $4)`,
+    [runId, now, concurrency.map((s) => s.key), concurrency.map((s) => s.limit)],
+  );
+  return runId;
+}
