@@ -1,0 +1,66 @@
+import type pg from "pg";
+import type { RunStatus } from "./state";
+
+/** Read model for the dashboard. Times are epoch ms on the executor's clock. */
+export type StepView = {
+  id: string;
+  name: string | null;
+  op: string;
+  status: string;
+  attempt: number;
+  startedAt: number;
+  endedAt: number | null;
+  output: unknown;
+  error: unknown;
+};
+export type RunView = {
+  id: string;
+  functionId: string;
+  status: RunStatus;
+  event: { id: string; name: string; data: Record<string, unknown>; ts: number };
+  output: unknown;
+  error: { name: string; message: string } | null;
+  parentRunId: string | null;
+  createdAt: number;
+  endedAt: number | null;
+};
+export type RunDetail = RunView & { steps: StepView[] };
+export type ListRunsInput = { functionId?: string; status?: RunStatus; limit?: number; before?: number };
+
+type RunRow = {
+  id: string; function_id: string; status: RunStatus; event: RunView["event"]; output: unknown;
+  error: RunView["error"]; parent_run_id: string | null; created_at: string; ended_at: string | null;
+};
+
+function toView(r: RunRow): RunView {
+  return {
+    id: r.id, functionId: r.function_id, status: r.status, event: r.event, output: r.output, error: r.error,
+    parentRunId: r.parent_run_id, createdAt: Number(r.created_at), endedAt: r.ended_at === null ? null : Number(r.ended_at),
+  };
+}
+
+export async function listRuns(pool: pg.Pool, input: ListRunsInput = {}): Promise<RunView[]> {
+  const { rows } = await pool.query<RunRow>(
+    `SELECT * FROM inngest_executor.runs
+      WHERE ($1::text IS NULL OR function_id = $1) AND ($2::text IS NULL OR status = $2) AND ($3::bigint IS NULL OR created_at < $3)
+      ORDER BY created_at DESC, id LIMIT $4`,
+    [input.functionId ?? null, input.status ?? null, input.before ?? null, Math.min(input.limit ?? 50, 500)],
+  );
+  return rows.map(toView);
+}
+
+export async function getRun(pool: pg.Pool, runId: string): Promise<RunDetail | undefined> {
+  const { rows } = await pool.query<RunRow>("SELECT * FROM inngest_executor.runs WHERE id = $1", [runId]);
+  if (!rows[0]) return undefined;
+  const steps = await pool.query<{
+    step_id: string; name: string | null; op: string; status: string; attempt: number;
+    started_at: string; ended_at: string | null; output: unknown; error: unknown;
+  }>("SELECT * FROM inngest_executor.steps WHERE run_id = $1 ORDER BY started_at, step_id", [runId]);
+  return {
+    ...toView(rows[0]),
+    steps: steps.rows.map((s) => ({
+      id: s.step_id, name: s.name, op: s.op, status: s.status, attempt: s.attempt, startedAt: Number(s.started_at),
+      endedAt: s.ended_at === null ? null : Number(s.ended_at), output: s.output, error: s.error,
+    })),
+  };
+}
