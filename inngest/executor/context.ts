@@ -21,6 +21,8 @@ export type ExecutorContext = {
   /** Identifies this instance in job leases. */
   owner: string;
   leaseMs: number;
+  /** Send `ctx.fn_id`/`qi_id` so the SDK checkpoints to `handleApi` (needs the client's baseUrl on us). */
+  checkpointing: boolean;
   requestTimeoutMs: number;
   log: ExecutorLogger;
   /** Ask the scheduler to look for due work now rather than at the next poll. */

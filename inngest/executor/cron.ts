@@ -10,7 +10,7 @@ const bounds: Array<[number, number]> = [[0, 59], [0, 23], [1, 31], [1, 12], [0,
 function parseField(text: string, [min, max]: [number, number]): Field {
   const out = new Set<number>();
   for (const part of text.split(",")) {
-    const [range, stepText] = part.split("/");
+    const [range = "", stepText] = part.split("/");
     const step = stepText === undefined ? 1 : Number(stepText);
     let lo = min;
     let hi = max;
@@ -36,7 +36,7 @@ export function parseCron(expression: string): CronSchedule {
   }
   const parts = text.split(/\s+/);
   if (parts.length !== 5) throw new Error(`cron "${expression}" must have 5 fields`);
-  const [minute, hour, dom, month, dow] = parts.map((p, i) => parseField(p, bounds[i]));
+  const [minute, hour, dom, month, dow] = parts.map((p, i) => parseField(p, bounds[i] ?? [0, 0])) as [Field, Field, Field, Field, Field];
   if (dow.has(7)) dow.add(0); // 7 is Sunday too
   return { minute, hour, dom, month, dow, domStar: parts[2] === "*", dowStar: parts[4] === "*" };
 }

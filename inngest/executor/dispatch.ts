@@ -12,14 +12,14 @@ import {
 } from "./state";
 
 export type JobRow = { id: string; run_id: string; kind: string; step_id: string; attempt: number };
-type SdkReply = { status: number; headers: Headers; text: string } | { status: 0; error: string };
+type SdkReply = { ok: true; status: number; headers: Headers; text: string } | { ok: false; status: 0; error: string };
 
 /** The SDK's `attempts` is the number of retries (default 3), so a step gets attempts + 1 tries. */
 export function maxAttempts(fn: FunctionConfig): number {
   return (fn.steps.step.retries?.attempts ?? 3) + 1;
 }
 
-async function loadFunction(c: Db, id: string): Promise<FunctionConfig | undefined> {
+export async function loadFunction(c: Db, id: string): Promise<FunctionConfig | undefined> {
   const { rows } = await c.query<{ config: unknown }>("SELECT config FROM inngest_executor.functions WHERE id = $1", [id]);
   return rows[0] ? functionConfig.parse(rows[0].config) : undefined;
 }
@@ -56,10 +56,10 @@ async function post(ctx: ExecutorContext, url: URL, body: unknown, signal: Abort
       headers: { "content-type": "application/json", "x-inngest-signature": signBody(text, ctx.signingKey), "x-inngest-server-kind": "cloud" },
       signal: AbortSignal.any([signal, AbortSignal.timeout(ctx.requestTimeoutMs)]),
     });
-    return { status: res.status, headers: res.headers, text: await res.text() };
+    return { ok: true, status: res.status, headers: res.headers, text: await res.text() };
   } catch (err) {
     if (signal.aborted) throw err;
-    return { status: 0, error: err instanceof Error ? err.message : String(err) };
+    return { ok: false, status: 0, error: err instanceof Error ? err.message : String(err) };
   }
 }
 
@@ -94,9 +94,12 @@ async function callSdk(ctx: ExecutorContext, job: JobRow, signal: AbortSignal): 
       disable_immediate_execution: run.disable_immediate,
       use_api: false,
       stack: { stack: run.stack, current: run.stack.length - 1 },
+      // fn_id + qi_id switch SDK v4 to checkpointing: several steps per request, each reported to
+      // our checkpoint API. Without them the SDK stays in the classic one-step-per-request mode.
+      ...(ctx.checkpointing ? { fn_id: run.function_id, qi_id: job.id } : {}),
     },
   };
-  const reply = body && run.status === "running" ? await post(ctx, url, body, signal) : undefined;
+  const reply = body && run?.status === "running" ? await post(ctx, url, body, signal) : undefined;
 
   await tx(ctx.pool, async (c) => {
     const now = ctx.clock.now();
@@ -111,38 +114,42 @@ async function callSdk(ctx: ExecutorContext, job: JobRow, signal: AbortSignal): 
       const message = `Function "${locked.function_id}" is not synced from ${ctx.serveUrl}; sync the app before sending its events.`;
       return finishRun(c, locked, { status: "failed", error: { name: "FunctionNotFound", message } }, now, after);
     }
-    const version = reply.status ? Number(reply.headers.get("x-inngest-req-version")) : NaN;
+    const version = reply.ok ? Number(reply.headers.get("x-inngest-req-version")) : NaN;
     if (!locked.version && Number.isInteger(version) && version > 0) {
       await c.query("UPDATE inngest_executor.runs SET version = $2 WHERE id = $1", [locked.id, version]);
     }
     const attempts = maxAttempts(fn);
-    if (reply.status === 200) return finishRun(c, locked, { status: "completed", output: parseJson(reply.text) }, now, after);
-    if (reply.status === 206) return applyOps(ctx, c, locked, job, fn, reply, after);
+    if (reply.ok && reply.status === 200) return finishRun(c, locked, { status: "completed", output: parseJson(reply.text) }, now, after);
+    if (reply.ok && reply.status === 206) {
+      const parsed = stepsResponse.safeParse(parseJson(reply.text));
+      if (parsed.success) return applyOps(ctx, c, locked, job, fn, { headers: reply.headers, ops: parsed.data }, after);
+      const error = { name: "ProtocolError", message: `The SDK answered 206 with a body the executor cannot read: ${reply.text.slice(0, 200)}` };
+      return finishRun(c, locked, { status: "failed", error }, now, after);
+    }
     if (reply.status === 401 || reply.status === 403) {
       const message = `The SDK at ${ctx.serveUrl} rejected the executor's request signature (HTTP ${reply.status}). The executor's signing key must equal the app's INNGEST_SIGNING_KEY.`;
       return finishRun(c, locked, { status: "failed", error: { name: "SignatureRejected", message } }, now, after);
     }
-    const error = reply.status ? toSerializedError(parseJson(reply.text), `HTTP ${reply.status} from the SDK`) : { name: "NetworkError", message: reply.error };
-    const noRetry = reply.status !== 0 && reply.headers.get("x-inngest-no-retry") === "true";
+    const error = reply.ok ? toSerializedError(parseJson(reply.text), `HTTP ${reply.status} from the SDK`) : { name: "NetworkError", message: reply.error };
+    const noRetry = reply.ok && reply.headers.get("x-inngest-no-retry") === "true";
     if (noRetry || job.attempt + 1 >= attempts) return finishRun(c, locked, { status: "failed", error }, now, after);
-    const delay = (reply.status ? retryAfterMs(reply.headers.get("retry-after"), Date.now()) : undefined) ?? backoffMs(job.attempt);
+    const delay = (reply.ok ? retryAfterMs(reply.headers.get("retry-after"), Date.now()) : undefined) ?? backoffMs(job.attempt);
     ctx.log.warn({ runId: locked.id, attempt: job.attempt, error }, "inngest call failed; retrying");
     await c.query("UPDATE inngest_executor.jobs SET attempt = attempt + 1, due_at = $2, lease_owner = NULL, lease_until = NULL WHERE id = $1", [job.id, now + delay]);
   });
   return after;
 }
 
-async function applyOps(
+/**
+ * Applies the ops of a 206 response (or of a checkpoint, which reports finished steps while the
+ * call goes on: then the call's job stays and no discovery is queued).
+ */
+export async function applyOps(
   ctx: ExecutorContext, c: Db, run: RunRow, job: JobRow, fn: FunctionConfig,
-  reply: { headers: Headers; text: string }, after: AfterCommit,
+  reply: { headers: Headers; ops: OutgoingOp[] }, after: AfterCommit, mode: { checkpoint?: boolean } = {},
 ): Promise<void> {
   const now = ctx.clock.now();
-  const parsed = stepsResponse.safeParse(parseJson(reply.text));
-  if (!parsed.success) {
-    const error = { name: "ProtocolError", message: `The SDK answered 206 with a body the executor cannot read: ${reply.text.slice(0, 200)}` };
-    return finishRun(c, run, { status: "failed", error }, now, after);
-  }
-  const ops = parsed.data;
+  const ops = reply.ops;
   if (ops.length > 1 && !run.disable_immediate) {
     // Spec 5.5: once steps were reported in parallel, every later step must be planned first.
     await c.query("UPDATE inngest_executor.runs SET disable_immediate = true WHERE id = $1", [run.id]);
@@ -210,6 +217,7 @@ async function applyOps(
         return failOp(c, run, op, `Unknown opcode "${op.op}"; the embedded executor does not support it`, now, after);
     }
   }
+  if (mode.checkpoint) return;
   if (!keepJob) await c.query("DELETE FROM inngest_executor.jobs WHERE id = $1", [job.id]);
   if (progressed) await discoverIfIdle(c, run, now);
 }

@@ -6,7 +6,7 @@ export function parseDuration(text: string): number | undefined {
   let total = 0;
   let matched = 0;
   for (let m = re.exec(text); m; m = re.exec(text)) {
-    total += Number(m[1]) * units[m[2]];
+    total += Number(m[1]) * (units[m[2] ?? ""] ?? NaN);
     matched = re.lastIndex;
   }
   return matched === text.length && matched > 0 ? total : undefined;

@@ -69,6 +69,8 @@ export type CallRequestBody = {
     disable_immediate_execution: boolean;
     use_api: false;
     stack: { stack: string[]; current: number };
+    fn_id?: string;
+    qi_id?: string;
   };
 };
 

@@ -55,7 +55,7 @@ export async function getRun(pool: pg.Pool, runId: string): Promise<RunDetail | 
   const steps = await pool.query<{
     step_id: string; name: string | null; op: string; status: string; attempt: number;
     started_at: string; ended_at: string | null; output: unknown; error: unknown;
-  }>("SELECT * FROM inngest_executor.steps WHERE run_id = $1 ORDER BY started_at, step_id", [runId]);
+  }>("SELECT * FROM inngest_executor.steps WHERE run_id = $1 ORDER BY seq", [runId]);
   return {
     ...toView(rows[0]),
     steps: steps.rows.map((s) => ({

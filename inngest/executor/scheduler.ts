@@ -2,7 +2,7 @@ import type { ExecutorContext } from "./context";
 import { nextCronTime, parseCron } from "./cron";
 import { runJob, type JobRow } from "./dispatch";
 import { functionConfig, type StoredEvent } from "./protocol";
-import { createRun, tx } from "./state";
+import { createRun, tx, type Db } from "./state";
 
 /**
  * The work loop: renew our leases, fire due crons, claim due jobs (FOR UPDATE SKIP LOCKED, with
@@ -108,15 +108,15 @@ export class Scheduler {
   }
 
   /** A call may start only while every concurrency key it carries has a free slot. */
-  private async hasSlot(c: import("./state").Db, job: { id: string; ckeys: string[]; climits: number[] }, now: number): Promise<boolean> {
-    const order = job.ckeys.map((key, i) => ({ key, limit: job.climits[i] })).sort((a, b) => a.key.localeCompare(b.key));
+  private async hasSlot(c: Db, job: { id: string; ckeys: string[]; climits: number[] }, now: number): Promise<boolean> {
+    const order = job.ckeys.map((key, i) => ({ key, limit: job.climits[i] ?? 0 })).sort((a, b) => a.key.localeCompare(b.key));
     for (const { key, limit } of order) {
       await c.query("SELECT pg_advisory_xact_lock(hashtext($1))", [key]);
       const { rows } = await c.query<{ n: number }>(
         "SELECT count(*)::int AS n FROM inngest_executor.jobs WHERE $1 = ANY(ckeys) AND lease_until >= $2 AND id <> $3",
         [key, now, job.id],
       );
-      if (rows[0].n >= limit) return false;
+      if ((rows[0]?.n ?? 0) >= limit) return false;
     }
     return true;
   }

@@ -79,6 +79,7 @@ const migrations: string[] = [
   CREATE INDEX waits_event ON inngest_executor.waits (event_name);
   -- Step history for the dashboard (memoized state itself lives in runs.steps).
   CREATE TABLE inngest_executor.steps (
+    seq bigserial,
     run_id text NOT NULL,
     step_id text NOT NULL,
     name text,
@@ -110,10 +111,10 @@ export async function migrate(pool: pg.Pool): Promise<void> {
     const { rows } = await client.query<{ version: number }>("SELECT version FROM inngest_executor.meta");
     let version = rows[0]?.version ?? 0;
     if (rows.length === 0) await client.query("INSERT INTO inngest_executor.meta (version) VALUES (0)");
-    for (; version < migrations.length; version++) {
+    for (const sql of migrations.slice(version)) {
       await client.query("BEGIN");
-      await client.query(migrations[version]);
-      await client.query("UPDATE inngest_executor.meta SET version = $1", [version + 1]);
+      await client.query(sql);
+      await client.query("UPDATE inngest_executor.meta SET version = $1", [++version]);
       await client.query("COMMIT");
     }
   } catch (err) {

@@ -148,6 +148,7 @@ export async function createRun(
   parent?: { runId: string; stepId: string },
 ): Promise<string | undefined> {
   const event = events[0];
+  if (!event) throw new Error("a run needs an event");
   const runId = randomUUID();
   if (fn.idempotency) {
     const key = celKey(fn.idempotency, { event }) ?? "";

@@ -54,7 +54,7 @@ export async function syncApp(ctx: ExecutorContext): Promise<FunctionConfig[]> {
         ]);
       }
     }
-    await c.query("DELETE FROM inngest_executor.crons WHERE NOT (function_id = ANY($1::text[])) AND function_id IN (SELECT id FROM inngest_executor.functions WHERE app_id = $2) IS NOT TRUE AND function_id NOT IN (SELECT id FROM inngest_executor.functions)", [ids, app.app_id]);
+    await c.query("DELETE FROM inngest_executor.crons WHERE function_id NOT IN (SELECT id FROM inngest_executor.functions)");
   });
   return app.functions;
 }
