@@ -35,7 +35,9 @@ export function runStepProcess(opts: StepProcessOptions): Promise<StepProcessRes
   return new Promise((resolve) => {
     const child = spawn(opts.command, opts.args, {
       cwd: opts.cwd,
-      env: opts.env,
+      // A plain record is a complete environment here; the cast also satisfies the app's stricter
+      // ProcessEnv (Next.js declares NODE_ENV) when the app's type check includes this file.
+      env: opts.env as NodeJS.ProcessEnv,
       detached: true,
       stdio: ["ignore", "pipe", "pipe", "pipe"],
     });

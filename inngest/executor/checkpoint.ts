@@ -1,0 +1,48 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+import { z } from "zod";
+import type { ExecutorContext } from "./context";
+import { applyOps, loadFunction } from "./dispatch";
+import { outgoingOp } from "./protocol";
+import { stripSigningKeyPrefix } from "./signing";
+import { lockRun, tx, type AfterCommit } from "./state";
+
+/**
+ * Inngest's checkpoint API (`POST /v1/checkpoint/:runId/async`). When the executor sends
+ * `ctx.fn_id` and `ctx.qi_id`, SDK v4 runs several steps in one request and reports each finished
+ * step here as it goes, instead of one 206 round trip per step. Only the call that still holds
+ * its lease may checkpoint; a stale one gets 409 and the SDK stops.
+ */
+const checkpointBody = z.looseObject({ run_id: z.string(), qi_id: z.string(), steps: z.array(outgoingOp) });
+
+/** The SDK authenticates with `signkey-<env>-` + hex SHA-256 of the hex-decoded key. */
+export function hashedSigningKey(signingKey: string): string {
+  const prefix = /^signkey-\w+-/.exec(signingKey)?.[0] ?? "";
+  return prefix + createHash("sha256").update(Buffer.from(stripSigningKeyPrefix(signingKey), "hex")).digest("hex");
+}
+
+function authorized(req: Request, signingKey: string): boolean {
+  const given = Buffer.from(req.headers.get("authorization")?.replace(/^Bearer\s+/i, "") ?? "");
+  const expected = Buffer.from(hashedSigningKey(signingKey));
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+export async function handleCheckpoint(ctx: ExecutorContext, req: Request, runId: string): Promise<Response> {
+  if (!authorized(req, ctx.signingKey)) return Response.json({ error: "Unauthorized" }, { status: 401 });
+  const body = checkpointBody.safeParse(await req.json().catch(() => undefined));
+  if (!body.success || body.data.run_id !== runId) return Response.json({ error: "Invalid checkpoint body" }, { status: 400 });
+  const after: AfterCommit = { failedEvents: [] };
+  const status = await tx(ctx.pool, async (c) => {
+    const run = await lockRun(c, runId);
+    const job = await c.query<{ id: string; run_id: string; kind: string; step_id: string; attempt: number }>(
+      "SELECT id, run_id, kind, step_id, attempt FROM inngest_executor.jobs WHERE id = $1 AND run_id = $2 AND lease_owner IS NOT NULL FOR UPDATE",
+      [body.data.qi_id, runId],
+    );
+    const fn = run && (await loadFunction(c, run.function_id));
+    if (!run || run.status !== "running" || !job.rows[0] || !fn) return 409;
+    await applyOps(ctx, c, run, job.rows[0], fn, { headers: new Headers(), ops: body.data.steps }, after, { checkpoint: true });
+    return 200;
+  });
+  if (after.failedEvents.length) await ctx.send(after.failedEvents);
+  ctx.kick();
+  return status === 200 ? Response.json({ ok: true }) : Response.json({ error: "Stale dispatch" }, { status });
+}

@@ -1,0 +1,110 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { deferred, startHarness, type Harness } from "./test-harness";
+
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+describe("embedded executor: concurrency, idempotency and crash safety", () => {
+  it("serializes runs of one concurrency key and runs different keys in parallel", async () => {
+    const active: Record<string, number> = {};
+    const maxActive: Record<string, number> = {};
+    let maxTotal = 0;
+    const total = () => Object.values(active).reduce((a, b) => a + b, 0);
+    h = await startHarness((i) => [
+      i.createFunction(
+        { id: "per-workspace", concurrency: { limit: 1, key: "event.data.workspace" }, triggers: [{ event: "task/created" }] },
+        async ({ step, event }) => {
+          const ws = (event.data as { workspace: string }).workspace;
+          await step.run("work", async () => {
+            active[ws] = (active[ws] ?? 0) + 1;
+            maxActive[ws] = Math.max(maxActive[ws] ?? 0, active[ws]);
+            maxTotal = Math.max(maxTotal, total());
+            await new Promise((r) => setTimeout(r, 60));
+            active[ws]--;
+          });
+        },
+      ),
+    ]);
+    await h.executor.send(["a", "a", "a", "b", "b", "b"].map((workspace) => ({ name: "task/created", data: { workspace } })));
+    await h.waitForRun((rs) => rs.length === 6 && rs.every((r) => r.status === "completed"));
+    expect(maxActive).toEqual({ a: 1, b: 1 });
+    expect(maxTotal).toBe(2);
+  });
+
+  it("starts one run for a repeated idempotency key", async () => {
+    let runs = 0;
+    h = await startHarness((i) => [
+      i.createFunction({ id: "once", idempotency: "event.data.deliveryId", triggers: [{ event: "slack/command" }] }, async () => ++runs),
+    ]);
+    await h.executor.send([
+      { name: "slack/command", data: { deliveryId: "d1" } },
+      { name: "slack/command", data: { deliveryId: "d1" } },
+      { name: "slack/command", data: { deliveryId: "d2" } },
+    ]);
+    const all = await h.waitForRun((rs) => rs.length === 2 && rs.every((r) => r.status === "completed"));
+    expect(all.map((r) => r.event.data.deliveryId).sort()).toEqual(["d1", "d2"]);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(runs).toBe(2);
+  });
+
+  it("finishes a run exactly once after the executor dies mid-step and another instance takes over", async () => {
+    const counts = { a: 0, b: 0, done: 0 };
+    const firstB = deferred();
+    const release = deferred();
+    h = await startHarness((i) => [
+      i.createFunction({ id: "survivor", triggers: [{ event: "demo/crash" }] }, async ({ step }) => {
+        await step.run("a", () => ++counts.a);
+        await step.run("b", async () => {
+          if (++counts.b === 1) {
+            firstB.resolve();
+            await release.promise; // the first instance "dies" while this step is in flight
+          }
+          return counts.b;
+        });
+        await step.run("done", () => ++counts.done);
+        return counts;
+      }),
+    ]);
+    await h.executor.send({ name: "demo/crash", data: {} });
+    await firstB.promise;
+    const dead = h.executor;
+    const runId = (await dead.listRuns())[0]!.id;
+    await dead.stop(); // abandons the in-flight call; its lease stays in the database
+
+    const second = h.newExecutor({ syncOnStart: false });
+    h.executor = second;
+    await second.start();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(counts.b).toBe(1); // the lease still belongs to the dead instance
+    h.clock.advance(30_001); // lease expires
+    const [run] = await h.waitForRun((rs) => rs[0]?.status === "completed");
+    release.resolve();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(run!.id).toBe(runId);
+    expect(counts).toEqual({ a: 1, b: 2, done: 1 });
+    expect((await second.listRuns())).toHaveLength(1);
+  });
+
+  it("shares work between two instances on one database without running a step twice", async () => {
+    const seen = new Map<string, number>();
+    h = await startHarness((i) => [
+      i.createFunction({ id: "shared", triggers: [{ event: "demo/shared" }] }, async ({ step, event }) => {
+        for (const s of ["s1", "s2", "s3"]) {
+          await step.run(s, () => {
+            const key = `${String((event.data as { n: number }).n)}:${s}`;
+            seen.set(key, (seen.get(key) ?? 0) + 1);
+          });
+        }
+      }),
+    ]);
+    const other = h.newExecutor({ syncOnStart: false });
+    await other.start();
+    await h.executor.send(Array.from({ length: 20 }, (_, n) => ({ name: "demo/shared", data: { n } })));
+    await h.waitForRun((rs) => rs.length === 20 && rs.every((r) => r.status === "completed"), 20_000);
+    expect(seen.size).toBe(60);
+    expect([...seen.values()].every((v) => v === 1)).toBe(true);
+  });
+});
