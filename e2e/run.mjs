@@ -1,10 +1,12 @@
-// e2e entry (`npm run test:e2e`): builds the app, starts the production server on a fresh
-// database, runs Playwright in real Chromium, and stops everything. Uses DATABASE_URL's server
-// when set (a fresh database on it), else an embedded PostgreSQL in a temporary directory.
+// e2e entry (`npm run test:e2e`): builds the app, starts the production server the way a newcomer
+// does (embedded PostgreSQL in a fresh data directory, migrations at start), runs Playwright in
+// real Chromium, stops the server with SIGTERM and checks that nothing was left running.
+// E2E_DATABASE_URL runs against an existing server instead (a fresh database on it).
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { connect } from "node:net";
 import { join } from "node:path";
 import pg from "pg";
 import { findChromium } from "./fixtures/chromium.mjs";
@@ -35,6 +37,8 @@ if (process.env.E2E_SKIP_BUILD !== "1" || !existsSync(join(root, ".next/BUILD_ID
 const port = 3400 + Math.floor(Math.random() * 500);
 const baseURL = `http://localhost:${port}`;
 const dataDir = mkdtempSync(join(tmpdir(), "jace-e2e-"));
+// As root, PostgreSQL runs as the "postgres" user, which must be able to enter this directory.
+chmodSync(dataDir, 0o755);
 const env = {
   ...process.env,
   NODE_ENV: "production",
@@ -50,13 +54,14 @@ const env = {
 };
 
 let dbName;
-if (process.env.DATABASE_URL) {
+const external = process.env.E2E_DATABASE_URL;
+if (external) {
   dbName = `jace_e2e_${Date.now()}`;
-  const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
+  const admin = new pg.Client({ connectionString: external });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${dbName}`);
   await admin.end();
-  const url = new URL(process.env.DATABASE_URL);
+  const url = new URL(external);
   url.pathname = `/${dbName}`;
   env.DATABASE_URL = url.toString();
 } else {
@@ -88,10 +93,26 @@ async function stopServer() {
   }
 }
 
+/** True while something still accepts connections on the port. */
+function listening(port) {
+  return new Promise((done) => {
+    const socket = connect({ host: "127.0.0.1", port });
+    socket.once("connect", () => (socket.destroy(), done(true)));
+    socket.once("error", () => done(false));
+  });
+}
+
+let orphaned = false;
+
 async function cleanup() {
   await stopServer();
+  // A clean shutdown stops the embedded PostgreSQL too: nothing may be left listening.
+  if (env.EMBEDDED_PG_PORT && (await listening(Number(env.EMBEDDED_PG_PORT)))) {
+    console.error(`e2e: the embedded PostgreSQL on port ${env.EMBEDDED_PG_PORT} outlived the app (orphaned process)`);
+    orphaned = true;
+  }
   if (dbName) {
-    const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
+    const admin = new pg.Client({ connectionString: external });
     await admin.connect();
     await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
     await admin.end();
@@ -128,7 +149,7 @@ if (!ready) {
 const result = spawnSync("npx", ["playwright", "test", ...process.argv.slice(2)], {
   cwd: root,
   stdio: "inherit",
-  env: { ...process.env, E2E_BASE_URL: baseURL, E2E_DATABASE_URL: env.DATABASE_URL || "", CHROMIUM_PATH: chromium },
+  env: { ...process.env, E2E_BASE_URL: baseURL, CHROMIUM_PATH: chromium },
 });
 await cleanup();
-process.exit(result.status ?? 1);
+process.exit(orphaned ? 1 : (result.status ?? 1));

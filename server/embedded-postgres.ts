@@ -48,7 +48,14 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port: numbe
   const fresh = !existsSync(join(databaseDir, "PG_VERSION"));
   if (fresh) {
     log.info({ databaseDir }, "creating the embedded PostgreSQL cluster (first run only)");
-    await server.initialise();
+    try {
+      await server.initialise();
+    } catch (error) {
+      if (process.getuid?.() === 0 && /Permission denied/.test(String(error))) {
+        throw new Error(`${String(error)}\nRunning as root, PostgreSQL runs as the "postgres" user, which must be able to enter every directory above ${databaseDir} (chmod o+x).`);
+      }
+      throw error;
+    }
   }
   await server.start();
 
