@@ -17,7 +17,7 @@ import { createDb, setDb } from "@/server/db";
 import { overrideEnv } from "@/server/env";
 import { stopBus } from "@/server/runners/bus";
 import { createEnrollmentToken } from "@/server/runners/enrollment";
-import { awaitJobResult, dispatchJob, streamJob } from "@/server/runners/jobs";
+import { awaitJobResult, dispatchStreaming } from "@/server/runners/jobs";
 import { startRunnerAppServer } from "@/server/runners/testing/app-server";
 import { benchDatabase } from "./lib";
 
@@ -80,10 +80,10 @@ async function main() {
   const runner = spawn(process.execPath, [bin, "start", "--config-dir", join(root, "cfg")], { stdio: "ignore" });
   const relayed: number[] = [];
   for (let i = 0; i <= ROUNDS; i++) {
-    const { jobId } = await dispatchJob(db, ws.id, spec, { queueTimeoutMs: 60_000 });
+    const { jobId, events } = await dispatchStreaming(db, ws.id, spec, { queueTimeoutMs: 60_000 });
     let first = 0;
     let last = 0;
-    for await (const e of streamJob(db, ws.id, jobId)) {
+    for await (const e of events) {
       if (e.type !== "chunk" || e.stream !== "token") continue;
       last = performance.now();
       first ||= last;

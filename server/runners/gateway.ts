@@ -44,7 +44,6 @@ type Conn = {
   /** Jobs offered to or running on this runner, as far as this connection knows. */
   jobs: Set<string>;
   lastMessageAt: number;
-  lastSeenWrite: number;
   log: Logger;
 };
 
@@ -57,6 +56,9 @@ export class RunnerGateway {
   private scheduling: Promise<void> | null = null;
   private scheduleAgain = false;
   private stopped = false;
+  /** Runners heard from since the last presence flush; written in one UPDATE, not one per heartbeat. */
+  private readonly seen = new Set<string>();
+  private lastPresenceFlush = 0;
 
   constructor(
     private readonly db: Db,
@@ -125,7 +127,6 @@ export class RunnerGateway {
       labels: [],
       jobs: new Set(),
       lastMessageAt: Date.now(),
-      lastSeenWrite: 0,
       log: this.log.child({ component: "runner-gateway", ip }),
     };
     const authTimer = setTimeout(() => {
@@ -208,10 +209,7 @@ export class RunnerGateway {
     switch (msg.type) {
       case "heartbeat": {
         this.send(conn, { type: "heartbeat.ack", seq: msg.seq });
-        if (Date.now() - conn.lastSeenWrite > 30_000) {
-          conn.lastSeenWrite = Date.now();
-          await this.db.runner.update({ where: { id: runnerId }, data: { lastSeenAt: new Date(), status: conn.jobs.size > 0 ? "busy" : "online" } });
-        }
+        this.seen.add(runnerId);
         return;
       }
       case "capabilities": {
@@ -351,8 +349,19 @@ export class RunnerGateway {
     this.send(conn, { type: "job.offer", jobId: offer.jobId, attempt: offer.attempt, spec: offer.spec, timeoutMs: offer.timeoutMs });
   }
 
+  private async flushPresence(): Promise<void> {
+    if (this.seen.size === 0) return;
+    const ids = [...this.seen];
+    this.seen.clear();
+    await this.db.$executeRaw`UPDATE "Runner" SET "lastSeenAt" = now() WHERE id = ANY(${ids}::text[]) AND "revokedAt" IS NULL`;
+  }
+
   private async tick(): Promise<void> {
     const now = Date.now();
+    if (now - this.lastPresenceFlush >= 15_000) {
+      this.lastPresenceFlush = now;
+      await this.flushPresence().catch((err: unknown) => this.log.warn({ err }, "presence flush failed"));
+    }
     for (const c of this.conns.values()) {
       if (now - c.lastMessageAt > this.opts.heartbeatIntervalMs * 3) this.refuse(c, closeCodes.heartbeatTimeout, "no heartbeat");
     }

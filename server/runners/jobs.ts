@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { jobSpec, type JobOutput, type JobSpecInput, type Usage } from "@jace/gpu-runner/protocol";
 import type { Db } from "../db";
 import { AppError } from "../errors";
@@ -21,16 +22,29 @@ export type DispatchOptions = {
   timeoutMs?: number;
   maxAttempts?: number;
   allowUnsandboxed?: boolean;
+  /**
+   * Receives the job's live events from before it is announced, so none are missed (chunks are
+   * not stored; a watcher that subscribes later sees only what comes after).
+   */
+  onEvent?: (e: JobEvent) => void;
 };
 
 export type JobResult = { jobId: string; status: "succeeded" | "failed" | "cancelled"; output: JobOutput | null; error: string | null; usage: Usage | null; runnerId: string | null; attempt: number };
 
-export async function dispatchJob(db: Db, workspaceId: string, input: JobSpecInput, opts: DispatchOptions = {}): Promise<{ jobId: string }> {
+export async function dispatchJob(
+  db: Db,
+  workspaceId: string,
+  input: JobSpecInput,
+  opts: DispatchOptions = {},
+): Promise<{ jobId: string; unwatch: () => void }> {
   const parsed = jobSpec.safeParse(input);
   if (!parsed.success) throw new AppError("BAD_REQUEST", `Invalid job: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
   const spec = parsed.data;
+  const id = randomUUID();
+  const unwatch = opts.onEvent ? watchJob(id, opts.onEvent) : () => {};
   const job = await db.runnerJob.create({
     data: {
+      id,
       workspaceId,
       kind: spec.kind,
       spec: spec as unknown as Prisma.InputJsonValue,
@@ -42,7 +56,7 @@ export async function dispatchJob(db: Db, workspaceId: string, input: JobSpecInp
     },
   });
   await publishControl({ type: "jobs", workspaceId });
-  return { jobId: job.id };
+  return { jobId: job.id, unwatch };
 }
 
 function toResult(job: RunnerJob): JobResult {
@@ -93,26 +107,47 @@ export async function awaitJobResult(db: Db, workspaceId: string, jobId: string,
   });
 }
 
-/** Streams a job's events until it ends. */
-export async function* streamJob(db: Db, workspaceId: string, jobId: string): AsyncGenerator<JobEvent> {
+/**
+ * Dispatches a job and streams all of its events until it ends (subscribed before the job is
+ * announced, so even a runner that answers at once loses nothing).
+ */
+export async function dispatchStreaming(db: Db, workspaceId: string, input: JobSpecInput, opts: Omit<DispatchOptions, "onEvent"> = {}) {
   const queue: JobEvent[] = [];
-  let wake: (() => void) | null = null;
+  const box: { wake: (() => void) | null } = { wake: null };
+  const { jobId, unwatch } = await dispatchJob(db, workspaceId, input, {
+    ...opts,
+    onEvent: (e) => {
+      queue.push(e);
+      box.wake?.();
+    },
+  });
+  return { jobId, events: drain(db, workspaceId, jobId, queue, box, unwatch) };
+}
+
+/** Streams a job's live events from now until it ends. */
+export function streamJob(db: Db, workspaceId: string, jobId: string): AsyncGenerator<JobEvent> {
+  const queue: JobEvent[] = [];
+  const box: { wake: (() => void) | null } = { wake: null };
   const unsubscribe = watchJob(jobId, (e) => {
     queue.push(e);
-    wake?.();
+    box.wake?.();
   });
+  return drain(db, workspaceId, jobId, queue, box, unsubscribe);
+}
+
+async function* drain(db: Db, workspaceId: string, jobId: string, queue: JobEvent[], box: { wake: (() => void) | null }, unsubscribe: () => void): AsyncGenerator<JobEvent> {
   let finished = false;
   const result = awaitJobResult(db, workspaceId, jobId).finally(() => {
     finished = true;
-    wake?.();
+    box.wake?.();
   });
   result.catch(() => {});
   try {
     while (true) {
       while (queue.length > 0) yield queue.shift()!;
       if (finished) break;
-      await new Promise<void>((r) => (wake = r));
-      wake = null;
+      await new Promise<void>((r) => (box.wake = r));
+      box.wake = null;
     }
     const final = await result;
     yield { type: "state", jobId, status: final.status };

@@ -6,7 +6,7 @@ import { testDb } from "../testing/db";
 import { createUser, createWorkspaceFor } from "../testing/factories";
 import { startBus, stopBus } from "./bus";
 import { createEnrollmentToken } from "./enrollment";
-import { awaitJobResult, cancelJob, dispatchJob, streamJob } from "./jobs";
+import { awaitJobResult, cancelJob, dispatchJob, dispatchStreaming } from "./jobs";
 import { connectTestRunner, enrollTestRunner, testCapabilities, type TestConnection } from "./testing/protocol-client";
 
 /**
@@ -59,9 +59,9 @@ afterAll(async () => {
 describe("several app instances", () => {
   it("a job dispatched on instance A runs on a runner connected to instance B, streamed and awaited on A", async () => {
     // The DATABASE_URL env of this process points at the test database (see server/testing/db.ts).
-    const { jobId } = await dispatchJob(db, workspaceId, { kind: "inference", model: "tiny", messages: [{ role: "user", content: "hi" }] });
+    const { jobId, events } = await dispatchStreaming(db, workspaceId, { kind: "inference", model: "tiny", messages: [{ role: "user", content: "hi" }] });
     const chunks: string[] = [];
-    for await (const e of streamJob(db, workspaceId, jobId)) if (e.type === "chunk") chunks.push(e.data);
+    for await (const e of events) if (e.type === "chunk") chunks.push(e.data);
     const result = await awaitJobResult(db, workspaceId, jobId);
     expect(result).toMatchObject({ status: "succeeded", output: { text: "from B" } });
     expect(chunks.join("")).toBe("from B");

@@ -8,7 +8,7 @@ import { testDb } from "../testing/db";
 import { callerFor, createUser, createWorkspaceFor, type TestUser } from "../testing/factories";
 import { stopBus } from "./bus";
 import { createEnrollmentToken } from "./enrollment";
-import { awaitJobResult, cancelJob, dispatchJob, streamJob } from "./jobs";
+import { awaitJobResult, cancelJob, dispatchJob, dispatchStreaming } from "./jobs";
 import { startRunnerAppServer, type RunnerAppServer } from "./testing/app-server";
 
 /**
@@ -119,10 +119,10 @@ describe("real jace-runner processes", () => {
   }, 60_000);
 
   it("runs an inference job on the tiny model with streamed tokens and token counts", async () => {
-    const { jobId } = await dispatchJob(db, ws.id, { kind: "inference", model: "tiny", messages: [{ role: "user", content: "Say hello." }], maxTokens: 40, temperature: 0.8, seed: 7 });
+    const { jobId, events } = await dispatchStreaming(db, ws.id, { kind: "inference", model: "tiny", messages: [{ role: "user", content: "Say hello." }], maxTokens: 40, temperature: 0.8, seed: 7 });
     const tokens: string[] = [];
     const phases = new Set<string>();
-    for await (const e of streamJob(db, ws.id, jobId)) {
+    for await (const e of events) {
       if (e.type === "progress") phases.add(e.phase);
       if (e.type === "chunk" && e.stream === "token") tokens.push(e.data);
     }
