@@ -18,6 +18,12 @@ test("a protected page sends you to sign in and back", async ({ page }) => {
   await expect(page).toHaveURL(new RegExp(`/signin\\?callbackUrl=${encodeURIComponent(`/w/${slug}/projects`)}`));
 });
 
+test("refuses an oversized API body with 413 and a JSON error", async ({ request }) => {
+  const response = await request.post("/api/trpc/workspace.create", { data: "x".repeat(1_100_000), headers: { "content-type": "application/json" } });
+  expect(response.status()).toBe(413);
+  expect((await response.json()).error.message).toMatch(/larger than 1 MB/);
+});
+
 test("rejects an invalid email on the sign-in form", async ({ page }) => {
   await page.goto("/signin");
   await page.getByLabel("Work email").fill("not-an-email");

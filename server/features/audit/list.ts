@@ -13,6 +13,7 @@ export const listAuditInput = z.object({
 export const auditEventOutput = z.object({
   id: z.string(),
   actorType: z.string(),
+  actorId: z.string().nullable(),
   actorLabel: z.string(),
   action: z.string(),
   targetType: z.string(),
