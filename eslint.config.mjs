@@ -5,7 +5,19 @@ import globals from "globals";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", ".next/", ".data/", "server/generated/", "next-env.d.ts", "test-results/", "playwright-report/", "e2e/.artifacts/", "gpu-runner/dist/"] },
+  {
+    ignores: [
+      "node_modules/",
+      ".next/",
+      ".data/",
+      "server/generated/",
+      "next-env.d.ts",
+      "test-results/",
+      "playwright-report/",
+      "e2e/.artifacts/",
+      "gpu-runner/dist/",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -13,7 +13,12 @@ export async function benchDatabase(): Promise<{ url: string; cleanup: () => Pro
   let dir: string | undefined;
   if (!serverUrl) {
     dir = mkdtempSync(join(tmpdir(), "jace-bench-pg-"));
-    const db = await startEmbeddedPostgres({ dataDir: dir, port: 25000 + Math.floor(Math.random() * 10000), password: "bench-password-123", log: pino({ level: "silent" }) });
+    const db = await startEmbeddedPostgres({
+      dataDir: dir,
+      port: 25000 + Math.floor(Math.random() * 10000),
+      password: "bench-password-123",
+      log: pino({ level: "silent" }),
+    });
     serverUrl = db.url;
     stopEmbedded = db.stop;
   }

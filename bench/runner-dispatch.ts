@@ -19,7 +19,12 @@ const JOBS = Number(process.argv[2] ?? 300);
 
 async function main() {
   const database = await benchDatabase();
-  overrideEnv({ DATABASE_URL: database.url, APP_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString("base64"), AUTH_SECRET: "b".repeat(40), LOG_LEVEL: "silent" });
+  overrideEnv({
+    DATABASE_URL: database.url,
+    APP_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString("base64"),
+    AUTH_SECRET: "b".repeat(40),
+    LOG_LEVEL: "silent",
+  });
   const db = createDb(database.url);
   setDb(db);
   const app = await startRunnerAppServer(db);
@@ -41,7 +46,14 @@ async function main() {
           offersSeen.set(m.jobId, performance.now());
           c.send({ type: "job.accept", jobId: m.jobId });
           resultSentAt.set(m.jobId, performance.now());
-          c.send({ type: "job.result", jobId: m.jobId, status: "succeeded", output: { kind: "inference", text: "ok", finishReason: "stop" }, error: null, usage: {} });
+          c.send({
+            type: "job.result",
+            jobId: m.jobId,
+            status: "succeeded",
+            output: { kind: "inference", text: "ok", finishReason: "stop" },
+            error: null,
+            usage: {},
+          });
         },
       });
       await conn.next("welcome");

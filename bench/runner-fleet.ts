@@ -49,7 +49,10 @@ async function main() {
   const t0 = performance.now();
   for (let i = 0; i < identities.length; i += 50) {
     const batch = identities.slice(i, i + 50).map((r) => {
-      const c = connectTestRunner(ready.wsUrl, { identity: { runnerId: r.id, privateKey: r.privateKey, publicKey: r.publicKey }, capabilities: testCapabilities() });
+      const c = connectTestRunner(ready.wsUrl, {
+        identity: { runnerId: r.id, privateKey: r.privateKey, publicKey: r.publicKey },
+        capabilities: testCapabilities(),
+      });
       conns.push(c);
       return c.next("welcome", 30_000);
     });
@@ -75,8 +78,12 @@ async function main() {
   const wallMs = s2.at - s1.at;
   const mb = (b: number) => (b / 1024 / 1024).toFixed(1);
   console.log(`runners connected: ${s2.connected} (connect + auth of all took ${connectSeconds.toFixed(1)} s)`);
-  console.log(`server RSS: baseline ${mb(baseline.rss)} MB -> ${mb(s2.rss)} MB with ${RUNNERS} runners: growth ${mb(s2.rss - baseline.rss)} MB (heap ${mb(baseline.heapUsed)} -> ${mb(s2.heapUsed)} MB)`);
-  console.log(`server CPU while ${RUNNERS} runners heartbeat every ${HEARTBEAT_MS / 1000} s: ${((cpuMs / wallMs) * 100).toFixed(2)}% of one core over ${(wallMs / 1000).toFixed(0)} s`);
+  console.log(
+    `server RSS: baseline ${mb(baseline.rss)} MB -> ${mb(s2.rss)} MB with ${RUNNERS} runners: growth ${mb(s2.rss - baseline.rss)} MB (heap ${mb(baseline.heapUsed)} -> ${mb(s2.heapUsed)} MB)`,
+  );
+  console.log(
+    `server CPU while ${RUNNERS} runners heartbeat every ${HEARTBEAT_MS / 1000} s: ${((cpuMs / wallMs) * 100).toFixed(2)}% of one core over ${(wallMs / 1000).toFixed(0)} s`,
+  );
 
   for (const t of timers) clearInterval(t);
   for (const c of conns) c.ws.terminate();

@@ -27,7 +27,14 @@ const ROUNDS = Number(process.argv[3] ?? 3);
 // does not (the runner is another machine); 1 thread leaves a core for the relay path.
 const THREADS = Number(process.env.BENCH_THREADS ?? 1);
 
-const spec: InferenceSpec = { kind: "inference", model: "tiny", messages: [{ role: "user", content: "Say hello." }], maxTokens: MAX_TOKENS, temperature: 0.8, seed: 7 };
+const spec: InferenceSpec = {
+  kind: "inference",
+  model: "tiny",
+  messages: [{ role: "user", content: "Say hello." }],
+  maxTokens: MAX_TOKENS,
+  temperature: 0.8,
+  seed: 7,
+};
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -42,7 +49,13 @@ async function main() {
   await writeTinyGguf(join(modelsDir, "tiny.gguf"), { seed: 1 });
 
   // Direct: the runner's own executor in this process (its model worker is a child process).
-  const executor = createJobExecutor({ modelsDir, workDir: join(root, "work"), threads: THREADS, allowUnsandboxed: false, memoryBudgetBytes: 1024 ** 3 });
+  const executor = createJobExecutor({
+    modelsDir,
+    workDir: join(root, "work"),
+    threads: THREADS,
+    allowUnsandboxed: false,
+    memoryBudgetBytes: 1024 ** 3,
+  });
   const direct: number[] = [];
   for (let i = 0; i <= ROUNDS; i++) {
     let first = 0;
@@ -63,7 +76,12 @@ async function main() {
 
   // Relayed: a real runner process -> WebSocket -> gateway -> caller's stream.
   const database = await benchDatabase();
-  overrideEnv({ DATABASE_URL: database.url, APP_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString("base64"), AUTH_SECRET: "b".repeat(40), LOG_LEVEL: "silent" });
+  overrideEnv({
+    DATABASE_URL: database.url,
+    APP_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString("base64"),
+    AUTH_SECRET: "b".repeat(40),
+    LOG_LEVEL: "silent",
+  });
   const db = createDb(database.url);
   setDb(db);
   const app = await startRunnerAppServer(db);
@@ -71,11 +89,21 @@ async function main() {
   const ws = await db.workspace.create({ data: { name: "Relay", slug: `relay-${Date.now()}` } });
   const { token } = await createEnrollmentToken(db, ws.id, { type: "user", id: user.id, label: user.email }, null, { labels: [] });
   const bin = resolve(import.meta.dirname, "../gpu-runner/bin/jace-runner.js");
-  const args = ["--config-dir", join(root, "cfg"), "--models-dir", modelsDir, "--work-dir", join(root, "work"), "--threads", String(THREADS)];
+  const args = [
+    "--config-dir",
+    join(root, "cfg"),
+    "--models-dir",
+    modelsDir,
+    "--work-dir",
+    join(root, "work"),
+    "--threads",
+    String(THREADS),
+  ];
   await new Promise<void>((ok, fail) =>
-    spawn(process.execPath, [bin, "enroll", "--server", app.url, "--name", "relay", ...args], { env: { ...process.env, JACE_RUNNER_TOKEN: token }, stdio: "ignore" }).once("exit", (c) =>
-      c === 0 ? ok() : fail(new Error(`enroll exited ${c}`)),
-    ),
+    spawn(process.execPath, [bin, "enroll", "--server", app.url, "--name", "relay", ...args], {
+      env: { ...process.env, JACE_RUNNER_TOKEN: token },
+      stdio: "ignore",
+    }).once("exit", (c) => (c === 0 ? ok() : fail(new Error(`enroll exited ${c}`)))),
   );
   const runner = spawn(process.execPath, [bin, "start", "--config-dir", join(root, "cfg")], { stdio: "ignore" });
   const relayed: number[] = [];

@@ -73,7 +73,12 @@ const logFile = join(root, "e2e/.artifacts/server.log");
 spawnSync("mkdir", ["-p", join(root, "e2e/.artifacts")]);
 const { openSync } = await import("node:fs");
 const out = openSync(logFile, "w");
-const server = spawn(process.execPath, ["--import", "tsx", "server/main.ts"], { cwd: root, env, stdio: ["ignore", out, out], detached: true });
+const server = spawn(process.execPath, ["--import", "tsx", "server/main.ts"], {
+  cwd: root,
+  env,
+  stdio: ["ignore", out, out],
+  detached: true,
+});
 
 async function stopServer() {
   if (server.exitCode !== null) return;

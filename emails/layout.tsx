@@ -7,8 +7,17 @@ export function EmailLayout({ preview, children }: { preview: string; children: 
     <Html lang="en">
       <Head />
       <Preview>{preview}</Preview>
-      <Body style={{ backgroundColor: "#f6f7fb", fontFamily: "-apple-system, Segoe UI, Helvetica, Arial, sans-serif", margin: 0, padding: "32px 0" }}>
-        <Container style={{ backgroundColor: "#ffffff", borderRadius: 12, padding: "32px 40px", maxWidth: 520, border: "1px solid #e5e7eb" }}>
+      <Body
+        style={{
+          backgroundColor: "#f6f7fb",
+          fontFamily: "-apple-system, Segoe UI, Helvetica, Arial, sans-serif",
+          margin: 0,
+          padding: "32px 0",
+        }}
+      >
+        <Container
+          style={{ backgroundColor: "#ffffff", borderRadius: 12, padding: "32px 40px", maxWidth: 520, border: "1px solid #e5e7eb" }}
+        >
           <Text style={{ fontSize: 20, fontWeight: 700, color: "#4f46e5", margin: "0 0 24px" }}>Jace</Text>
           <Section>{children}</Section>
           <Text style={{ fontSize: 12, color: "#6b7280", marginTop: 32 }}>

@@ -32,7 +32,14 @@ async function main() {
     });
   }
   await db.auditEvent.create({
-    data: { workspaceId: workspace.id, actorType: "system", actorLabel: "seed", action: "workspace.seeded", targetType: "workspace", targetId: workspace.id },
+    data: {
+      workspaceId: workspace.id,
+      actorType: "system",
+      actorLabel: "seed",
+      action: "workspace.seeded",
+      targetType: "workspace",
+      targetId: workspace.id,
+    },
   });
   console.log(`Seeded workspace "${workspace.name}" at /w/${slug}. Sign in as ${email}.`);
   await db.$disconnect();

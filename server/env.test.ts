@@ -24,7 +24,9 @@ describe("parseEnv", () => {
   it("turns the dev mailbox off in production unless asked", () => {
     const env = parseEnv({ NODE_ENV: "production", AUTH_SECRET: "s".repeat(40), APP_ENCRYPTION_KEY: key });
     expect(env.devMailbox).toBe(false);
-    expect(parseEnv({ NODE_ENV: "production", AUTH_SECRET: "s".repeat(40), APP_ENCRYPTION_KEY: key, DEV_MAILBOX: "1" }).devMailbox).toBe(true);
+    expect(parseEnv({ NODE_ENV: "production", AUTH_SECRET: "s".repeat(40), APP_ENCRYPTION_KEY: key, DEV_MAILBOX: "1" }).devMailbox).toBe(
+      true,
+    );
   });
 
   it("uses SMTP instead of the mailbox when SMTP_URL is set", () => {

@@ -6,9 +6,7 @@ import { z } from "zod";
  * database URL, generated development secrets) before anything reads the environment.
  */
 
-const bool = z
-  .enum(["1", "0", "true", "false", "yes", "no", ""])
-  .transform((v) => v === "1" || v === "true" || v === "yes");
+const bool = z.enum(["1", "0", "true", "false", "yes", "no", ""]).transform((v) => v === "1" || v === "true" || v === "yes");
 
 const base64Key = z
   .string()
@@ -95,7 +93,11 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
 export function getLogSettings(): { level: Env["LOG_LEVEL"]; pretty: boolean } {
   const parsed = z
     .object({ NODE_ENV: schema.shape.NODE_ENV, LOG_LEVEL: schema.shape.LOG_LEVEL, LOG_FORMAT: schema.shape.LOG_FORMAT })
-    .safeParse({ NODE_ENV: process.env.NODE_ENV || undefined, LOG_LEVEL: process.env.LOG_LEVEL || undefined, LOG_FORMAT: process.env.LOG_FORMAT || undefined });
+    .safeParse({
+      NODE_ENV: process.env.NODE_ENV || undefined,
+      LOG_LEVEL: process.env.LOG_LEVEL || undefined,
+      LOG_FORMAT: process.env.LOG_FORMAT || undefined,
+    });
   const v = parsed.success ? parsed.data : { NODE_ENV: "production" as const, LOG_LEVEL: "info" as const, LOG_FORMAT: undefined };
   return { level: v.LOG_LEVEL, pretty: (v.LOG_FORMAT ?? (v.NODE_ENV === "production" ? "json" : "pretty")) === "pretty" };
 }

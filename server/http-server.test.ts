@@ -25,7 +25,10 @@ describe("WebSocket upgrades on the app port", () => {
     const wss = new WebSocketServer({ noServer: true });
     wss.on("connection", (ws) => ws.on("message", (m) => ws.send(`echo:${m.toString()}`)));
     const fallback: string[] = [];
-    const port = await listen({ "/api/test-ws": (req, socket, head) => wss.handleUpgrade(req, socket, head, (ws) => wss.emit("connection", ws, req)) }, fallback);
+    const port = await listen(
+      { "/api/test-ws": (req, socket, head) => wss.handleUpgrade(req, socket, head, (ws) => wss.emit("connection", ws, req)) },
+      fallback,
+    );
 
     const ws = new WebSocket(`ws://127.0.0.1:${port}/api/test-ws?x=1`);
     const reply = await new Promise<string>((resolve, reject) => {

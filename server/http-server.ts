@@ -36,7 +36,10 @@ export async function startHttpServer(opts: {
 
   const server = createServer((req, res) => {
     // Every request carries an id from here on; route handlers and logs use it.
-    const requestId = typeof req.headers["x-request-id"] === "string" && req.headers["x-request-id"].length <= 100 ? req.headers["x-request-id"] : randomUUID();
+    const requestId =
+      typeof req.headers["x-request-id"] === "string" && req.headers["x-request-id"].length <= 100
+        ? req.headers["x-request-id"]
+        : randomUUID();
     req.headers["x-request-id"] = requestId;
     res.setHeader("x-request-id", requestId);
     handle(req, res).catch((err: unknown) => {
@@ -45,7 +48,10 @@ export async function startHttpServer(opts: {
     });
   });
 
-  server.on("upgrade", routeUpgrades(opts.upgrades, (req, socket, head) => void nextUpgrade(req, socket, head).catch(() => socket.destroy())));
+  server.on(
+    "upgrade",
+    routeUpgrades(opts.upgrades, (req, socket, head) => void nextUpgrade(req, socket, head).catch(() => socket.destroy())),
+  );
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

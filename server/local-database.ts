@@ -27,6 +27,11 @@ export async function openLocalDatabase(log: Logger): Promise<DatabaseHandle> {
     const url = `postgresql://postgres:${encodeURIComponent(secrets.EMBEDDED_PG_PASSWORD)}@127.0.0.1:${env.EMBEDDED_PG_PORT}/jace`;
     return { url, embedded: "running", release: async () => {} };
   }
-  const db = await startEmbeddedPostgres({ dataDir: resolve(env.DATA_DIR, "postgres"), port: env.EMBEDDED_PG_PORT, password: secrets.EMBEDDED_PG_PASSWORD, log });
+  const db = await startEmbeddedPostgres({
+    dataDir: resolve(env.DATA_DIR, "postgres"),
+    port: env.EMBEDDED_PG_PORT,
+    password: secrets.EMBEDDED_PG_PASSWORD,
+    log,
+  });
   return { url: db.url, embedded: "started", release: db.stop };
 }

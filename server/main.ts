@@ -24,7 +24,10 @@ async function stopAll(): Promise<void> {
   await gateway?.stop();
   await http?.close();
   await stopBus();
-  if (getEnv().DATABASE_URL) await getDb().$disconnect().catch(() => {});
+  if (getEnv().DATABASE_URL)
+    await getDb()
+      .$disconnect()
+      .catch(() => {});
   await database?.stop();
 }
 

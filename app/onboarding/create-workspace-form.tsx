@@ -37,7 +37,17 @@ export function CreateWorkspaceForm() {
         create.mutate({ name, slug: effectiveSlug });
       }}
     >
-      <Input label="Workspace name" name="name" value={name} onChange={(e) => setName(e.target.value)} placeholder="Acme Engineering" error={fieldErrors.name} maxLength={80} autoFocus required />
+      <Input
+        label="Workspace name"
+        name="name"
+        value={name}
+        onChange={(e) => setName(e.target.value)}
+        placeholder="Acme Engineering"
+        error={fieldErrors.name}
+        maxLength={80}
+        autoFocus
+        required
+      />
       <Input
         label="URL"
         name="slug"
@@ -46,7 +56,13 @@ export function CreateWorkspaceForm() {
           setSlugEdited(true);
           setSlug(e.target.value.toLowerCase());
         }}
-        hint={slugProblem ? undefined : effectiveSlug ? `Your workspace will live at /w/${effectiveSlug}` : "Lowercase letters, digits and hyphens."}
+        hint={
+          slugProblem
+            ? undefined
+            : effectiveSlug
+              ? `Your workspace will live at /w/${effectiveSlug}`
+              : "Lowercase letters, digits and hyphens."
+        }
         error={fieldErrors.slug ?? slugProblem ?? undefined}
         required
       />

@@ -55,7 +55,11 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
         ) : null}
         {env.devMailbox ? (
           <p className="mt-6 rounded-lg bg-zinc-50 px-3 py-2 text-xs text-ink-muted">
-            Development mode: mail is not sent. Open the <Link className="font-medium text-accent-700 underline" href="/dev/mailbox">dev mailbox</Link> to click your link; it is also printed in the server log.
+            Development mode: mail is not sent. Open the{" "}
+            <Link className="font-medium text-accent-700 underline" href="/dev/mailbox">
+              dev mailbox
+            </Link>{" "}
+            to click your link; it is also printed in the server log.
           </p>
         ) : null}
       </Card>

@@ -61,7 +61,16 @@ test("enrolls a runner from the Runners page, sees it online live, and revokes i
   await expect(page.getByText("Waiting for the runner to connect")).toBeVisible();
   await page.screenshot({ path: "e2e/.artifacts/screens/runners-add-waiting.png" });
 
-  const config = ["--config-dir", join(dir, "config"), "--models-dir", join(dir, "models"), "--work-dir", join(dir, "work"), "--threads", "1"];
+  const config = [
+    "--config-dir",
+    join(dir, "config"),
+    "--models-dir",
+    join(dir, "models"),
+    "--work-dir",
+    join(dir, "work"),
+    "--threads",
+    "1",
+  ];
   const enroll = run(["enroll", "--server", server!, "--name", "e2e-box", ...config], { JACE_RUNNER_TOKEN: token! });
   expect(await exitCode(enroll), enroll.output()).toBe(0);
   const runner = run(["start", "--config-dir", join(dir, "config")]);

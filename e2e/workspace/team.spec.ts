@@ -19,7 +19,10 @@ test("a protected page sends you to sign in and back", async ({ page }) => {
 });
 
 test("refuses an oversized API body with 413 and a JSON error", async ({ request }) => {
-  const response = await request.post("/api/trpc/workspace.create", { data: "x".repeat(1_100_000), headers: { "content-type": "application/json" } });
+  const response = await request.post("/api/trpc/workspace.create", {
+    data: "x".repeat(1_100_000),
+    headers: { "content-type": "application/json" },
+  });
   expect(response.status()).toBe(413);
   expect((await response.json()).error.message).toMatch(/larger than 1 MB/);
 });
@@ -68,9 +71,21 @@ test("creates a project and an API key that authenticates the REST API until rev
 
   await page.keyboard.press("Escape");
   await expect(page.getByTestId("api-key-row").filter({ hasText: "CI" })).toBeVisible();
-  await page.getByTestId("api-key-row").filter({ hasText: "CI" }).getByRole("button", { name: /Revoke/ }).click();
-  await page.getByRole("dialog").getByRole("button", { name: /Revoke/ }).click();
-  await expect(page.getByTestId("api-key-row").filter({ hasText: "CI" }).getByText(/revoked/i)).toBeVisible();
+  await page
+    .getByTestId("api-key-row")
+    .filter({ hasText: "CI" })
+    .getByRole("button", { name: /Revoke/ })
+    .click();
+  await page
+    .getByRole("dialog")
+    .getByRole("button", { name: /Revoke/ })
+    .click();
+  await expect(
+    page
+      .getByTestId("api-key-row")
+      .filter({ hasText: "CI" })
+      .getByText(/revoked/i),
+  ).toBeVisible();
 
   const revoked = await request.get("/api/v1/workspace", { headers: { authorization: `Bearer ${secret}` } });
   expect(revoked.status()).toBe(401);

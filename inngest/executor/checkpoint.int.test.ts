@@ -35,9 +35,15 @@ describe("embedded executor with SDK checkpointing (ctx.fn_id + qi_id)", () => {
   });
 
   it("refuses checkpoints without the hashed signing key", async () => {
-    h = await startHarness((i) => [i.createFunction({ id: "x", triggers: [{ event: "demo/x" }] }, async () => 1)], { executor: { checkpointing: true } });
+    h = await startHarness((i) => [i.createFunction({ id: "x", triggers: [{ event: "demo/x" }] }, async () => 1)], {
+      executor: { checkpointing: true },
+    });
     const res = await h.executor.handleApi(
-      new Request("http://localhost/v1/checkpoint/r1/async", { method: "POST", headers: { authorization: "Bearer signkey-test-00" }, body: "{}" }),
+      new Request("http://localhost/v1/checkpoint/r1/async", {
+        method: "POST",
+        headers: { authorization: "Bearer signkey-test-00" },
+        body: "{}",
+      }),
     );
     expect(res.status).toBe(401);
   });

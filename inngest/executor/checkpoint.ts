@@ -17,7 +17,12 @@ const checkpointBody = z.looseObject({ run_id: z.string(), qi_id: z.string(), st
 /** The SDK authenticates with `signkey-<env>-` + hex SHA-256 of the hex-decoded key. */
 export function hashedSigningKey(signingKey: string): string {
   const prefix = /^signkey-\w+-/.exec(signingKey)?.[0] ?? "";
-  return prefix + createHash("sha256").update(Buffer.from(stripSigningKeyPrefix(signingKey), "hex")).digest("hex");
+  return (
+    prefix +
+    createHash("sha256")
+      .update(Buffer.from(stripSigningKeyPrefix(signingKey), "hex"))
+      .digest("hex")
+  );
 }
 
 function authorized(req: Request, signingKey: string): boolean {

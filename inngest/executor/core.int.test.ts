@@ -30,7 +30,11 @@ describe("embedded executor: runs, steps and the event API (inngest@4.24.0)", ()
     const [run] = await h.waitForRun((rs) => rs[0]?.status === "completed");
     expect(run!.output).toEqual({ a: 4, b: 5, c: 50 });
     expect(calls).toEqual({ a: 1, b: 1, c: 1 });
-    expect(run!.steps.map((s) => [s.name, s.status])).toEqual([["a", "completed"], ["b", "completed"], ["c", "completed"]]);
+    expect(run!.steps.map((s) => [s.name, s.status])).toEqual([
+      ["a", "completed"],
+      ["b", "completed"],
+      ["c", "completed"],
+    ]);
   });
 
   it("runs parallel steps reported together in one 206 response", async () => {
@@ -57,9 +61,7 @@ describe("embedded executor: runs, steps and the event API (inngest@4.24.0)", ()
 
   it("accepts events through the event API from the SDK's inngest.send and dedupes event ids", async () => {
     let runs = 0;
-    h = await startHarness((i) => [
-      i.createFunction({ id: "ingest", triggers: [{ event: "demo/ingest" }] }, async () => ++runs),
-    ]);
+    h = await startHarness((i) => [i.createFunction({ id: "ingest", triggers: [{ event: "demo/ingest" }] }, async () => ++runs)]);
     const first = await h.inngest.send({ id: "evt-1", name: "demo/ingest", data: { x: 1 } });
     await h.inngest.send({ id: "evt-1", name: "demo/ingest", data: { x: 1 } });
     expect(first.ids).toEqual(["evt-1"]);
@@ -102,4 +104,3 @@ describe("embedded executor: runs, steps and the event API (inngest@4.24.0)", ()
     expect(run!.error?.message).toMatch(/Unknown opcode "Gateway"/);
   });
 });
-

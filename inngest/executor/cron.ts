@@ -5,7 +5,13 @@
 type Field = Set<number>;
 export type CronSchedule = { minute: Field; hour: Field; dom: Field; month: Field; dow: Field; domStar: boolean; dowStar: boolean };
 
-const bounds: Array<[number, number]> = [[0, 59], [0, 23], [1, 31], [1, 12], [0, 7]];
+const bounds: Array<[number, number]> = [
+  [0, 59],
+  [0, 23],
+  [1, 31],
+  [1, 12],
+  [0, 7],
+];
 
 function parseField(text: string, [min, max]: [number, number]): Field {
   const out = new Set<number>();

@@ -2,13 +2,30 @@ import { randomUUID } from "node:crypto";
 import { backoffMs, retryAfterMs, type ExecutorContext } from "./context";
 import { resolveWakeTime, parseDuration } from "./duration";
 import {
-  functionConfig, invokeOpts, stepsResponse, toSerializedError, waitForEventOpts,
-  type CallRequestBody, type FunctionConfig, type OutgoingOp, type StepState,
+  functionConfig,
+  invokeOpts,
+  stepsResponse,
+  toSerializedError,
+  waitForEventOpts,
+  type CallRequestBody,
+  type FunctionConfig,
+  type OutgoingOp,
+  type StepState,
 } from "./protocol";
 import { canonicalJson, signBody } from "./signing";
 import {
-  createRun, discoverIfIdle, enqueue, finishRun, lockRun, memoize, recordStep, resolveStep, tx,
-  type AfterCommit, type Db, type RunRow,
+  createRun,
+  discoverIfIdle,
+  enqueue,
+  finishRun,
+  lockRun,
+  memoize,
+  recordStep,
+  resolveStep,
+  tx,
+  type AfterCommit,
+  type Db,
+  type RunRow,
 } from "./state";
 
 export type JobRow = { id: string; run_id: string; kind: string; step_id: string; attempt: number };
@@ -34,7 +51,10 @@ export async function runJob(ctx: ExecutorContext, job: JobRow, signal: AbortSig
     const now = ctx.clock.now();
     if (job.kind === "sleep") return resolveStep(c, job.run_id, job.step_id, { data: null }, now);
     if (job.kind === "wait-timeout") {
-      const wait = await c.query("DELETE FROM inngest_executor.waits WHERE run_id = $1 AND kind = 'event' AND step_id = $2", [job.run_id, job.step_id]);
+      const wait = await c.query("DELETE FROM inngest_executor.waits WHERE run_id = $1 AND kind = 'event' AND step_id = $2", [
+        job.run_id,
+        job.step_id,
+      ]);
       if (wait.rowCount) await resolveStep(c, job.run_id, job.step_id, { data: null }, now);
       return;
     }
@@ -53,7 +73,11 @@ async function post(ctx: ExecutorContext, url: URL, body: unknown, signal: Abort
     const res = await fetch(url, {
       method: "POST",
       body: text,
-      headers: { "content-type": "application/json", "x-inngest-signature": signBody(text, ctx.signingKey), "x-inngest-server-kind": "cloud" },
+      headers: {
+        "content-type": "application/json",
+        "x-inngest-signature": signBody(text, ctx.signingKey),
+        "x-inngest-server-kind": "cloud",
+      },
       signal: AbortSignal.any([signal, AbortSignal.timeout(ctx.requestTimeoutMs)]),
     });
     return { ok: true, status: res.status, headers: res.headers, text: await res.text() };
@@ -82,23 +106,24 @@ async function callSdk(ctx: ExecutorContext, job: JobRow, signal: AbortSignal): 
   const url = new URL(ctx.serveUrl);
   url.searchParams.set("fnId", run?.function_id ?? "");
   url.searchParams.set("stepId", job.step_id);
-  const body: CallRequestBody | undefined = run && fn && {
-    ...(run.version ? { version: run.version } : {}),
-    event: run.event,
-    events: run.events,
-    steps: run.steps,
-    ctx: {
-      run_id: run.id,
-      attempt: job.attempt,
-      max_attempts: maxAttempts(fn),
-      disable_immediate_execution: run.disable_immediate,
-      use_api: false,
-      stack: { stack: run.stack, current: run.stack.length - 1 },
-      // fn_id + qi_id switch SDK v4 to checkpointing: several steps per request, each reported to
-      // our checkpoint API. Without them the SDK stays in the classic one-step-per-request mode.
-      ...(ctx.checkpointing ? { fn_id: run.function_id, qi_id: job.id } : {}),
-    },
-  };
+  const body: CallRequestBody | undefined = run &&
+    fn && {
+      ...(run.version ? { version: run.version } : {}),
+      event: run.event,
+      events: run.events,
+      steps: run.steps,
+      ctx: {
+        run_id: run.id,
+        attempt: job.attempt,
+        max_attempts: maxAttempts(fn),
+        disable_immediate_execution: run.disable_immediate,
+        use_api: false,
+        stack: { stack: run.stack, current: run.stack.length - 1 },
+        // fn_id + qi_id switch SDK v4 to checkpointing: several steps per request, each reported to
+        // our checkpoint API. Without them the SDK stays in the classic one-step-per-request mode.
+        ...(ctx.checkpointing ? { fn_id: run.function_id, qi_id: job.id } : {}),
+      },
+    };
   const reply = body && run?.status === "running" ? await post(ctx, url, body, signal) : undefined;
 
   await tx(ctx.pool, async (c) => {
@@ -123,19 +148,27 @@ async function callSdk(ctx: ExecutorContext, job: JobRow, signal: AbortSignal): 
     if (reply.ok && reply.status === 206) {
       const parsed = stepsResponse.safeParse(parseJson(reply.text));
       if (parsed.success) return applyOps(ctx, c, locked, job, fn, { headers: reply.headers, ops: parsed.data }, after);
-      const error = { name: "ProtocolError", message: `The SDK answered 206 with a body the executor cannot read: ${reply.text.slice(0, 200)}` };
+      const error = {
+        name: "ProtocolError",
+        message: `The SDK answered 206 with a body the executor cannot read: ${reply.text.slice(0, 200)}`,
+      };
       return finishRun(c, locked, { status: "failed", error }, now, after);
     }
     if (reply.status === 401 || reply.status === 403) {
       const message = `The SDK at ${ctx.serveUrl} rejected the executor's request signature (HTTP ${reply.status}). The executor's signing key must equal the app's INNGEST_SIGNING_KEY.`;
       return finishRun(c, locked, { status: "failed", error: { name: "SignatureRejected", message } }, now, after);
     }
-    const error = reply.ok ? toSerializedError(parseJson(reply.text), `HTTP ${reply.status} from the SDK`) : { name: "NetworkError", message: reply.error };
+    const error = reply.ok
+      ? toSerializedError(parseJson(reply.text), `HTTP ${reply.status} from the SDK`)
+      : { name: "NetworkError", message: reply.error };
     const noRetry = reply.ok && reply.headers.get("x-inngest-no-retry") === "true";
     if (noRetry || job.attempt + 1 >= attempts) return finishRun(c, locked, { status: "failed", error }, now, after);
     const delay = (reply.ok ? retryAfterMs(reply.headers.get("retry-after"), Date.now()) : undefined) ?? backoffMs(job.attempt);
     ctx.log.warn({ runId: locked.id, attempt: job.attempt, error }, "inngest call failed; retrying");
-    await c.query("UPDATE inngest_executor.jobs SET attempt = attempt + 1, due_at = $2, lease_owner = NULL, lease_until = NULL WHERE id = $1", [job.id, now + delay]);
+    await c.query(
+      "UPDATE inngest_executor.jobs SET attempt = attempt + 1, due_at = $2, lease_owner = NULL, lease_until = NULL WHERE id = $1",
+      [job.id, now + delay],
+    );
   });
   return after;
 }
@@ -145,8 +178,14 @@ async function callSdk(ctx: ExecutorContext, job: JobRow, signal: AbortSignal): 
  * call goes on: then the call's job stays and no discovery is queued).
  */
 export async function applyOps(
-  ctx: ExecutorContext, c: Db, run: RunRow, job: JobRow, fn: FunctionConfig,
-  reply: { headers: Headers; ops: OutgoingOp[] }, after: AfterCommit, mode: { checkpoint?: boolean } = {},
+  ctx: ExecutorContext,
+  c: Db,
+  run: RunRow,
+  job: JobRow,
+  fn: FunctionConfig,
+  reply: { headers: Headers; ops: OutgoingOp[] },
+  after: AfterCommit,
+  mode: { checkpoint?: boolean } = {},
 ): Promise<void> {
   const now = ctx.clock.now();
   const ops = reply.ops;
@@ -173,7 +212,10 @@ export async function applyOps(
           const delay = retryAfterMs(reply.headers.get("retry-after"), Date.now()) ?? backoffMs(job.attempt);
           if (job.step_id === op.id) {
             keepJob = true;
-            await c.query("UPDATE inngest_executor.jobs SET attempt = attempt + 1, due_at = $2, lease_owner = NULL, lease_until = NULL WHERE id = $1", [job.id, now + delay]);
+            await c.query(
+              "UPDATE inngest_executor.jobs SET attempt = attempt + 1, due_at = $2, lease_owner = NULL, lease_until = NULL WHERE id = $1",
+              [job.id, now + delay],
+            );
           } else {
             await enqueue(c, { runId: run.id, kind: "call", stepId: op.id, dueAt: now + delay, attempt: job.attempt + 1, run });
           }
@@ -207,7 +249,12 @@ export async function applyOps(
           await memoize(c, run.id, op.id, result);
           progressed = true;
         }
-        await recordStep(c, { ...base, op: op.op, status: result ? "failed" : "invoking", ...(result && "error" in result ? { error: result.error, done: true } : {}) });
+        await recordStep(c, {
+          ...base,
+          op: op.op,
+          status: result ? "failed" : "invoking",
+          ...(result && "error" in result ? { error: result.error, done: true } : {}),
+        });
         break;
       }
       case "RunComplete":
@@ -224,7 +271,16 @@ export async function applyOps(
 
 async function failOp(c: Db, run: RunRow, op: OutgoingOp, why: string, now: number, after: AfterCommit) {
   const error = { name: "UnsupportedStep", message: `${why} (step "${op.displayName ?? op.name ?? op.id}", op ${op.op}).` };
-  await recordStep(c, { runId: run.id, stepId: op.id, name: op.displayName ?? op.name, op: op.op, status: "failed", now, error, done: true });
+  await recordStep(c, {
+    runId: run.id,
+    stepId: op.id,
+    name: op.displayName ?? op.name,
+    op: op.op,
+    status: "failed",
+    now,
+    error,
+    done: true,
+  });
   return finishRun(c, run, { status: "failed", error }, now, after);
 }
 

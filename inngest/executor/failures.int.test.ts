@@ -13,7 +13,10 @@ const settle = () => new Promise((r) => setTimeout(r, 150));
 describe("embedded executor: invoke, retries, failures and onFailure", () => {
   it("invokes another function and memoizes its result", async () => {
     h = await startHarness((i) => {
-      const double = i.createFunction({ id: "double", triggers: [{ event: "demo/unused" }] }, async ({ event }) => (event.data as { n: number }).n * 2);
+      const double = i.createFunction(
+        { id: "double", triggers: [{ event: "demo/unused" }] },
+        async ({ event }) => (event.data as { n: number }).n * 2,
+      );
       const parent = i.createFunction({ id: "parent", triggers: [{ event: "demo/parent" }] }, async ({ step }) => {
         const d = await step.invoke("call-double", { function: double, data: { n: 21 } });
         return { d };
@@ -96,7 +99,9 @@ describe("embedded executor: invoke, retries, failures and onFailure", () => {
       ),
     ]);
     await h.executor.send({ name: "demo/doomed", data: { id: 7 } });
-    const runs = await h.waitForRun((rs) => rs.some((r) => r.status === "failed") && rs.some((r) => r.functionId.endsWith("-failure") && r.status === "completed"));
+    const runs = await h.waitForRun(
+      (rs) => rs.some((r) => r.status === "failed") && rs.some((r) => r.functionId.endsWith("-failure") && r.status === "completed"),
+    );
     const failed = runs.find((r) => r.status === "failed")!;
     expect(failed.error?.message).toBe("bad input, do not retry");
     expect(attempts).toBe(1);

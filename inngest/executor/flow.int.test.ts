@@ -85,7 +85,7 @@ describe("embedded executor: concurrency, idempotency and crash safety", () => {
     await new Promise((r) => setTimeout(r, 100));
     expect(run!.id).toBe(runId);
     expect(counts).toEqual({ a: 1, b: 2, done: 1 });
-    expect((await second.listRuns())).toHaveLength(1);
+    expect(await second.listRuns()).toHaveLength(1);
   });
 
   it("shares work between two instances on one database without running a step twice", async () => {

@@ -32,7 +32,14 @@ export async function ingestEvents(ctx: ExecutorContext, payloads: EventPayload[
 }
 
 async function matchWaits(c: Db, event: StoredEvent, now: number, after: AfterCommit): Promise<void> {
-  const { rows } = await c.query<{ id: string; run_id: string; kind: string; step_id: string; expression: string | null; trigger: StoredEvent }>(
+  const { rows } = await c.query<{
+    id: string;
+    run_id: string;
+    kind: string;
+    step_id: string;
+    expression: string | null;
+    trigger: StoredEvent;
+  }>(
     `SELECT w.id, w.run_id, w.kind, w.step_id, w.expression, r.event AS trigger
        FROM inngest_executor.waits w JOIN inngest_executor.runs r ON r.id = w.run_id
       WHERE w.event_name = $1 AND (w.expires_at IS NULL OR w.expires_at > $2) AND w.created_at <= $2
@@ -48,7 +55,10 @@ async function matchWaits(c: Db, event: StoredEvent, now: number, after: AfterCo
       const error = { name: "FunctionCancelled", message: `Cancelled by event "${event.name}" (${event.id})` };
       await finishRun(c, run, { status: "cancelled", error }, now, after);
     } else {
-      await c.query("DELETE FROM inngest_executor.jobs WHERE run_id = $1 AND kind = 'wait-timeout' AND step_id = $2", [wait.run_id, wait.step_id]);
+      await c.query("DELETE FROM inngest_executor.jobs WHERE run_id = $1 AND kind = 'wait-timeout' AND step_id = $2", [
+        wait.run_id,
+        wait.step_id,
+      ]);
       await resolveStep(c, wait.run_id, wait.step_id, { data: event }, now);
     }
   }

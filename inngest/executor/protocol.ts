@@ -11,7 +11,14 @@ export const eventPayload = z.object({
   v: z.string().optional(),
 });
 export type EventPayload = z.input<typeof eventPayload>;
-export type StoredEvent = { id: string; name: string; data: Record<string, unknown>; user?: Record<string, unknown>; ts: number; v?: string };
+export type StoredEvent = {
+  id: string;
+  name: string;
+  data: Record<string, unknown>;
+  user?: Record<string, unknown>;
+  ts: number;
+  v?: string;
+};
 
 const trigger = z.union([z.object({ event: z.string(), expression: z.string().optional() }), z.object({ cron: z.string() })]);
 const concurrencyItem = z.object({ limit: z.number().int(), key: z.string().optional(), scope: z.string().optional() });

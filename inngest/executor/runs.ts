@@ -28,14 +28,28 @@ export type RunDetail = RunView & { steps: StepView[] };
 export type ListRunsInput = { functionId?: string; status?: RunStatus; limit?: number; before?: number };
 
 type RunRow = {
-  id: string; function_id: string; status: RunStatus; event: RunView["event"]; output: unknown;
-  error: RunView["error"]; parent_run_id: string | null; created_at: string; ended_at: string | null;
+  id: string;
+  function_id: string;
+  status: RunStatus;
+  event: RunView["event"];
+  output: unknown;
+  error: RunView["error"];
+  parent_run_id: string | null;
+  created_at: string;
+  ended_at: string | null;
 };
 
 function toView(r: RunRow): RunView {
   return {
-    id: r.id, functionId: r.function_id, status: r.status, event: r.event, output: r.output, error: r.error,
-    parentRunId: r.parent_run_id, createdAt: Number(r.created_at), endedAt: r.ended_at === null ? null : Number(r.ended_at),
+    id: r.id,
+    functionId: r.function_id,
+    status: r.status,
+    event: r.event,
+    output: r.output,
+    error: r.error,
+    parentRunId: r.parent_run_id,
+    createdAt: Number(r.created_at),
+    endedAt: r.ended_at === null ? null : Number(r.ended_at),
   };
 }
 
@@ -53,14 +67,28 @@ export async function getRun(pool: pg.Pool, runId: string): Promise<RunDetail | 
   const { rows } = await pool.query<RunRow>("SELECT * FROM inngest_executor.runs WHERE id = $1", [runId]);
   if (!rows[0]) return undefined;
   const steps = await pool.query<{
-    step_id: string; name: string | null; op: string; status: string; attempt: number;
-    started_at: string; ended_at: string | null; output: unknown; error: unknown;
+    step_id: string;
+    name: string | null;
+    op: string;
+    status: string;
+    attempt: number;
+    started_at: string;
+    ended_at: string | null;
+    output: unknown;
+    error: unknown;
   }>("SELECT * FROM inngest_executor.steps WHERE run_id = $1 ORDER BY seq", [runId]);
   return {
     ...toView(rows[0]),
     steps: steps.rows.map((s) => ({
-      id: s.step_id, name: s.name, op: s.op, status: s.status, attempt: s.attempt, startedAt: Number(s.started_at),
-      endedAt: s.ended_at === null ? null : Number(s.ended_at), output: s.output, error: s.error,
+      id: s.step_id,
+      name: s.name,
+      op: s.op,
+      status: s.status,
+      attempt: s.attempt,
+      startedAt: Number(s.started_at),
+      endedAt: s.ended_at === null ? null : Number(s.ended_at),
+      output: s.output,
+      error: s.error,
     })),
   };
 }

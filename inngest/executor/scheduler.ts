@@ -81,10 +81,11 @@ export class Scheduler {
 
   private async renewLeases(): Promise<void> {
     if (this.inflight.size === 0) return;
-    await this.ctx.pool.query(
-      "UPDATE inngest_executor.jobs SET lease_until = $3 WHERE lease_owner = $1 AND id = ANY($2::bigint[])",
-      [this.ctx.owner, [...this.inflight.keys()], this.ctx.clock.now() + this.ctx.leaseMs],
-    );
+    await this.ctx.pool.query("UPDATE inngest_executor.jobs SET lease_until = $3 WHERE lease_owner = $1 AND id = ANY($2::bigint[])", [
+      this.ctx.owner,
+      [...this.inflight.keys()],
+      this.ctx.clock.now() + this.ctx.leaseMs,
+    ]);
   }
 
   private claim(limit: number): Promise<JobRow[]> {
@@ -100,7 +101,11 @@ export class Scheduler {
       for (const job of rows) {
         if (claimed.length >= limit) break;
         if (!(await this.hasSlot(c, job, now))) continue;
-        await c.query("UPDATE inngest_executor.jobs SET lease_owner = $2, lease_until = $3 WHERE id = $1", [job.id, this.ctx.owner, now + this.ctx.leaseMs]);
+        await c.query("UPDATE inngest_executor.jobs SET lease_owner = $2, lease_until = $3 WHERE id = $1", [
+          job.id,
+          this.ctx.owner,
+          now + this.ctx.leaseMs,
+        ]);
         claimed.push(job);
       }
       return claimed;
@@ -132,7 +137,12 @@ export class Scheduler {
       );
       for (const row of rows) {
         const at = Number(row.next_at);
-        const event: StoredEvent = { id: `cron:${row.function_id}:${row.cron}:${at}`, name: "inngest/scheduled.timer", data: { cron: row.cron }, ts: at };
+        const event: StoredEvent = {
+          id: `cron:${row.function_id}:${row.cron}:${at}`,
+          name: "inngest/scheduled.timer",
+          data: { cron: row.cron },
+          ts: at,
+        };
         const fresh = await c.query(
           "INSERT INTO inngest_executor.events (id, name, payload, received_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
           [event.id, event.name, JSON.stringify(event), now],
@@ -140,7 +150,9 @@ export class Scheduler {
         if (fresh.rowCount) await createRun(c, functionConfig.parse(row.config), [event], now);
         // Missed fires while no instance ran are skipped, not replayed in a burst.
         await c.query("UPDATE inngest_executor.crons SET next_at = $3 WHERE function_id = $1 AND cron = $2", [
-          row.function_id, row.cron, nextCronTime(parseCron(row.cron), Math.max(now, at)),
+          row.function_id,
+          row.cron,
+          nextCronTime(parseCron(row.cron), Math.max(now, at)),
         ]);
       }
       if (rows.length) this.again = true;

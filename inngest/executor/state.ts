@@ -67,7 +67,18 @@ export async function memoize(c: Db, runId: string, stepId: string, state: StepS
 
 export async function recordStep(
   c: Db,
-  s: { runId: string; stepId: string; name?: string; op: string; status: string; attempt?: number; now: number; output?: unknown; error?: unknown; done?: boolean },
+  s: {
+    runId: string;
+    stepId: string;
+    name?: string;
+    op: string;
+    status: string;
+    attempt?: number;
+    now: number;
+    output?: unknown;
+    error?: unknown;
+    done?: boolean;
+  },
 ): Promise<void> {
   await c.query(
     `INSERT INTO inngest_executor.steps (run_id, step_id, name, op, status, attempt, started_at, ended_at, output, error)
@@ -75,8 +86,18 @@ export async function recordStep(
      ON CONFLICT (run_id, step_id) DO UPDATE SET name = COALESCE(EXCLUDED.name, steps.name), op = EXCLUDED.op,
        status = EXCLUDED.status, attempt = EXCLUDED.attempt, ended_at = EXCLUDED.ended_at,
        output = EXCLUDED.output, error = EXCLUDED.error`,
-    [s.runId, s.stepId, s.name ?? null, s.op, s.status, s.attempt ?? 0, s.now, s.done ? s.now : null,
-      s.output === undefined ? null : JSON.stringify(s.output), s.error === undefined ? null : JSON.stringify(s.error)],
+    [
+      s.runId,
+      s.stepId,
+      s.name ?? null,
+      s.op,
+      s.status,
+      s.attempt ?? 0,
+      s.now,
+      s.done ? s.now : null,
+      s.output === undefined ? null : JSON.stringify(s.output),
+      s.error === undefined ? null : JSON.stringify(s.error),
+    ],
   );
 }
 
@@ -96,8 +117,14 @@ export async function resolveStep(c: Db, runId: string, stepId: string, state: S
   if (!run || run.status !== "running") return;
   await memoize(c, runId, stepId, state);
   await recordStep(c, {
-    runId, stepId, op: "resolved", status: "error" in state ? "failed" : "completed", now, done: true,
-    output: "data" in state ? state.data : undefined, error: "error" in state ? state.error : undefined,
+    runId,
+    stepId,
+    op: "resolved",
+    status: "error" in state ? "failed" : "completed",
+    now,
+    done: true,
+    output: "data" in state ? state.data : undefined,
+    error: "error" in state ? state.error : undefined,
   });
   await discoverIfIdle(c, run, now);
 }
@@ -111,12 +138,21 @@ export async function finishRun(
 ): Promise<void> {
   const output = outcome.status === "completed" ? JSON.stringify(outcome.output ?? null) : null;
   const error = outcome.status === "completed" ? null : JSON.stringify(outcome.error);
-  await c.query("UPDATE inngest_executor.runs SET status = $2, output = $3, error = $4, ended_at = $5 WHERE id = $1", [run.id, outcome.status, output, error, now]);
+  await c.query("UPDATE inngest_executor.runs SET status = $2, output = $3, error = $4, ended_at = $5 WHERE id = $1", [
+    run.id,
+    outcome.status,
+    output,
+    error,
+    now,
+  ]);
   await c.query("DELETE FROM inngest_executor.jobs WHERE run_id = $1", [run.id]);
   await c.query("DELETE FROM inngest_executor.waits WHERE run_id = $1", [run.id]);
   if (run.parent_run_id && run.parent_step_id) {
     const state: StepState = outcome.status === "completed" ? { data: outcome.output ?? null } : { error: outcome.error };
-    await c.query("DELETE FROM inngest_executor.jobs WHERE run_id = $1 AND kind = 'invoke-timeout' AND step_id = $2", [run.parent_run_id, run.parent_step_id]);
+    await c.query("DELETE FROM inngest_executor.jobs WHERE run_id = $1 AND kind = 'invoke-timeout' AND step_id = $2", [
+      run.parent_run_id,
+      run.parent_step_id,
+    ]);
     await resolveStep(c, run.parent_run_id, run.parent_step_id, state, now);
   }
   if (outcome.status === "failed") {
@@ -164,7 +200,16 @@ export async function createRun(
   await c.query(
     `INSERT INTO inngest_executor.runs (id, function_id, status, event, events, concurrency, parent_run_id, parent_step_id, created_at)
      VALUES ($1, $2, 'running', $3, $4, $5, $6, $7, $8)`,
-    [runId, fn.id, JSON.stringify(event), JSON.stringify(events), JSON.stringify(concurrency), parent?.runId ?? null, parent?.stepId ?? null, now],
+    [
+      runId,
+      fn.id,
+      JSON.stringify(event),
+      JSON.stringify(events),
+      JSON.stringify(concurrency),
+      parent?.runId ?? null,
+      parent?.stepId ?? null,
+      now,
+    ],
   );
   for (const [i, cancel] of (fn.cancel ?? []).entries()) {
     const timeout = cancel.timeout ? parseDuration(cancel.timeout) : undefined;

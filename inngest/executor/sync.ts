@@ -25,7 +25,11 @@ export async function syncApp(ctx: ExecutorContext): Promise<FunctionConfig[]> {
   const res = await fetch(ctx.serveUrl, {
     method: "PUT",
     body,
-    headers: { "content-type": "application/json", "x-inngest-sync-kind": "in_band", "x-inngest-signature": signBody(body, ctx.signingKey) },
+    headers: {
+      "content-type": "application/json",
+      "x-inngest-sync-kind": "in_band",
+      "x-inngest-signature": signBody(body, ctx.signingKey),
+    },
     signal: AbortSignal.timeout(ctx.requestTimeoutMs),
   });
   const text = await res.text();
@@ -50,7 +54,9 @@ export async function syncApp(ctx: ExecutorContext): Promise<FunctionConfig[]> {
       await c.query("DELETE FROM inngest_executor.crons WHERE function_id = $1 AND NOT (cron = ANY($2::text[]))", [fn.id, crons]);
       for (const cron of crons) {
         await c.query("INSERT INTO inngest_executor.crons (function_id, cron, next_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING", [
-          fn.id, cron, nextCronTime(parseCron(cron), now),
+          fn.id,
+          cron,
+          nextCronTime(parseCron(cron), now),
         ]);
       }
     }

@@ -62,7 +62,9 @@ export async function startHarness(
       const chunks: Buffer[] = [];
       req.on("data", (c: Buffer) => chunks.push(c));
       req.on("end", () => {
-        const headers = new Headers(Object.entries(req.headers).flatMap(([k, v]) => (typeof v === "string" ? [[k, v] as [string, string]] : [])));
+        const headers = new Headers(
+          Object.entries(req.headers).flatMap(([k, v]) => (typeof v === "string" ? [[k, v] as [string, string]] : [])),
+        );
         const request = new Request(`http://localhost${req.url}`, { method: req.method, headers, body: Buffer.concat(chunks) });
         const e = executor!;
         void (api === "event" ? e.handleEventApi(request) : e.handleApi(request)).then(async (r) => {
@@ -76,14 +78,27 @@ export async function startHarness(
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const inngest = new Inngest({ id: `exec-test-${Math.random().toString(36).slice(2, 8)}`, signingKey, eventKey: "test-event-key", baseUrl: origin, isDev: false, logger: quiet });
+  const inngest = new Inngest({
+    id: `exec-test-${Math.random().toString(36).slice(2, 8)}`,
+    signingKey,
+    eventKey: "test-event-key",
+    baseUrl: origin,
+    isDev: false,
+    logger: quiet,
+  });
   const handler = serve({ client: inngest, functions: define(inngest) });
   const serveUrl = `${origin}/api/inngest`;
   const executors: EmbeddedExecutor[] = [];
   const newExecutor = (overrides: Partial<EmbeddedExecutorOptions> = {}) => {
     const e = createEmbeddedExecutor({
-      databaseUrl: db.url, serveUrl, signingKey: opts.executorSigningKey ?? signingKey, clock, pollIntervalMs: 20, leaseMs: 30_000,
-      ...opts.executor, ...overrides,
+      databaseUrl: db.url,
+      serveUrl,
+      signingKey: opts.executorSigningKey ?? signingKey,
+      clock,
+      pollIntervalMs: 20,
+      leaseMs: 30_000,
+      ...opts.executor,
+      ...overrides,
     });
     executors.push(e);
     return e;
@@ -92,7 +107,11 @@ export async function startHarness(
   await executor.start();
   const current = () => executor!;
   return {
-    inngest, clock, serveUrl, databaseUrl: db.url, newExecutor,
+    inngest,
+    clock,
+    serveUrl,
+    databaseUrl: db.url,
+    newExecutor,
     get executor() {
       return current();
     },
@@ -104,7 +123,10 @@ export async function startHarness(
       for (;;) {
         const runs = await Promise.all((await current().listRuns({ limit: 500 })).map(async (r) => (await current().getRun(r.id))!));
         if (predicate(runs)) return runs;
-        if (Date.now() > deadline) throw new Error(`timed out waiting for runs; have ${JSON.stringify(runs.map((r) => ({ fn: r.functionId, status: r.status, error: r.error })))}`);
+        if (Date.now() > deadline)
+          throw new Error(
+            `timed out waiting for runs; have ${JSON.stringify(runs.map((r) => ({ fn: r.functionId, status: r.status, error: r.error })))}`,
+          );
         await new Promise((r) => setTimeout(r, 20));
       }
     },

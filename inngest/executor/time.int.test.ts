@@ -76,7 +76,10 @@ describe("embedded executor: sleeps, waits, cancellation and cron on the test cl
         },
       ),
     ]);
-    await h.executor.send([{ name: "task/created", data: { taskId: "a" } }, { name: "task/created", data: { taskId: "b" } }]);
+    await h.executor.send([
+      { name: "task/created", data: { taskId: "a" } },
+      { name: "task/created", data: { taskId: "b" } },
+    ]);
     await h.waitForRun((rs) => rs.length === 2 && rs.every((r) => r.steps.some((s) => s.status === "sleeping")));
     await h.executor.send({ name: "task/cancel.requested", data: { taskId: "a" } });
     await h.waitForRun((rs) => rs.some((r) => r.status === "cancelled"));

@@ -23,7 +23,8 @@ type Database = { url: string; close: () => Promise<void> };
 /** DATABASE_URL, else the embedded PostgreSQL (the running one of `npm run dev`, or started for this command). */
 async function openDatabase(): Promise<Database> {
   const handle = await openLocalDatabase(logger);
-  if (handle.embedded) console.log(`Using the embedded PostgreSQL (${handle.embedded === "running" ? "already running" : "started for this command"}).`);
+  if (handle.embedded)
+    console.log(`Using the embedded PostgreSQL (${handle.embedded === "running" ? "already running" : "started for this command"}).`);
   return { url: handle.url, close: handle.release };
 }
 

@@ -16,7 +16,12 @@ export function withApiKey(handler: (req: Request, ctx: RestContext) => Promise<
     try {
       const db = getDb();
       const principal = await authenticateApiKey(db, req.headers.get("authorization"));
-      const response = await handler(req, { db, principal, requestId, log: log.child({ workspaceId: principal.workspace.id, apiKeyId: principal.apiKeyId }) });
+      const response = await handler(req, {
+        db,
+        principal,
+        requestId,
+        log: log.child({ workspaceId: principal.workspace.id, apiKeyId: principal.apiKeyId }),
+      });
       response.headers.set("x-request-id", requestId);
       return response;
     } catch (error) {

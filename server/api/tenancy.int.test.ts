@@ -12,7 +12,17 @@ import { appRouter } from "./root";
  * nobody signed out gets anything. The last test fails when a procedure is added without a case.
  */
 
-type Targets = { slug: string; projectId: string; invitationId: string; membershipId: string; apiKeyId: string; token: string; runnerId: string; jobId: string; tokenId: string };
+type Targets = {
+  slug: string;
+  projectId: string;
+  invitationId: string;
+  membershipId: string;
+  apiKeyId: string;
+  token: string;
+  runnerId: string;
+  jobId: string;
+  tokenId: string;
+};
 type Case = { input: (t: Targets) => unknown; scoped: boolean; write: boolean };
 
 const cases: Record<string, Case> = {
@@ -32,7 +42,11 @@ const cases: Record<string, Case> = {
   "member.invitations": { input: (t) => ({ workspaceSlug: t.slug }), scoped: true, write: false },
   "member.invite": { input: (t) => ({ workspaceSlug: t.slug, email: "intruder@example.test", role: "admin" }), scoped: true, write: true },
   "member.revokeInvitation": { input: (t) => ({ workspaceSlug: t.slug, invitationId: t.invitationId }), scoped: true, write: true },
-  "member.changeRole": { input: (t) => ({ workspaceSlug: t.slug, membershipId: t.membershipId, role: "viewer" }), scoped: true, write: true },
+  "member.changeRole": {
+    input: (t) => ({ workspaceSlug: t.slug, membershipId: t.membershipId, role: "viewer" }),
+    scoped: true,
+    write: true,
+  },
   "member.remove": { input: (t) => ({ workspaceSlug: t.slug, membershipId: t.membershipId }), scoped: true, write: true },
   "member.leave": { input: (t) => ({ workspaceSlug: t.slug }), scoped: true, write: false },
   "invitation.preview": { input: (t) => ({ token: t.token }), scoped: false, write: false },
@@ -93,7 +107,14 @@ async function seedWorkspace(owner: TestUser, other: TestUser): Promise<Targets 
   const project = await db.project.create({ data: { workspaceId: ws.id, name: "Secret project" } });
   const token = `tok-${ws.id}-secret`;
   const invitation = await db.invitation.create({
-    data: { workspaceId: ws.id, email: "pending@example.test", role: "member", tokenHash: hashToken(token), expiresAt: new Date(Date.now() + 3600_000), invitedById: owner.id },
+    data: {
+      workspaceId: ws.id,
+      email: "pending@example.test",
+      role: "member",
+      tokenHash: hashToken(token),
+      expiresAt: new Date(Date.now() + 3600_000),
+      invitedById: owner.id,
+    },
   });
   const { key } = await createApiKey(db, ws.id, { type: "user", id: owner.id, label: owner.email }, null, "ci");
   const runner = await db.runner.create({ data: { workspaceId: ws.id, name: "gpu-box", publicKey: "unused", labels: ["gpu"] } });
@@ -101,16 +122,35 @@ async function seedWorkspace(owner: TestUser, other: TestUser): Promise<Targets 
     data: { workspaceId: ws.id, kind: "inference", spec: {}, queueTimeoutAt: new Date(Date.now() + 3600_000), timeoutMs: 60_000 },
   });
   const enrollToken = await db.runnerEnrollmentToken.create({
-    data: { workspaceId: ws.id, tokenHash: hashToken(`enroll-${ws.id}`), labels: [], createdById: owner.id, expiresAt: new Date(Date.now() + 3600_000) },
+    data: {
+      workspaceId: ws.id,
+      tokenHash: hashToken(`enroll-${ws.id}`),
+      labels: [],
+      createdById: owner.id,
+      expiresAt: new Date(Date.now() + 3600_000),
+    },
   });
   return {
-    id: ws.id, slug: ws.slug, projectId: project.id, invitationId: invitation.id, membershipId: otherMembership.id, apiKeyId: key.id, token,
-    runnerId: runner.id, jobId: job.id, tokenId: enrollToken.id,
+    id: ws.id,
+    slug: ws.slug,
+    projectId: project.id,
+    invitationId: invitation.id,
+    membershipId: otherMembership.id,
+    apiKeyId: key.id,
+    token,
+    runnerId: runner.id,
+    jobId: job.id,
+    tokenId: enrollToken.id,
   };
 }
 
 beforeAll(async () => {
-  [alice, bob, carol, vic] = await Promise.all([createUser(db, "Alice"), createUser(db, "Bob"), createUser(db, "Carol"), createUser(db, "Vic")]);
+  [alice, bob, carol, vic] = await Promise.all([
+    createUser(db, "Alice"),
+    createUser(db, "Bob"),
+    createUser(db, "Carol"),
+    createUser(db, "Vic"),
+  ]);
   const wa = await seedWorkspace(alice, carol);
   await addMember(db, wa.id, vic, "viewer");
   a = wa;
@@ -118,25 +158,37 @@ beforeAll(async () => {
 });
 
 describe("tenant isolation", () => {
-  it.each(Object.keys(cases).filter((p) => cases[p]!.scoped))("%s: a member of A gets NOT_FOUND for B's slug and B is untouched", async (path) => {
-    const before = await snapshotB((await db.workspace.findUniqueOrThrow({ where: { slug: b.slug } })).id);
-    expect(await codeOf(procedure(callerFor(db, alice), path)(cases[path]!.input(b)))).toBe("NOT_FOUND");
-    expect(await snapshotB((await db.workspace.findUniqueOrThrow({ where: { slug: b.slug } })).id)).toBe(before);
-  });
-
-  it.each([
-    "project.get", "project.update", "project.archive", "project.unarchive", "member.revokeInvitation", "member.changeRole", "member.remove", "apiKey.revoke",
-    "runner.get", "runner.rename", "runner.relabel", "runner.revoke", "runner.cancelJob", "runner.enrollmentStatus",
-  ])(
-    "%s: B's ids used through A's slug are NOT_FOUND and change nothing",
+  it.each(Object.keys(cases).filter((p) => cases[p]!.scoped))(
+    "%s: a member of A gets NOT_FOUND for B's slug and B is untouched",
     async (path) => {
-      const bId = (await db.workspace.findUniqueOrThrow({ where: { slug: b.slug } })).id;
-      const before = await snapshotB(bId);
-      const mixed: Targets = { ...b, slug: a.slug };
-      expect(await codeOf(procedure(callerFor(db, alice), path)(cases[path]!.input(mixed)))).toBe("NOT_FOUND");
-      expect(await snapshotB(bId)).toBe(before);
+      const before = await snapshotB((await db.workspace.findUniqueOrThrow({ where: { slug: b.slug } })).id);
+      expect(await codeOf(procedure(callerFor(db, alice), path)(cases[path]!.input(b)))).toBe("NOT_FOUND");
+      expect(await snapshotB((await db.workspace.findUniqueOrThrow({ where: { slug: b.slug } })).id)).toBe(before);
     },
   );
+
+  it.each([
+    "project.get",
+    "project.update",
+    "project.archive",
+    "project.unarchive",
+    "member.revokeInvitation",
+    "member.changeRole",
+    "member.remove",
+    "apiKey.revoke",
+    "runner.get",
+    "runner.rename",
+    "runner.relabel",
+    "runner.revoke",
+    "runner.cancelJob",
+    "runner.enrollmentStatus",
+  ])("%s: B's ids used through A's slug are NOT_FOUND and change nothing", async (path) => {
+    const bId = (await db.workspace.findUniqueOrThrow({ where: { slug: b.slug } })).id;
+    const before = await snapshotB(bId);
+    const mixed: Targets = { ...b, slug: a.slug };
+    expect(await codeOf(procedure(callerFor(db, alice), path)(cases[path]!.input(mixed)))).toBe("NOT_FOUND");
+    expect(await snapshotB(bId)).toBe(before);
+  });
 
   it.each(Object.keys(cases).filter((p) => cases[p]!.scoped && cases[p]!.write))("%s: a viewer is FORBIDDEN", async (path) => {
     expect(await codeOf(procedure(callerFor(db, vic), path)(cases[path]!.input(a)))).toBe("FORBIDDEN");

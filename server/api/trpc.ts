@@ -13,7 +13,8 @@ const t = initTRPC.context<Context>().create({
     const zodError = error.cause instanceof ZodError ? z.flattenError(error.cause) : null;
     const appCode = error.cause instanceof AppError ? error.cause.code : undefined;
     // Unknown failures were already logged; the client sees a redacted message and the request id.
-    const message = error.code === "INTERNAL_SERVER_ERROR" ? `Something went wrong on our side (request ${ctx?.requestId ?? "?"}).` : shape.message;
+    const message =
+      error.code === "INTERNAL_SERVER_ERROR" ? `Something went wrong on our side (request ${ctx?.requestId ?? "?"}).` : shape.message;
     return { ...shape, message, data: { ...shape.data, stack: undefined, zodError, appCode, requestId: ctx?.requestId } };
   },
 });

@@ -21,7 +21,15 @@ export type Permission = (typeof permissions)[number];
 
 const viewer: Permission[] = ["workspace.read"];
 const member: Permission[] = [...viewer];
-const admin: Permission[] = [...member, "workspace.update", "projects.manage", "members.manage", "apiKeys.manage", "audit.read", "runners.manage"];
+const admin: Permission[] = [
+  ...member,
+  "workspace.update",
+  "projects.manage",
+  "members.manage",
+  "apiKeys.manage",
+  "audit.read",
+  "runners.manage",
+];
 const owner: Permission[] = [...admin, "billing.manage", "workspace.delete"];
 
 export const rolePermissions: Record<Role, ReadonlySet<Permission>> = {

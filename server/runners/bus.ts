@@ -42,7 +42,15 @@ function bus(): Bus {
   if (!g.jaceRunnerBus) {
     const emitter = new EventEmitter();
     emitter.setMaxListeners(0);
-    g.jaceRunnerBus = { instanceId: randomUUID(), emitter, listener: null, publisher: null, starting: null, pendingChunks: new Map(), flushTimer: null };
+    g.jaceRunnerBus = {
+      instanceId: randomUUID(),
+      emitter,
+      listener: null,
+      publisher: null,
+      starting: null,
+      pendingChunks: new Map(),
+      flushTimer: null,
+    };
   }
   return g.jaceRunnerBus;
 }

@@ -49,8 +49,10 @@ export async function enrollRunner(db: Db, req: EnrollRequest, ip: string | null
   checkPublicKey(req.publicKey);
   const row = await db.runnerEnrollmentToken.findUnique({ where: { tokenHash: hashToken(req.token) }, include: { workspace: true } });
   if (!row) throw new AppError("UNAUTHORIZED", "Unknown enrollment token. Create a new one under Runners -> Add runner.");
-  if (row.usedAt) throw new AppError("UNAUTHORIZED", "This enrollment token was already used. Create a new one under Runners -> Add runner.");
-  if (row.expiresAt < new Date()) throw new AppError("UNAUTHORIZED", "This enrollment token has expired. Create a new one under Runners -> Add runner.");
+  if (row.usedAt)
+    throw new AppError("UNAUTHORIZED", "This enrollment token was already used. Create a new one under Runners -> Add runner.");
+  if (row.expiresAt < new Date())
+    throw new AppError("UNAUTHORIZED", "This enrollment token has expired. Create a new one under Runners -> Add runner.");
 
   const labels = [...new Set([...row.labels, ...req.capabilities.labels])];
   const runner = await db.$transaction(async (tx) => {
@@ -58,7 +60,8 @@ export async function enrollRunner(db: Db, req: EnrollRequest, ip: string | null
       where: { id: row.id, usedAt: null, expiresAt: { gt: new Date() } },
       data: { usedAt: new Date() },
     });
-    if (consumed.count !== 1) throw new AppError("UNAUTHORIZED", "This enrollment token was already used. Create a new one under Runners -> Add runner.");
+    if (consumed.count !== 1)
+      throw new AppError("UNAUTHORIZED", "This enrollment token was already used. Create a new one under Runners -> Add runner.");
     const created = await tx.runner.create({
       data: { workspaceId: row.workspaceId, name: req.name, publicKey: req.publicKey, labels, capabilities: req.capabilities },
     });

@@ -16,7 +16,8 @@ let ws: { id: string; slug: string };
 let other: { id: string; slug: string };
 
 async function token(workspaceId: string, ttlMs?: number): Promise<string> {
-  return (await createEnrollmentToken(db, workspaceId, { type: "user", id: owner.id, label: owner.email }, null, { labels: [], ttlMs })).token;
+  return (await createEnrollmentToken(db, workspaceId, { type: "user", id: owner.id, label: owner.email }, null, { labels: [], ttlMs }))
+    .token;
 }
 
 async function online(identity: Identity, caps = testCapabilities()): Promise<TestConnection> {
@@ -93,7 +94,13 @@ describe("authentication", () => {
     ["a malformed message", closeCodes.protocolError, () => ({ rawAuth: '{"type":"auth","v":1}' })],
     ["an unknown message type", closeCodes.protocolError, () => ({ rawAuth: '{"type":"steal.jobs"}' })],
     ["a message that is not JSON", closeCodes.protocolError, () => ({ rawAuth: "hello" })],
-    ["an unsupported protocol version", closeCodes.unsupportedVersion, (id: Identity) => ({ rawAuth: JSON.stringify({ type: "auth", v: 99, runnerId: id.runnerId, signature: "x", capabilities: testCapabilities() }) })],
+    [
+      "an unsupported protocol version",
+      closeCodes.unsupportedVersion,
+      (id: Identity) => ({
+        rawAuth: JSON.stringify({ type: "auth", v: 99, runnerId: id.runnerId, signature: "x", capabilities: testCapabilities() }),
+      }),
+    ],
   ])("refuses %s with close code %i", async (_name, code, opts) => {
     const conn = connectTestRunner(app.wsUrl, opts(identity));
     expect((await conn.closed).code).toBe(code);
@@ -136,7 +143,8 @@ describe("jobs", () => {
     const { jobId } = await dispatchJob(db, ws.id, inference);
     const events: string[] = [];
     const stream = (async () => {
-      for await (const e of streamJob(db, ws.id, jobId)) events.push(e.type === "chunk" ? `chunk:${e.data}` : `${e.type}:${e.type === "state" ? e.status : ""}`);
+      for await (const e of streamJob(db, ws.id, jobId))
+        events.push(e.type === "chunk" ? `chunk:${e.data}` : `${e.type}:${e.type === "state" ? e.status : ""}`);
     })();
     const offer = (await conn.next("job.offer")) as Extract<ServerMessage, { type: "job.offer" }>;
     expect(offer).toMatchObject({ jobId, attempt: 1, spec: { kind: "inference", model: "tiny" } });
@@ -183,7 +191,9 @@ describe("jobs", () => {
   });
 
   it("re-queues a job to a second runner when the first disconnects mid-job; the late result is refused", async () => {
-    const caps = testCapabilities({ models: [{ id: "failover-model", sizeBytes: 1, quantization: null, contextLength: null, sha256: null }] });
+    const caps = testCapabilities({
+      models: [{ id: "failover-model", sizeBytes: 1, quantization: null, contextLength: null, sha256: null }],
+    });
     const a = await enrollTestRunner(app.url, await token(ws.id), "first");
     const connA = await online(a, caps);
     const { jobId } = await dispatchJob(db, ws.id, { ...inference, model: "failover-model" });
@@ -197,12 +207,26 @@ describe("jobs", () => {
     const offer = (await connB.next("job.offer")) as Extract<ServerMessage, { type: "job.offer" }>;
     expect(offer).toMatchObject({ jobId, attempt: 2 });
     connB.send({ type: "job.accept", jobId });
-    connB.send({ type: "job.result", jobId, status: "succeeded", output: { kind: "inference", text: "B", finishReason: "stop" }, error: null, usage: {} });
+    connB.send({
+      type: "job.result",
+      jobId,
+      status: "succeeded",
+      output: { kind: "inference", text: "B", finishReason: "stop" },
+      error: null,
+      usage: {},
+    });
     const result = await awaitJobResult(db, ws.id, jobId);
     expect(result).toMatchObject({ status: "succeeded", runnerId: b.runnerId, output: { text: "B" } });
 
     const connA2 = await online(a, caps);
-    connA2.send({ type: "job.result", jobId, status: "succeeded", output: { kind: "inference", text: "A", finishReason: "stop" }, error: null, usage: {} });
+    connA2.send({
+      type: "job.result",
+      jobId,
+      status: "succeeded",
+      output: { kind: "inference", text: "A", finishReason: "stop" },
+      error: null,
+      usage: {},
+    });
     expect(await connA2.next("error")).toMatchObject({ code: "job_not_held" });
     expect((await db.runnerJob.findUniqueOrThrow({ where: { id: jobId } })).output).toMatchObject({ text: "B" });
     for (const c of [connB, connA2]) {
@@ -232,11 +256,16 @@ describe("jobs", () => {
   });
 
   it("schedules by the labels set in the dashboard, and a relabel takes effect at once", async () => {
-    const caps = testCapabilities({ labels: ["rtx2070"], models: [{ id: "label-model", sizeBytes: 1, quantization: null, contextLength: null, sha256: null }] });
+    const caps = testCapabilities({
+      labels: ["rtx2070"],
+      models: [{ id: "label-model", sizeBytes: 1, quantization: null, contextLength: null, sha256: null }],
+    });
     const id = await enrollTestRunner(app.url, await token(ws.id), "labelled", caps);
     const conn = await online(id, caps);
     const { jobId } = await dispatchJob(db, ws.id, { ...inference, model: "label-model" }, { labels: ["gpu-large"] });
-    await expect.poll(async () => (await db.runnerJob.findUniqueOrThrow({ where: { id: jobId } })).queuedReason, { timeout: 3000 }).toMatch(/lacks label gpu-large/);
+    await expect
+      .poll(async () => (await db.runnerJob.findUniqueOrThrow({ where: { id: jobId } })).queuedReason, { timeout: 3000 })
+      .toMatch(/lacks label gpu-large/);
     await callerFor(db, owner).runner.relabel({ workspaceSlug: ws.slug, runnerId: id.runnerId, labels: ["rtx2070", "gpu-large"] });
     expect(await conn.next("job.offer")).toMatchObject({ jobId });
     await cancelJob(db, ws.id, jobId, "done");
@@ -245,7 +274,9 @@ describe("jobs", () => {
   });
 
   it("cancels a running job by telling its runner", async () => {
-    const caps = testCapabilities({ models: [{ id: "cancel-model", sizeBytes: 1, quantization: null, contextLength: null, sha256: null }] });
+    const caps = testCapabilities({
+      models: [{ id: "cancel-model", sizeBytes: 1, quantization: null, contextLength: null, sha256: null }],
+    });
     const id = await enrollTestRunner(app.url, await token(ws.id), "cancellable");
     const conn = await online(id, caps);
     const { jobId } = await dispatchJob(db, ws.id, { ...inference, model: "cancel-model" });

@@ -81,8 +81,7 @@ export class RunnerGateway {
           conn.labels = e.labels;
           this.schedule();
         }
-      }
-      else if (e.type === "cancel") {
+      } else if (e.type === "cancel") {
         const conn = this.conns.get(e.runnerId);
         if (conn?.jobs.has(e.jobId)) this.send(conn, { type: "job.cancel", jobId: e.jobId, reason: e.reason });
       }
@@ -132,7 +131,10 @@ export class RunnerGateway {
     const authTimer = setTimeout(() => {
       if (!conn.runnerId) this.refuse(conn, closeCodes.authTimeout, "no authentication within the time limit");
     }, this.opts.authTimeoutMs);
-    ws.on("message", (raw: Buffer) => void this.onMessage(conn, raw).catch((err: unknown) => conn.log.error({ err }, "runner message failed")));
+    ws.on(
+      "message",
+      (raw: Buffer) => void this.onMessage(conn, raw).catch((err: unknown) => conn.log.error({ err }, "runner message failed")),
+    );
     ws.on("close", (code) => {
       clearTimeout(authTimer);
       void this.onClose(conn, code).catch((err: unknown) => conn.log.error({ err }, "runner close handling failed"));
@@ -163,8 +165,16 @@ export class RunnerGateway {
   }
 
   private async authenticate(conn: Conn, msg: Extract<RunnerMessage, { type: "auth" }>): Promise<void> {
-    if (msg.v !== PROTOCOL_VERSION) return this.refuse(conn, closeCodes.unsupportedVersion, `protocol v${msg.v} is not supported; this server speaks v${PROTOCOL_VERSION}`);
-    const runner = await this.db.runner.findUnique({ where: { id: msg.runnerId }, include: { workspace: { select: { slug: true, name: true } } } });
+    if (msg.v !== PROTOCOL_VERSION)
+      return this.refuse(
+        conn,
+        closeCodes.unsupportedVersion,
+        `protocol v${msg.v} is not supported; this server speaks v${PROTOCOL_VERSION}`,
+      );
+    const runner = await this.db.runner.findUnique({
+      where: { id: msg.runnerId },
+      include: { workspace: { select: { slug: true, name: true } } },
+    });
     if (!runner) return this.refuse(conn, closeCodes.unknownRunner, "unknown runner: enroll it again");
     if (runner.revokedAt) return this.refuse(conn, closeCodes.revoked, "this runner was revoked");
     let key: KeyObject;
@@ -175,7 +185,8 @@ export class RunnerGateway {
     }
     const signature = Buffer.from(msg.signature, "base64");
     // The signature covers this connection's fresh nonce, so a captured auth message is useless elsewhere.
-    if (!verify(null, challengePayload(conn.nonce, runner.id), key, signature)) return this.refuse(conn, closeCodes.authFailed, "signature does not match");
+    if (!verify(null, challengePayload(conn.nonce, runner.id), key, signature))
+      return this.refuse(conn, closeCodes.authFailed, "signature does not match");
     if (conn.ws.readyState !== conn.ws.OPEN) return;
 
     const previous = this.conns.get(runner.id);
@@ -195,11 +206,22 @@ export class RunnerGateway {
     this.conns.set(runner.id, conn);
     await this.db.runner.update({
       where: { id: runner.id },
-      data: { status: "online", connectedAt: new Date(), lastSeenAt: new Date(), capabilities: msg.capabilities as unknown as Prisma.InputJsonValue },
+      data: {
+        status: "online",
+        connectedAt: new Date(),
+        lastSeenAt: new Date(),
+        capabilities: msg.capabilities as unknown as Prisma.InputJsonValue,
+      },
     });
     // Jobs a previous connection of this runner held are not coming back: hand them to others.
     if (!previous) await requeueRunnerJobs(this.db, runner.id, `runner ${runner.name} reconnected without them`);
-    this.send(conn, { type: "welcome", runnerId: runner.id, workspace: runner.workspace, heartbeatIntervalMs: this.opts.heartbeatIntervalMs, leaseTtlMs: this.opts.leaseTtlMs });
+    this.send(conn, {
+      type: "welcome",
+      runnerId: runner.id,
+      workspace: runner.workspace,
+      heartbeatIntervalMs: this.opts.heartbeatIntervalMs,
+      leaseTtlMs: this.opts.leaseTtlMs,
+    });
     conn.log.info({ name: runner.name }, "runner connected");
     this.schedule();
   }
@@ -215,7 +237,10 @@ export class RunnerGateway {
       case "capabilities": {
         const parsed = capabilitiesSchema.parse(msg.capabilities);
         conn.capabilities = parsed;
-        await this.db.runner.update({ where: { id: runnerId }, data: { capabilities: parsed as unknown as Prisma.InputJsonValue, lastSeenAt: new Date() } });
+        await this.db.runner.update({
+          where: { id: runnerId },
+          data: { capabilities: parsed as unknown as Prisma.InputJsonValue, lastSeenAt: new Date() },
+        });
         this.schedule();
         return;
       }
@@ -287,11 +312,19 @@ export class RunnerGateway {
 
   private notHeld(conn: Conn, jobId: string): void {
     conn.log.warn({ jobId }, "runner referred to a job it does not hold");
-    this.send(conn, { type: "error", code: "job_not_held", message: "This runner does not hold that job (it may have been re-queued, cancelled or never offered).", jobId });
+    this.send(conn, {
+      type: "error",
+      code: "job_not_held",
+      message: "This runner does not hold that job (it may have been re-queued, cancelled or never offered).",
+      jobId,
+    });
   }
 
   private async markBusy(conn: Conn): Promise<void> {
-    await this.db.runner.update({ where: { id: conn.runnerId! }, data: { status: conn.jobs.size > 0 ? "busy" : "online", lastSeenAt: new Date() } });
+    await this.db.runner.update({
+      where: { id: conn.runnerId! },
+      data: { status: conn.jobs.size > 0 ? "busy" : "online", lastSeenAt: new Date() },
+    });
   }
 
   private async onClose(conn: Conn, code: number): Promise<void> {
@@ -369,7 +402,8 @@ export class RunnerGateway {
       const result = await sweep(this.db, this.log);
       for (const r of [...result.timedOut, ...result.forcedCancel]) {
         const conn = r.runnerId ? this.conns.get(r.runnerId) : undefined;
-        if (conn?.jobs.delete(r.id)) this.send(conn, { type: "job.cancel", jobId: r.id, reason: r.status === "failed" ? "timed out" : "cancelled" });
+        if (conn?.jobs.delete(r.id))
+          this.send(conn, { type: "job.cancel", jobId: r.id, reason: r.status === "failed" ? "timed out" : "cancelled" });
       }
       for (const r of result.requeued) for (const c of this.conns.values()) c.jobs.delete(r.id);
       if (result.requeued.length > 0) this.schedule();

@@ -29,7 +29,15 @@ export type DispatchOptions = {
   onEvent?: (e: JobEvent) => void;
 };
 
-export type JobResult = { jobId: string; status: "succeeded" | "failed" | "cancelled"; output: JobOutput | null; error: string | null; usage: Usage | null; runnerId: string | null; attempt: number };
+export type JobResult = {
+  jobId: string;
+  status: "succeeded" | "failed" | "cancelled";
+  output: JobOutput | null;
+  error: string | null;
+  usage: Usage | null;
+  runnerId: string | null;
+  attempt: number;
+};
 
 export async function dispatchJob(
   db: Db,
@@ -38,7 +46,8 @@ export async function dispatchJob(
   opts: DispatchOptions = {},
 ): Promise<{ jobId: string; unwatch: () => void }> {
   const parsed = jobSpec.safeParse(input);
-  if (!parsed.success) throw new AppError("BAD_REQUEST", `Invalid job: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+  if (!parsed.success)
+    throw new AppError("BAD_REQUEST", `Invalid job: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
   const spec = parsed.data;
   const id = randomUUID();
   const unwatch = opts.onEvent ? watchJob(id, opts.onEvent) : () => {};
@@ -79,7 +88,12 @@ export function watchJob(jobId: string, handler: (e: JobEvent) => void): () => v
 }
 
 /** Resolves with the job's final state. Event-driven, with a slow poll as a safety net. */
-export async function awaitJobResult(db: Db, workspaceId: string, jobId: string, opts: { signal?: AbortSignal; pollMs?: number } = {}): Promise<JobResult> {
+export async function awaitJobResult(
+  db: Db,
+  workspaceId: string,
+  jobId: string,
+  opts: { signal?: AbortSignal; pollMs?: number } = {},
+): Promise<JobResult> {
   const first = await db.runnerJob.findFirst({ where: { id: jobId, workspaceId } });
   if (!first) throw new AppError("NOT_FOUND", "Runner job not found in this workspace.");
   if (terminalStatuses.has(first.status)) return toResult(first);
@@ -135,7 +149,14 @@ export function streamJob(db: Db, workspaceId: string, jobId: string): AsyncGene
   return drain(db, workspaceId, jobId, queue, box, unsubscribe);
 }
 
-async function* drain(db: Db, workspaceId: string, jobId: string, queue: JobEvent[], box: { wake: (() => void) | null }, unsubscribe: () => void): AsyncGenerator<JobEvent> {
+async function* drain(
+  db: Db,
+  workspaceId: string,
+  jobId: string,
+  queue: JobEvent[],
+  box: { wake: (() => void) | null },
+  unsubscribe: () => void,
+): AsyncGenerator<JobEvent> {
   let finished = false;
   const result = awaitJobResult(db, workspaceId, jobId).finally(() => {
     finished = true;
@@ -171,5 +192,6 @@ export async function cancelJob(db: Db, workspaceId: string, jobId: string, reas
   }
   await db.runnerJob.updateMany({ where: { id: jobId, status: { in: ["offered", "running"] } }, data: { cancelRequestedAt: new Date() } });
   const current = await db.runnerJob.findUnique({ where: { id: jobId } });
-  if (current?.runnerId && !terminalStatuses.has(current.status)) await publishControl({ type: "cancel", runnerId: current.runnerId, jobId, reason });
+  if (current?.runnerId && !terminalStatuses.has(current.status))
+    await publishControl({ type: "cancel", runnerId: current.runnerId, jobId, reason });
 }

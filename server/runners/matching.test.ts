@@ -6,7 +6,12 @@ const GB = 1024 ** 3;
 const model = (id: string, sizeBytes: number) => ({ id, sizeBytes, quantization: "Q4_K_M", contextLength: 4096, sha256: null });
 
 function candidate(id: string, overrides: Partial<Candidate> & { caps?: Parameters<typeof testCapabilities>[0] } = {}): Candidate {
-  return { runnerId: id, capabilities: testCapabilities(overrides.caps), freeSlots: overrides.freeSlots ?? 1, excluded: overrides.excluded ?? false };
+  return {
+    runnerId: id,
+    capabilities: testCapabilities(overrides.caps),
+    freeSlots: overrides.freeSlots ?? 1,
+    excluded: overrides.excluded ?? false,
+  };
 }
 
 describe("runner matching", () => {
@@ -30,7 +35,13 @@ describe("runner matching", () => {
   });
 
   it("picks the runner with the most free slots and says why none fits", () => {
-    const req = requirementsFor({ kind: "inference", model: "tiny", messages: [{ role: "user", content: "x" }], maxTokens: 5, temperature: 0 });
+    const req = requirementsFor({
+      kind: "inference",
+      model: "tiny",
+      messages: [{ role: "user", content: "x" }],
+      maxTokens: 5,
+      temperature: 0,
+    });
     expect(pickRunner(req, [candidate("a", { freeSlots: 1 }), candidate("b", { freeSlots: 3 })])).toEqual({ runnerId: "b" });
     expect(pickRunner(req, [])).toEqual({ reason: "no runner of this workspace is online" });
     expect(pickRunner(req, [candidate("a", { freeSlots: 0 })])).toEqual({ reason: "all online runners are busy" });

@@ -24,8 +24,10 @@ export function unfitReason(req: Requirements, c: Candidate): string | null {
     // A model larger than the biggest GPU's VRAM cannot be loaded there (warm models are evicted
     // to make room, so free VRAM is not the limit; total VRAM is).
     const vram = Math.max(0, ...caps.gpus.map((g) => g.vramTotalBytes));
-    if (caps.backend !== "cpu" && vram > 0 && model.sizeBytes > vram) return `cannot fit model "${req.model}" (${gb(model.sizeBytes)}) in ${gb(vram)} of VRAM`;
-    if (caps.backend === "cpu" && caps.ramBytes > 0 && model.sizeBytes > caps.ramBytes) return `cannot fit model "${req.model}" (${gb(model.sizeBytes)}) in ${gb(caps.ramBytes)} of RAM`;
+    if (caps.backend !== "cpu" && vram > 0 && model.sizeBytes > vram)
+      return `cannot fit model "${req.model}" (${gb(model.sizeBytes)}) in ${gb(vram)} of VRAM`;
+    if (caps.backend === "cpu" && caps.ramBytes > 0 && model.sizeBytes > caps.ramBytes)
+      return `cannot fit model "${req.model}" (${gb(model.sizeBytes)}) in ${gb(caps.ramBytes)} of RAM`;
   }
   const missing = req.labels.filter((l) => !caps.labels.includes(l));
   if (missing.length > 0) return `lacks label${missing.length > 1 ? "s" : ""} ${missing.join(", ")}`;

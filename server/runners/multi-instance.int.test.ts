@@ -42,7 +42,14 @@ beforeAll(async () => {
       c.send({ type: "job.accept", jobId: m.jobId });
       if (m.spec.kind !== "inference" || m.spec.messages[0]?.content !== "hang") {
         c.send({ type: "job.chunk", jobId: m.jobId, seq: 0, stream: "token", data: "from B" });
-        c.send({ type: "job.result", jobId: m.jobId, status: "succeeded", output: { kind: "inference", text: "from B", finishReason: "stop" }, error: null, usage: {} });
+        c.send({
+          type: "job.result",
+          jobId: m.jobId,
+          status: "succeeded",
+          output: { kind: "inference", text: "from B", finishReason: "stop" },
+          error: null,
+          usage: {},
+        });
       }
     },
   });
@@ -59,7 +66,11 @@ afterAll(async () => {
 describe("several app instances", () => {
   it("a job dispatched on instance A runs on a runner connected to instance B, streamed and awaited on A", async () => {
     // The DATABASE_URL env of this process points at the test database (see server/testing/db.ts).
-    const { jobId, events } = await dispatchStreaming(db, workspaceId, { kind: "inference", model: "tiny", messages: [{ role: "user", content: "hi" }] });
+    const { jobId, events } = await dispatchStreaming(db, workspaceId, {
+      kind: "inference",
+      model: "tiny",
+      messages: [{ role: "user", content: "hi" }],
+    });
     const chunks: string[] = [];
     for await (const e of events) if (e.type === "chunk") chunks.push(e.data);
     const result = await awaitJobResult(db, workspaceId, jobId);
@@ -68,8 +79,14 @@ describe("several app instances", () => {
   });
 
   it("a cancel issued on instance A reaches the runner held by instance B", async () => {
-    const { jobId } = await dispatchJob(db, workspaceId, { kind: "inference", model: "tiny", messages: [{ role: "user", content: "hang" }] });
-    await expect.poll(async () => (await db.runnerJob.findUniqueOrThrow({ where: { id: jobId } })).status, { timeout: 5000 }).toBe("running");
+    const { jobId } = await dispatchJob(db, workspaceId, {
+      kind: "inference",
+      model: "tiny",
+      messages: [{ role: "user", content: "hang" }],
+    });
+    await expect
+      .poll(async () => (await db.runnerJob.findUniqueOrThrow({ where: { id: jobId } })).status, { timeout: 5000 })
+      .toBe("running");
     await cancelJob(db, workspaceId, jobId, "from instance A");
     expect(await conn.next("job.cancel")).toMatchObject({ jobId, reason: "from instance A" });
     conn.send({ type: "job.result", jobId, status: "cancelled", output: null, error: "cancelled", usage: {} });

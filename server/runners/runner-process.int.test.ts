@@ -37,7 +37,24 @@ async function enroll(name: string): Promise<Runner> {
   // Asynchronous on purpose: the app server answering the enrollment lives in this process.
   const proc = spawn(
     process.execPath,
-    [bin, "enroll", "--server", app.url, "--name", name, "--config-dir", configDir, "--models-dir", modelsDir, "--work-dir", work, "--threads", "2", "--max-jobs", "1"],
+    [
+      bin,
+      "enroll",
+      "--server",
+      app.url,
+      "--name",
+      name,
+      "--config-dir",
+      configDir,
+      "--models-dir",
+      modelsDir,
+      "--work-dir",
+      work,
+      "--threads",
+      "2",
+      "--max-jobs",
+      "1",
+    ],
     { env: { ...process.env, JACE_RUNNER_TOKEN: token }, stdio: ["ignore", "pipe", "pipe"] },
   );
   let out = "";
@@ -61,7 +78,9 @@ function start(runner: Runner): Runner {
 }
 
 async function waitOnline(runner: Runner, timeout = 30_000): Promise<void> {
-  await expect.poll(async () => (await db.runner.findUniqueOrThrow({ where: { id: runner.runnerId } })).status, { timeout, interval: 200 }).toMatch(/online|busy/);
+  await expect
+    .poll(async () => (await db.runner.findUniqueOrThrow({ where: { id: runner.runnerId } })).status, { timeout, interval: 200 })
+    .toMatch(/online|busy/);
 }
 
 function exited(proc: ChildProcess): Promise<number | null> {
@@ -73,11 +92,17 @@ async function stopRunner(runner: Runner): Promise<void> {
   if (!runner.proc || runner.proc.exitCode !== null) return;
   runner.proc.kill("SIGTERM");
   await exited(runner.proc);
-  await expect.poll(async () => (await db.runner.findUniqueOrThrow({ where: { id: runner.runnerId } })).status, { timeout: 5000 }).toBe("offline");
+  await expect
+    .poll(async () => (await db.runner.findUniqueOrThrow({ where: { id: runner.runnerId } })).status, { timeout: 5000 })
+    .toBe("offline");
 }
 
 function git(args: string[], cwd: string) {
-  const r = spawnSync("git", args, { cwd, encoding: "utf8", env: { ...process.env, GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@t", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@t" } });
+  const r = spawnSync("git", args, {
+    cwd,
+    encoding: "utf8",
+    env: { ...process.env, GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@t", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@t" },
+  });
   if (r.status !== 0) throw new Error(r.stderr);
 }
 
@@ -89,7 +114,10 @@ beforeAll(async () => {
   // A repository whose "tests" print a TAP summary: 3 passing, 1 failing.
   repo = join(root, "repo");
   mkdirSync(repo);
-  writeFileSync(join(repo, "test.sh"), "#!/bin/sh\necho 'TAP version 13'\necho '1..4'\necho 'ok 1 adds'\necho 'ok 2 subtracts'\necho 'not ok 3 divides by zero'\necho 'ok 4 multiplies'\nexit 1\n");
+  writeFileSync(
+    join(repo, "test.sh"),
+    "#!/bin/sh\necho 'TAP version 13'\necho '1..4'\necho 'ok 1 adds'\necho 'ok 2 subtracts'\necho 'not ok 3 divides by zero'\necho 'ok 4 multiplies'\nexit 1\n",
+  );
   git(["init", "-q", "-b", "main"], repo);
   git(["add", "."], repo);
   git(["commit", "-qm", "init"], repo);
@@ -119,7 +147,14 @@ describe("real jace-runner processes", () => {
   }, 60_000);
 
   it("runs an inference job on the tiny model with streamed tokens and token counts", async () => {
-    const { jobId, events } = await dispatchStreaming(db, ws.id, { kind: "inference", model: "tiny", messages: [{ role: "user", content: "Say hello." }], maxTokens: 40, temperature: 0.8, seed: 7 });
+    const { jobId, events } = await dispatchStreaming(db, ws.id, {
+      kind: "inference",
+      model: "tiny",
+      messages: [{ role: "user", content: "Say hello." }],
+      maxTokens: 40,
+      temperature: 0.8,
+      seed: 7,
+    });
     const tokens: string[] = [];
     const phases = new Set<string>();
     for await (const e of events) {
@@ -137,7 +172,11 @@ describe("real jace-runner processes", () => {
   }, 60_000);
 
   it("runs a sandboxed test job against a local repository and returns its summary", async () => {
-    const { jobId } = await dispatchJob(db, ws.id, { kind: "sandbox", repository: { url: repo }, steps: [{ name: "test", run: "sh test.sh" }] });
+    const { jobId } = await dispatchJob(db, ws.id, {
+      kind: "sandbox",
+      repository: { url: repo },
+      steps: [{ name: "test", run: "sh test.sh" }],
+    });
     const result = await awaitJobResult(db, ws.id, jobId);
     expect(result.status, result.error ?? "").toBe("succeeded");
     const output = result.output?.kind === "sandbox" ? result.output : null;
@@ -147,8 +186,14 @@ describe("real jace-runner processes", () => {
   }, 60_000);
 
   it("cancels a running job", async () => {
-    const { jobId } = await dispatchJob(db, ws.id, { kind: "sandbox", repository: { url: repo }, steps: [{ name: "slow", run: "sleep 30" }] });
-    await expect.poll(async () => (await db.runnerJob.findUniqueOrThrow({ where: { id: jobId } })).status, { timeout: 20_000 }).toBe("running");
+    const { jobId } = await dispatchJob(db, ws.id, {
+      kind: "sandbox",
+      repository: { url: repo },
+      steps: [{ name: "slow", run: "sleep 30" }],
+    });
+    await expect
+      .poll(async () => (await db.runnerJob.findUniqueOrThrow({ where: { id: jobId } })).status, { timeout: 20_000 })
+      .toBe("running");
     await cancelJob(db, ws.id, jobId, "test cancels");
     const result = await awaitJobResult(db, ws.id, jobId);
     expect(result.status).toBe("cancelled");
@@ -156,8 +201,14 @@ describe("real jace-runner processes", () => {
 
   it("finishes a job on a second runner, exactly once, when the first is killed mid-job", async () => {
     const second = await enroll("beta");
-    const { jobId } = await dispatchJob(db, ws.id, { kind: "sandbox", repository: { url: repo }, steps: [{ name: "work", run: "sleep 10; echo done" }] });
-    await expect.poll(async () => (await db.runnerJob.findUniqueOrThrow({ where: { id: jobId } })).status, { timeout: 20_000 }).toBe("running");
+    const { jobId } = await dispatchJob(db, ws.id, {
+      kind: "sandbox",
+      repository: { url: repo },
+      steps: [{ name: "work", run: "sleep 10; echo done" }],
+    });
+    await expect
+      .poll(async () => (await db.runnerJob.findUniqueOrThrow({ where: { id: jobId } })).status, { timeout: 20_000 })
+      .toBe("running");
     start(second);
     await waitOnline(second);
     first.proc!.kill("SIGKILL");
@@ -178,8 +229,14 @@ describe("real jace-runner processes", () => {
   it("drains on SIGTERM: the running job finishes and its result is delivered", async () => {
     const gamma = start(await enroll("gamma"));
     await waitOnline(gamma);
-    const { jobId } = await dispatchJob(db, ws.id, { kind: "sandbox", repository: { url: repo }, steps: [{ name: "work", run: "sleep 1; echo drained" }] });
-    await expect.poll(async () => (await db.runnerJob.findUniqueOrThrow({ where: { id: jobId } })).status, { timeout: 20_000 }).toBe("running");
+    const { jobId } = await dispatchJob(db, ws.id, {
+      kind: "sandbox",
+      repository: { url: repo },
+      steps: [{ name: "work", run: "sleep 1; echo drained" }],
+    });
+    await expect
+      .poll(async () => (await db.runnerJob.findUniqueOrThrow({ where: { id: jobId } })).status, { timeout: 20_000 })
+      .toBe("running");
     await stopRunner(gamma);
     expect(gamma.proc!.exitCode, gamma.output.join("")).toBe(0);
     expect((await db.runnerJob.findUniqueOrThrow({ where: { id: jobId } })).status).toBe("succeeded");

@@ -13,10 +13,24 @@ import { pickRunner, type Candidate, type Requirements } from "./matching";
 
 export type Offer = { jobId: string; runnerId: string; attempt: number; spec: JobSpec; timeoutMs: number };
 
-type QueuedRow = { id: string; workspaceId: string; requirements: Requirements; excludedRunnerIds: string[]; attempt: number; spec: JobSpec; timeoutMs: number; queuedReason: string | null };
+type QueuedRow = {
+  id: string;
+  workspaceId: string;
+  requirements: Requirements;
+  excludedRunnerIds: string[];
+  attempt: number;
+  spec: JobSpec;
+  timeoutMs: number;
+  queuedReason: string | null;
+};
 
 /** Claims queued jobs of the given workspaces and assigns each to a fitting local runner. */
-export async function assignJobs(db: Db, workspaceIds: string[], candidatesFor: (workspaceId: string) => Candidate[], leaseTtlMs: number): Promise<Offer[]> {
+export async function assignJobs(
+  db: Db,
+  workspaceIds: string[],
+  candidatesFor: (workspaceId: string) => Candidate[],
+  leaseTtlMs: number,
+): Promise<Offer[]> {
   if (workspaceIds.length === 0) return [];
   return db.$transaction(async (tx) => {
     const rows = await tx.$queryRaw<QueuedRow[]>`
@@ -112,6 +126,10 @@ export async function sweep(db: Db, log: Logger): Promise<SweepResult> {
 
   announce([...requeued, ...timedOut, ...expired, ...forcedCancel]);
   const total = requeued.length + timedOut.length + expired.length + forcedCancel.length;
-  if (total > 0) log.info({ requeued: requeued.length, timedOut: timedOut.length, expired: expired.length, forcedCancel: forcedCancel.length }, "runner job sweep");
+  if (total > 0)
+    log.info(
+      { requeued: requeued.length, timedOut: timedOut.length, expired: expired.length, forcedCancel: forcedCancel.length },
+      "runner job sweep",
+    );
   return { requeued, timedOut, expired, forcedCancel };
 }

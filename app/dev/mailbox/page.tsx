@@ -26,7 +26,10 @@ export default async function DevMailboxPage({ searchParams }: { searchParams: P
       />
       {to ? (
         <p className="mt-4 text-sm text-ink-muted">
-          Showing mail to <strong>{to}</strong>. <Link className="underline" href="/dev/mailbox">Show all</Link>
+          Showing mail to <strong>{to}</strong>.{" "}
+          <Link className="underline" href="/dev/mailbox">
+            Show all
+          </Link>
         </p>
       ) : null}
       <Card className="mt-6 divide-y divide-zinc-100">
@@ -34,7 +37,11 @@ export default async function DevMailboxPage({ searchParams }: { searchParams: P
           <EmptyState icon={<IconMail />} title="No mail yet" description="Sign in or invite someone and the mail shows up here." />
         ) : (
           mails.map((m) => (
-            <Link key={m.id} href={`/dev/mailbox/${m.id}`} className="flex items-center justify-between gap-4 px-5 py-4 hover:bg-zinc-50 focus-visible:bg-zinc-50">
+            <Link
+              key={m.id}
+              href={`/dev/mailbox/${m.id}`}
+              className="flex items-center justify-between gap-4 px-5 py-4 hover:bg-zinc-50 focus-visible:bg-zinc-50"
+            >
               <div className="min-w-0">
                 <p className="truncate font-medium">{m.subject}</p>
                 <p className="truncate text-sm text-ink-muted">To {m.to}</p>

@@ -30,7 +30,11 @@ export default async function WorkspaceLayout({ children, params }: { children: 
       <div className="min-h-dvh lg:grid lg:grid-cols-[256px_1fr]">
         <aside className="border-b border-zinc-200 bg-zinc-50/80 lg:sticky lg:top-0 lg:flex lg:h-dvh lg:flex-col lg:border-b-0 lg:border-r">
           <div className="flex items-center justify-between px-4 pt-4 lg:block">
-            <Link href="/" aria-label="Jace home" className="inline-flex rounded-md outline-none focus-visible:ring-2 focus-visible:ring-accent-500">
+            <Link
+              href="/"
+              aria-label="Jace home"
+              className="inline-flex rounded-md outline-none focus-visible:ring-2 focus-visible:ring-accent-500"
+            >
               <Logo size={24} />
             </Link>
           </div>

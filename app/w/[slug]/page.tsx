@@ -33,7 +33,11 @@ export default async function OverviewPage({ params }: { params: Promise<{ slug:
           <Stat label="Members" value={members.length} />
         </Card>
         <Card className="p-5">
-          <Stat label="Runners online" value={runners.filter((r) => r.status === "online" || r.status === "busy").length} hint={`of ${runners.length}`} />
+          <Stat
+            label="Runners online"
+            value={runners.filter((r) => r.status === "online" || r.status === "busy").length}
+            hint={`of ${runners.length}`}
+          />
         </Card>
       </dl>
       <Card className="mt-6">
@@ -44,17 +48,32 @@ export default async function OverviewPage({ params }: { params: Promise<{ slug:
               {done} of {steps.length} done
             </p>
           </div>
-          <div className="h-2 w-40 overflow-hidden rounded-full bg-zinc-100" role="progressbar" aria-valuemin={0} aria-valuemax={steps.length} aria-valuenow={done}>
+          <div
+            className="h-2 w-40 overflow-hidden rounded-full bg-zinc-100"
+            role="progressbar"
+            aria-valuemin={0}
+            aria-valuemax={steps.length}
+            aria-valuenow={done}
+          >
             <div className="h-full rounded-full bg-accent-600" style={{ width: `${(done / steps.length) * 100}%` }} />
           </div>
         </div>
         <ul className="divide-y divide-zinc-100">
           {steps.map((s) => (
             <li key={s.label}>
-              <Link href={s.href} className="flex items-center gap-3 px-5 py-3.5 text-sm hover:bg-zinc-50 focus-visible:bg-zinc-50 focus-visible:outline-none">
+              <Link
+                href={s.href}
+                className="flex items-center gap-3 px-5 py-3.5 text-sm hover:bg-zinc-50 focus-visible:bg-zinc-50 focus-visible:outline-none"
+              >
                 {s.done ? <IconCheckCircle className="size-5 text-emerald-600" /> : <IconClock className="size-5 text-zinc-400" />}
                 <span className={s.done ? "text-ink-muted line-through" : "font-medium"}>{s.label}</span>
-                {s.done ? <Badge tone="success" className="ml-auto">Done</Badge> : <IconArrowRight className="ml-auto size-4 text-ink-muted" />}
+                {s.done ? (
+                  <Badge tone="success" className="ml-auto">
+                    Done
+                  </Badge>
+                ) : (
+                  <IconArrowRight className="ml-auto size-4 text-ink-muted" />
+                )}
               </Link>
             </li>
           ))}

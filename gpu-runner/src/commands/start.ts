@@ -84,7 +84,11 @@ export async function startCommand(args: string[], io: Io): Promise<number> {
       allowUnsandboxed: settings.allowUnsandboxed,
       memoryBudgetBytes,
     },
-    { gpu, allowLocalRepositories: settings.allowLocalRepositories, log: (level, message) => log[level](message, { component: "inference" }) },
+    {
+      gpu,
+      allowLocalRepositories: settings.allowLocalRepositories,
+      log: (level, message) => log[level](message, { component: "inference" }),
+    },
   );
   log.info("runner starting", {
     name: file.name,

@@ -187,7 +187,8 @@ async function collectArtifacts(
   let total = 0;
   for (const read of reads) {
     if (!("artifact" in read)) report(read.problem);
-    else if (total + read.artifact.bytes > spec.artifacts.maxBytes) report(`artifact "${read.artifact.name}" left out: artifacts together exceed ${spec.artifacts.maxBytes} bytes`);
+    else if (total + read.artifact.bytes > spec.artifacts.maxBytes)
+      report(`artifact "${read.artifact.name}" left out: artifacts together exceed ${spec.artifacts.maxBytes} bytes`);
     else {
       total += read.artifact.bytes;
       artifacts.push(read.artifact);

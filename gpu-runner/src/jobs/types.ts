@@ -5,7 +5,11 @@ export type JobContext = {
   jobId: string;
   signal: AbortSignal;
   emitChunk: (stream: "token" | "stdout" | "stderr" | "log", data: string) => void;
-  emitProgress: (phase: "loading_model" | "cloning" | "running" | "collecting" | "generating", fraction: number | null, message?: string) => void;
+  emitProgress: (
+    phase: "loading_model" | "cloning" | "running" | "collecting" | "generating",
+    fraction: number | null,
+    message?: string,
+  ) => void;
 };
 
 export type JobOutcome = {

@@ -12,7 +12,10 @@ export const modelInfo = z.object({
   sizeBytes: z.number().int().nonnegative(),
   quantization: z.string().max(50).nullable(),
   contextLength: z.number().int().positive().nullable(),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/).nullable(),
+  sha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .nullable(),
 });
 
 export const sandboxKind = z.enum(["bwrap", "none"]);
@@ -26,7 +29,15 @@ export const capabilities = z.object({
   backend: z.enum(["cuda", "vulkan", "metal", "cpu"]),
   gpus: z.array(gpuInfo).max(16),
   models: z.array(modelInfo).max(200),
-  labels: z.array(z.string().min(1).max(50).regex(/^[a-z0-9][a-z0-9._-]*$/)).max(50),
+  labels: z
+    .array(
+      z
+        .string()
+        .min(1)
+        .max(50)
+        .regex(/^[a-z0-9][a-z0-9._-]*$/),
+    )
+    .max(50),
   /** "none" is only reported when the operator allowed unsandboxed runs. */
   sandboxes: z.array(sandboxKind).max(4),
   maxConcurrentJobs: z.number().int().min(1).max(64),

@@ -21,7 +21,12 @@ export const sandboxStep = z.object({
   run: z.string().min(1).max(10_000),
   /** Network is off unless the step needs it (e.g. installing dependencies). */
   network: z.boolean().default(false),
-  timeoutMs: z.number().int().min(1000).max(6 * 60 * 60 * 1000).default(10 * 60 * 1000),
+  timeoutMs: z
+    .number()
+    .int()
+    .min(1000)
+    .max(6 * 60 * 60 * 1000)
+    .default(10 * 60 * 1000),
 });
 
 export const sandboxSpec = z.object({
@@ -35,9 +40,24 @@ export const sandboxSpec = z.object({
   steps: z.array(sandboxStep).min(1).max(50),
   limits: z
     .object({
-      memoryBytes: z.number().int().positive().max(64 * 1024 ** 3).default(2 * 1024 ** 3),
-      cpuSeconds: z.number().int().positive().max(24 * 3600).default(3600),
-      maxOutputBytes: z.number().int().positive().max(100 * 1024 ** 2).default(5 * 1024 ** 2),
+      memoryBytes: z
+        .number()
+        .int()
+        .positive()
+        .max(64 * 1024 ** 3)
+        .default(2 * 1024 ** 3),
+      cpuSeconds: z
+        .number()
+        .int()
+        .positive()
+        .max(24 * 3600)
+        .default(3600),
+      maxOutputBytes: z
+        .number()
+        .int()
+        .positive()
+        .max(100 * 1024 ** 2)
+        .default(5 * 1024 ** 2),
     })
     .default({ memoryBytes: 2 * 1024 ** 3, cpuSeconds: 3600, maxOutputBytes: 5 * 1024 ** 2 }),
   /**
@@ -46,7 +66,16 @@ export const sandboxSpec = z.object({
    * MAX_MESSAGE_BYTES (1 MiB).
    */
   artifacts: z
-    .object({ paths: z.array(z.string().max(500)).max(20).default([]), patch: z.boolean().default(false), maxBytes: z.number().int().positive().max(600 * 1024).default(512 * 1024) })
+    .object({
+      paths: z.array(z.string().max(500)).max(20).default([]),
+      patch: z.boolean().default(false),
+      maxBytes: z
+        .number()
+        .int()
+        .positive()
+        .max(600 * 1024)
+        .default(512 * 1024),
+    })
     .default({ paths: [], patch: false, maxBytes: 512 * 1024 }),
 });
 
@@ -66,16 +95,31 @@ export const testSummary = z.object({
   failed: z.number().int().nonnegative(),
   skipped: z.number().int().nonnegative(),
   total: z.number().int().nonnegative(),
-  failures: z.array(z.object({ name: z.string().max(500), message: z.string().max(2000).optional() })).max(50).default([]),
+  failures: z
+    .array(z.object({ name: z.string().max(500), message: z.string().max(2000).optional() }))
+    .max(50)
+    .default([]),
 });
 
 export const artifact = z.object({ name: z.string().max(500), bytes: z.number().int().nonnegative(), contentBase64: z.string() });
 
-export const inferenceOutput = z.object({ kind: z.literal("inference"), text: z.string(), finishReason: z.enum(["stop", "length", "cancelled"]) });
+export const inferenceOutput = z.object({
+  kind: z.literal("inference"),
+  text: z.string(),
+  finishReason: z.enum(["stop", "length", "cancelled"]),
+});
 
 export const sandboxOutput = z.object({
   kind: z.literal("sandbox"),
-  steps: z.array(z.object({ name: z.string(), exitCode: z.number().int().nullable(), signal: z.string().nullable(), durationMs: z.number().nonnegative(), timedOut: z.boolean() })),
+  steps: z.array(
+    z.object({
+      name: z.string(),
+      exitCode: z.number().int().nullable(),
+      signal: z.string().nullable(),
+      durationMs: z.number().nonnegative(),
+      timedOut: z.boolean(),
+    }),
+  ),
   summary: testSummary.nullable(),
   artifacts: z.array(artifact).max(25),
   /** True when a step failed or timed out (the job itself still "succeeded" in running). */

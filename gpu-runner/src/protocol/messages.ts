@@ -39,7 +39,11 @@ const id = z.string().min(1).max(64);
 
 // ---------- server -> runner ----------
 
-export const challengeMessage = z.object({ type: z.literal("challenge"), v: z.literal(PROTOCOL_VERSION), nonce: z.string().min(32).max(128) });
+export const challengeMessage = z.object({
+  type: z.literal("challenge"),
+  v: z.literal(PROTOCOL_VERSION),
+  nonce: z.string().min(32).max(128),
+});
 
 export const welcomeMessage = z.object({
   type: z.literal("welcome"),
@@ -62,9 +66,21 @@ export const jobCancelMessage = z.object({ type: z.literal("job.cancel"), jobId:
 export const heartbeatAckMessage = z.object({ type: z.literal("heartbeat.ack"), seq: z.number().int().nonnegative() });
 
 /** A refusal that does not end the connection, e.g. a result for a job the runner does not hold. */
-export const errorMessage = z.object({ type: z.literal("error"), code: z.string().max(50), message: z.string().max(1000), jobId: id.optional() });
+export const errorMessage = z.object({
+  type: z.literal("error"),
+  code: z.string().max(50),
+  message: z.string().max(1000),
+  jobId: id.optional(),
+});
 
-export const serverMessage = z.discriminatedUnion("type", [challengeMessage, welcomeMessage, jobOfferMessage, jobCancelMessage, heartbeatAckMessage, errorMessage]);
+export const serverMessage = z.discriminatedUnion("type", [
+  challengeMessage,
+  welcomeMessage,
+  jobOfferMessage,
+  jobCancelMessage,
+  heartbeatAckMessage,
+  errorMessage,
+]);
 
 // ---------- runner -> server ----------
 
@@ -77,7 +93,11 @@ export const authMessage = z.object({
   capabilities,
 });
 
-export const heartbeatMessage = z.object({ type: z.literal("heartbeat"), seq: z.number().int().nonnegative(), runningJobs: z.array(id).max(64) });
+export const heartbeatMessage = z.object({
+  type: z.literal("heartbeat"),
+  seq: z.number().int().nonnegative(),
+  runningJobs: z.array(id).max(64),
+});
 
 export const capabilitiesMessage = z.object({ type: z.literal("capabilities"), capabilities });
 

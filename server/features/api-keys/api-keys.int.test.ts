@@ -28,15 +28,17 @@ describe("API keys", () => {
     await expect(authenticateApiKey(db, `Bearer ${secret}`)).rejects.toThrow(/revoked/);
   });
 
-  it.each([[null, /Missing API key/], ["Basic abc", /Missing API key/], ["Bearer sk-123", /not a Jace API key/], ["Bearer jace_unknown", /Unknown API key/]])(
-    "refuses %j with a clear message",
-    async (header, message) => {
-      const err = await authenticateApiKey(db, header).catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(AppError);
-      expect((err as AppError).code).toBe("UNAUTHORIZED");
-      expect((err as AppError).message).toMatch(message);
-    },
-  );
+  it.each([
+    [null, /Missing API key/],
+    ["Basic abc", /Missing API key/],
+    ["Bearer sk-123", /not a Jace API key/],
+    ["Bearer jace_unknown", /Unknown API key/],
+  ])("refuses %j with a clear message", async (header, message) => {
+    const err = await authenticateApiKey(db, header).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AppError);
+    expect((err as AppError).code).toBe("UNAUTHORIZED");
+    expect((err as AppError).message).toMatch(message);
+  });
 
   it("rejects an empty or oversized name and stores nothing", async () => {
     const owner = await createUser(db);

@@ -8,7 +8,11 @@ import { recordAudit, type Actor } from "../audit/record";
 const KEY_PREFIX = "jace_";
 const VISIBLE = 12;
 
-export const apiKeyName = z.string().trim().min(1, "Name the key after what will use it.").max(64, "Keep the name to 64 characters or fewer.");
+export const apiKeyName = z
+  .string()
+  .trim()
+  .min(1, "Name the key after what will use it.")
+  .max(64, "Keep the name to 64 characters or fewer.");
 
 export const apiKeyOutput = z.object({
   id: z.string(),
@@ -32,10 +36,21 @@ export async function createApiKey(db: Db, workspaceId: string, actor: Actor, ip
   const secret = `${KEY_PREFIX}${randomToken(32)}`;
   return db.$transaction(async (tx) => {
     const key = await tx.apiKey.create({
-      data: { workspaceId, name, prefix: secret.slice(0, VISIBLE), keyHash: hashToken(secret), createdById: actor.type === "user" ? actor.id : null },
+      data: {
+        workspaceId,
+        name,
+        prefix: secret.slice(0, VISIBLE),
+        keyHash: hashToken(secret),
+        createdById: actor.type === "user" ? actor.id : null,
+      },
       select: { id: true, name: true, prefix: true, createdAt: true, lastUsedAt: true, revokedAt: true },
     });
-    await recordAudit(tx, workspaceId, actor, ip, { action: "api_key.created", targetType: "api_key", targetId: key.id, metadata: { name, prefix: key.prefix } });
+    await recordAudit(tx, workspaceId, actor, ip, {
+      action: "api_key.created",
+      targetType: "api_key",
+      targetId: key.id,
+      metadata: { name, prefix: key.prefix },
+    });
     return { key, secret };
   });
 }
@@ -46,7 +61,12 @@ export async function revokeApiKey(db: Db, workspaceId: string, actor: Actor, ip
     if (!key) throw new AppError("NOT_FOUND", "API key not found in this workspace.");
     if (key.revokedAt) return;
     await tx.apiKey.update({ where: { id: key.id }, data: { revokedAt: new Date() } });
-    await recordAudit(tx, workspaceId, actor, ip, { action: "api_key.revoked", targetType: "api_key", targetId: key.id, metadata: { name: key.name, prefix: key.prefix } });
+    await recordAudit(tx, workspaceId, actor, ip, {
+      action: "api_key.revoked",
+      targetType: "api_key",
+      targetId: key.id,
+      metadata: { name: key.name, prefix: key.prefix },
+    });
   });
 }
 
@@ -60,7 +80,8 @@ export async function authenticateApiKey(db: Db, authorization: string | null): 
   if (!secret.startsWith(KEY_PREFIX) || secret.length > 200) throw new AppError("UNAUTHORIZED", "That is not a Jace API key.");
   const key = await db.apiKey.findUnique({ where: { keyHash: hashToken(secret) }, include: { workspace: true } });
   if (!key) throw new AppError("UNAUTHORIZED", "Unknown API key. Create one under Settings -> API keys.");
-  if (key.revokedAt) throw new AppError("UNAUTHORIZED", `This API key (${key.prefix}...) was revoked on ${key.revokedAt.toISOString()}. Create a new one.`);
+  if (key.revokedAt)
+    throw new AppError("UNAUTHORIZED", `This API key (${key.prefix}...) was revoked on ${key.revokedAt.toISOString()}. Create a new one.`);
   // Bounded write amplification: last-used is refreshed at most once a minute.
   if (!key.lastUsedAt || Date.now() - key.lastUsedAt.getTime() > 60_000) {
     await db.apiKey.update({ where: { id: key.id }, data: { lastUsedAt: new Date() } });

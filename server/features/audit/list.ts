@@ -26,7 +26,11 @@ export const auditEventOutput = z.object({
 export const listAuditOutput = z.object({ items: z.array(auditEventOutput), nextCursor: z.string().nullable() });
 
 /** Newest first, keyset-paginated on (createdAt, id). */
-export async function listAuditEvents(db: Db, workspaceId: string, input: z.infer<typeof listAuditInput>): Promise<z.infer<typeof listAuditOutput>> {
+export async function listAuditEvents(
+  db: Db,
+  workspaceId: string,
+  input: z.infer<typeof listAuditInput>,
+): Promise<z.infer<typeof listAuditOutput>> {
   const cursor = input.cursor ? await db.auditEvent.findFirst({ where: { id: input.cursor, workspaceId } }) : null;
   const rows = await db.auditEvent.findMany({
     where: {
@@ -34,9 +38,7 @@ export async function listAuditEvents(db: Db, workspaceId: string, input: z.infe
       ...(input.action ? { action: { startsWith: input.action } } : {}),
       ...(input.actor ? { actorLabel: { contains: input.actor, mode: "insensitive" } } : {}),
       createdAt: { ...(input.from ? { gte: input.from } : {}), ...(input.to ? { lte: input.to } : {}) },
-      ...(cursor
-        ? { OR: [{ createdAt: { lt: cursor.createdAt } }, { createdAt: cursor.createdAt, id: { lt: cursor.id } }] }
-        : {}),
+      ...(cursor ? { OR: [{ createdAt: { lt: cursor.createdAt } }, { createdAt: cursor.createdAt, id: { lt: cursor.id } }] } : {}),
     },
     orderBy: [{ createdAt: "desc" }, { id: "desc" }],
     take: input.limit + 1,
@@ -47,6 +49,11 @@ export async function listAuditEvents(db: Db, workspaceId: string, input: z.infe
 
 /** Distinct actions seen in a workspace, for the filter menu. */
 export async function listAuditActions(db: Db, workspaceId: string): Promise<string[]> {
-  const rows = await db.auditEvent.findMany({ where: { workspaceId }, distinct: ["action"], select: { action: true }, orderBy: { action: "asc" } });
+  const rows = await db.auditEvent.findMany({
+    where: { workspaceId },
+    distinct: ["action"],
+    select: { action: true },
+    orderBy: { action: "asc" },
+  });
   return rows.map((r) => r.action);
 }

@@ -2,9 +2,7 @@ import type { Prisma } from "@/server/generated/prisma/client";
 import type { Db } from "@/server/db";
 
 export type Actor =
-  | { type: "user"; id: string; label: string }
-  | { type: "api_key"; id: string; label: string }
-  | { type: "system"; label: string };
+  { type: "user"; id: string; label: string } | { type: "api_key"; id: string; label: string } | { type: "system"; label: string };
 
 export type AuditEntry = {
   action: string;

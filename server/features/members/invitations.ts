@@ -16,7 +16,14 @@ export async function listPendingInvitations(db: Db, workspaceId: string) {
     where: { workspaceId, acceptedAt: null, revokedAt: null },
     orderBy: { createdAt: "desc" },
   });
-  return rows.map((i) => ({ id: i.id, email: i.email, role: i.role, expiresAt: i.expiresAt, createdAt: i.createdAt, expired: i.expiresAt < now }));
+  return rows.map((i) => ({
+    id: i.id,
+    email: i.email,
+    role: i.role,
+    expiresAt: i.expiresAt,
+    createdAt: i.createdAt,
+    expired: i.expiresAt < now,
+  }));
 }
 
 /**
@@ -42,7 +49,14 @@ export async function inviteMember(
       data: { revokedAt: new Date() },
     });
     const created = await tx.invitation.create({
-      data: { workspaceId: workspace.id, email: input.email, role: input.role, tokenHash: hashToken(token), expiresAt, invitedById: actor.id },
+      data: {
+        workspaceId: workspace.id,
+        email: input.email,
+        role: input.role,
+        tokenHash: hashToken(token),
+        expiresAt,
+        invitedById: actor.id,
+      },
     });
     await recordAudit(tx, workspace.id, actor, ip, {
       action: "member.invited",
@@ -120,7 +134,12 @@ const statusMessage: Record<Exclude<InvitationStatus, "valid">, string> = {
 };
 
 /** Accepts an invitation for the signed-in user; the invitation is consumed atomically, once. */
-export async function acceptInvitation(db: Db, user: { id: string; email: string }, ip: string | null, token: string): Promise<{ workspaceSlug: string }> {
+export async function acceptInvitation(
+  db: Db,
+  user: { id: string; email: string },
+  ip: string | null,
+  token: string,
+): Promise<{ workspaceSlug: string }> {
   const inv = await findByToken(db, token);
   const status = statusOf(inv);
   if (status !== "valid") throw new AppError("GONE", statusMessage[status]);

@@ -92,17 +92,21 @@ describe("invitations", () => {
   });
 
   it("rejects an invalid email and an existing member without storing anything", async () => {
-    expect((await failure(callerFor(db, owner).member.invite({ workspaceSlug: slug, email: "not-an-email", role: "member" }))).code).toBe("BAD_REQUEST");
-    expect((await failure(callerFor(db, owner).member.invite({ workspaceSlug: slug, email: owner.email, role: "member" }))).message).toMatch(
-      /already a member/,
+    expect((await failure(callerFor(db, owner).member.invite({ workspaceSlug: slug, email: "not-an-email", role: "member" }))).code).toBe(
+      "BAD_REQUEST",
     );
+    expect(
+      (await failure(callerFor(db, owner).member.invite({ workspaceSlug: slug, email: owner.email, role: "member" }))).message,
+    ).toMatch(/already a member/);
     expect(await db.invitation.count({ where: { workspaceId } })).toBe(0);
   });
 
   it("only owners invite owners", async () => {
     const admin = await createUser(db);
     await addMember(db, workspaceId, admin, "admin");
-    expect((await failure(callerFor(db, admin).member.invite({ workspaceSlug: slug, email: "x@example.test", role: "owner" }))).code).toBe("FORBIDDEN");
+    expect((await failure(callerFor(db, admin).member.invite({ workspaceSlug: slug, email: "x@example.test", role: "owner" }))).code).toBe(
+      "FORBIDDEN",
+    );
   });
 });
 
@@ -110,9 +114,9 @@ describe("roles and leaving", () => {
   it("the last owner can neither leave nor be demoted", async () => {
     expect((await failure(callerFor(db, owner).member.leave({ workspaceSlug: slug }))).message).toMatch(/last owner/);
     const mine = await db.membership.findFirstOrThrow({ where: { workspaceId, userId: owner.id } });
-    expect((await failure(callerFor(db, owner).member.changeRole({ workspaceSlug: slug, membershipId: mine.id, role: "admin" }))).message).toMatch(
-      /last owner/,
-    );
+    expect(
+      (await failure(callerFor(db, owner).member.changeRole({ workspaceSlug: slug, membershipId: mine.id, role: "admin" }))).message,
+    ).toMatch(/last owner/);
     expect((await db.membership.findUniqueOrThrow({ where: { id: mine.id } })).role).toBe("owner");
   });
 

@@ -12,7 +12,14 @@ export async function listMembers(db: Db, workspaceId: string) {
     include: { user: { select: { email: true, name: true } } },
     orderBy: [{ createdAt: "asc" }],
   });
-  return rows.map((m) => ({ membershipId: m.id, userId: m.userId, email: m.user.email, name: m.user.name, role: m.role, joinedAt: m.createdAt }));
+  return rows.map((m) => ({
+    membershipId: m.id,
+    userId: m.userId,
+    email: m.user.email,
+    name: m.user.name,
+    role: m.role,
+    joinedAt: m.createdAt,
+  }));
 }
 
 /**
@@ -97,6 +104,11 @@ export async function leaveWorkspace(db: Db, workspaceId: string, actor: UserAct
       throw new AppError("CONFLICT", "You are the last owner. Make someone else an owner, or delete the workspace, before leaving.");
     }
     await tx.membership.delete({ where: { id: mine.id } });
-    await recordAudit(tx, workspaceId, actor, ip, { action: "member.left", targetType: "member", targetId: actor.id, metadata: { email: actor.label, role: mine.role } });
+    await recordAudit(tx, workspaceId, actor, ip, {
+      action: "member.left",
+      targetType: "member",
+      targetId: actor.id,
+      metadata: { email: actor.label, role: mine.role },
+    });
   });
 }

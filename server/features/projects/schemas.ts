@@ -4,10 +4,18 @@ import { z } from "zod";
 export const projectSettings = z
   .object({
     defaultRepository: z
-      .union([z.url({ protocol: /^https?$/, message: "Enter the repository's http(s) URL, e.g. https://github.com/acme/api." }).max(300), z.literal("")])
+      .union([
+        z.url({ protocol: /^https?$/, message: "Enter the repository's http(s) URL, e.g. https://github.com/acme/api." }).max(300),
+        z.literal(""),
+      ])
       .optional(),
     defaultBranch: z.string().trim().max(100).optional(),
-    taskTimeoutMinutes: z.number().int().min(1).max(24 * 60).optional(),
+    taskTimeoutMinutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 60)
+      .optional(),
     requireApproval: z.boolean().optional(),
   })
   .strict();

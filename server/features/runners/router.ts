@@ -4,7 +4,19 @@ import { getEnv } from "@/server/env";
 import { createEnrollmentToken } from "@/server/runners/enrollment";
 import { cancelJob } from "@/server/runners/jobs";
 import { userActor } from "../audit/record";
-import { enrollmentStatus, getRunner, jobSummary, listRunnerJobs, listRunners, revokeRunner, runnerDetailOutput, runnerLabel, runnerName, runnerOutput, updateRunner } from "./runners";
+import {
+  enrollmentStatus,
+  getRunner,
+  jobSummary,
+  listRunnerJobs,
+  listRunners,
+  revokeRunner,
+  runnerDetailOutput,
+  runnerLabel,
+  runnerName,
+  runnerOutput,
+  updateRunner,
+} from "./runners";
 
 const runnerId = z.object({ runnerId: z.string().min(1).max(64) });
 const ok = z.object({ ok: z.literal(true) });
@@ -21,7 +33,12 @@ export const runnerRouter = createTRPCRouter({
     .query(({ ctx, input }) => getRunner(ctx.db, ctx.workspace.id, input.runnerId)),
 
   jobs: workspaceProcedure("workspace.read")
-    .input(z.object({ status: z.enum(["queued", "offered", "running", "succeeded", "failed", "cancelled"]).optional(), limit: z.number().int().min(1).max(100).default(25) }))
+    .input(
+      z.object({
+        status: z.enum(["queued", "offered", "running", "succeeded", "failed", "cancelled"]).optional(),
+        limit: z.number().int().min(1).max(100).default(25),
+      }),
+    )
     .output(z.array(jobSummary))
     .query(({ ctx, input }) => listRunnerJobs(ctx.db, ctx.workspace.id, input)),
 
@@ -29,15 +46,28 @@ export const runnerRouter = createTRPCRouter({
     .input(z.object({ labels: z.array(runnerLabel).max(20).default([]) }))
     .output(z.object({ tokenId: z.string(), token: z.string(), expiresAt: z.date(), command: z.string() }))
     .mutation(async ({ ctx, input }) => {
-      const { id, token, expiresAt } = await createEnrollmentToken(ctx.db, ctx.workspace.id, userActor(ctx.session), ctx.ip, { labels: input.labels });
+      const { id, token, expiresAt } = await createEnrollmentToken(ctx.db, ctx.workspace.id, userActor(ctx.session), ctx.ip, {
+        labels: input.labels,
+      });
       const labels = input.labels.length > 0 ? ` --labels ${input.labels.join(",")}` : "";
       // The token goes in the environment, not a flag, so it does not show up in `ps`.
-      return { tokenId: id, token, expiresAt, command: `JACE_RUNNER_TOKEN=${token} jace-runner enroll --server ${getEnv().appUrl}${labels} && jace-runner start` };
+      return {
+        tokenId: id,
+        token,
+        expiresAt,
+        command: `JACE_RUNNER_TOKEN=${token} jace-runner enroll --server ${getEnv().appUrl}${labels} && jace-runner start`,
+      };
     }),
 
   enrollmentStatus: workspaceProcedure("runners.manage")
     .input(z.object({ tokenId: z.string().min(1).max(64) }))
-    .output(z.object({ expiresAt: z.date(), expired: z.boolean(), runner: z.object({ id: z.string(), name: z.string(), status: z.string() }).nullable() }))
+    .output(
+      z.object({
+        expiresAt: z.date(),
+        expired: z.boolean(),
+        runner: z.object({ id: z.string(), name: z.string(), status: z.string() }).nullable(),
+      }),
+    )
     .query(({ ctx, input }) => enrollmentStatus(ctx.db, ctx.workspace.id, input.tokenId)),
 
   rename: workspaceProcedure("runners.manage")

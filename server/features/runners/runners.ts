@@ -5,7 +5,13 @@ import { AppError } from "@/server/errors";
 import { publishControl } from "@/server/runners/bus";
 import { recordAudit, type UserActor } from "../audit/record";
 
-export const runnerLabel = z.string().trim().toLowerCase().min(1).max(50).regex(/^[a-z0-9][a-z0-9._-]*$/, "Labels use lowercase letters, digits, dots, dashes and underscores.");
+export const runnerLabel = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .min(1)
+  .max(50)
+  .regex(/^[a-z0-9][a-z0-9._-]*$/, "Labels use lowercase letters, digits, dots, dashes and underscores.");
 export const runnerName = z.string().trim().min(1, "Name the runner.").max(80, "Keep the name to 80 characters or fewer.");
 
 const jobSummary = z.object({
@@ -46,7 +52,7 @@ type RunnerRow = Awaited<ReturnType<Db["runner"]["findMany"]>>[number];
 
 function present(r: RunnerRow, currentJobs: z.infer<typeof jobSummary>[]): z.infer<typeof runnerOutput> {
   const caps = capabilitiesSchema.safeParse(r.capabilities);
-  const status = r.revokedAt ? "revoked" : (["online", "busy"].includes(r.status) ? r.status : "offline");
+  const status = r.revokedAt ? "revoked" : ["online", "busy"].includes(r.status) ? r.status : "offline";
   return {
     id: r.id,
     name: r.name,
@@ -95,14 +101,27 @@ export async function listRunners(db: Db, workspaceId: string, opts: { includeRe
       select: jobSelect,
     })
   ).map(presentJob);
-  return runners.map((r) => present(r, jobs.filter((j) => j.runnerId === r.id)));
+  return runners.map((r) =>
+    present(
+      r,
+      jobs.filter((j) => j.runnerId === r.id),
+    ),
+  );
 }
 
 export async function getRunner(db: Db, workspaceId: string, runnerId: string) {
   const runner = await db.runner.findFirst({ where: { id: runnerId, workspaceId } });
   if (!runner) throw new AppError("NOT_FOUND", "Runner not found in this workspace.");
-  const recentJobs = (await db.runnerJob.findMany({ where: { workspaceId, runnerId }, orderBy: { createdAt: "desc" }, take: 25, select: jobSelect })).map(presentJob);
-  return { ...present(runner, recentJobs.filter((j) => j.status === "offered" || j.status === "running")), recentJobs };
+  const recentJobs = (
+    await db.runnerJob.findMany({ where: { workspaceId, runnerId }, orderBy: { createdAt: "desc" }, take: 25, select: jobSelect })
+  ).map(presentJob);
+  return {
+    ...present(
+      runner,
+      recentJobs.filter((j) => j.status === "offered" || j.status === "running"),
+    ),
+    recentJobs,
+  };
 }
 
 export async function listRunnerJobs(db: Db, workspaceId: string, opts: { status?: string; limit: number }) {
@@ -121,11 +140,21 @@ async function findRunner(db: Db, workspaceId: string, runnerId: string) {
   return runner;
 }
 
-export async function updateRunner(db: Db, workspaceId: string, actor: UserActor, ip: string | null, runnerId: string, change: { name?: string; labels?: string[] }) {
+export async function updateRunner(
+  db: Db,
+  workspaceId: string,
+  actor: UserActor,
+  ip: string | null,
+  runnerId: string,
+  change: { name?: string; labels?: string[] },
+) {
   await db.$transaction(async (tx) => {
     const before = await tx.runner.findFirst({ where: { id: runnerId, workspaceId } });
     if (!before) throw new AppError("NOT_FOUND", "Runner not found in this workspace.");
-    await tx.runner.update({ where: { id: runnerId }, data: { ...(change.name ? { name: change.name } : {}), ...(change.labels ? { labels: change.labels } : {}) } });
+    await tx.runner.update({
+      where: { id: runnerId },
+      data: { ...(change.name ? { name: change.name } : {}), ...(change.labels ? { labels: change.labels } : {}) },
+    });
     await recordAudit(tx, workspaceId, actor, ip, {
       action: change.name ? "runner.renamed" : "runner.relabeled",
       targetType: "runner",
@@ -142,7 +171,12 @@ export async function revokeRunner(db: Db, workspaceId: string, actor: UserActor
   if (runner.revokedAt) return;
   await db.$transaction(async (tx) => {
     await tx.runner.update({ where: { id: runnerId }, data: { revokedAt: new Date(), status: "offline" } });
-    await recordAudit(tx, workspaceId, actor, ip, { action: "runner.revoked", targetType: "runner", targetId: runnerId, metadata: { name: runner.name } });
+    await recordAudit(tx, workspaceId, actor, ip, {
+      action: "runner.revoked",
+      targetType: "runner",
+      targetId: runnerId,
+      metadata: { name: runner.name },
+    });
   });
   await publishControl({ type: "revoke", runnerId });
 }

@@ -2,7 +2,11 @@ import { describe, expect, it } from "vitest";
 import { createWorkspaceInput, slugify, workspaceSlug } from "./schemas";
 
 describe("workspace slugs", () => {
-  it.each([["Acme Corp.", "acme-corp"], ["  Crème brûlée  ", "creme-brulee"], ["---", ""]])("slugify(%j) = %j", (name, slug) => {
+  it.each([
+    ["Acme Corp.", "acme-corp"],
+    ["  Crème brûlée  ", "creme-brulee"],
+    ["---", ""],
+  ])("slugify(%j) = %j", (name, slug) => {
     expect(slugify(name)).toBe(slug);
   });
 

@@ -2,8 +2,31 @@ import { z } from "zod";
 
 /** Slugs that would collide with routes or read as official. */
 export const reservedSlugs = new Set([
-  "admin", "api", "app", "auth", "billing", "dashboard", "dev", "docs", "help", "invite", "jace", "login", "logout",
-  "new", "onboarding", "public", "settings", "signin", "signout", "signup", "static", "status", "support", "w", "www",
+  "admin",
+  "api",
+  "app",
+  "auth",
+  "billing",
+  "dashboard",
+  "dev",
+  "docs",
+  "help",
+  "invite",
+  "jace",
+  "login",
+  "logout",
+  "new",
+  "onboarding",
+  "public",
+  "settings",
+  "signin",
+  "signout",
+  "signup",
+  "static",
+  "status",
+  "support",
+  "w",
+  "www",
 ]);
 
 export const workspaceName = z.string().trim().min(1, "Enter a name.").max(64, "Keep the name to 64 characters or fewer.");

@@ -27,7 +27,9 @@ describe("workspaces", () => {
     const user = await createUser(db);
     const slug = `gone-${Date.now()}`;
     await callerFor(db, user).workspace.create({ name: "Gone", slug });
-    await expect(callerFor(db, user).workspace.delete({ workspaceSlug: slug, confirmSlug: "nope" })).rejects.toThrow(/Type the workspace URL/);
+    await expect(callerFor(db, user).workspace.delete({ workspaceSlug: slug, confirmSlug: "nope" })).rejects.toThrow(
+      /Type the workspace URL/,
+    );
     await callerFor(db, user).workspace.delete({ workspaceSlug: slug, confirmSlug: slug });
     expect(await db.workspace.count({ where: { slug } })).toBe(0);
   });

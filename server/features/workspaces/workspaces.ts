@@ -11,7 +11,13 @@ export async function listWorkspacesForUser(db: Db, userId: string): Promise<Wor
     include: { workspace: true },
     orderBy: { workspace: { name: "asc" } },
   });
-  return memberships.map((m) => ({ id: m.workspace.id, slug: m.workspace.slug, name: m.workspace.name, plan: m.workspace.plan, role: m.role }));
+  return memberships.map((m) => ({
+    id: m.workspace.id,
+    slug: m.workspace.slug,
+    name: m.workspace.name,
+    plan: m.workspace.plan,
+    role: m.role,
+  }));
 }
 
 export async function isSlugAvailable(db: Db, slug: string): Promise<boolean> {

@@ -16,7 +16,11 @@ export type RunnerAppServer = { url: string; wsUrl: string; gateway: RunnerGatew
 async function toRequest(req: IncomingMessage, base: string): Promise<Request> {
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
-  return new Request(base + (req.url ?? "/"), { method: req.method, headers: req.headers as Record<string, string>, body: chunks.length ? Buffer.concat(chunks) : undefined });
+  return new Request(base + (req.url ?? "/"), {
+    method: req.method,
+    headers: req.headers as Record<string, string>,
+    body: chunks.length ? Buffer.concat(chunks) : undefined,
+  });
 }
 
 export async function startRunnerAppServer(db: Db, opts: Partial<GatewayOptions> = {}): Promise<RunnerAppServer> {
@@ -35,7 +39,10 @@ export async function startRunnerAppServer(db: Db, opts: Partial<GatewayOptions>
       res.writeHead(404).end();
     })();
   });
-  server.on("upgrade", routeUpgrades({ [CONNECT_PATH]: gateway.handleUpgrade }, (_req, socket) => socket.destroy()));
+  server.on(
+    "upgrade",
+    routeUpgrades({ [CONNECT_PATH]: gateway.handleUpgrade }, (_req, socket) => socket.destroy()),
+  );
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const port = (server.address() as AddressInfo).port;
   base = `http://127.0.0.1:${port}`;

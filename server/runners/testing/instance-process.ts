@@ -9,7 +9,13 @@ import { startRunnerAppServer } from "@/server/runners/testing/app-server";
 const db = createDb(process.env.DATABASE_URL!);
 setDb(db);
 const app = await startRunnerAppServer(db, { heartbeatIntervalMs: Number(process.env.HEARTBEAT_MS ?? 10_000) });
-const stats = () => ({ rss: process.memoryUsage().rss, heapUsed: process.memoryUsage().heapUsed, cpu: process.cpuUsage(), at: performance.now(), connected: app.gateway.connectedCount });
+const stats = () => ({
+  rss: process.memoryUsage().rss,
+  heapUsed: process.memoryUsage().heapUsed,
+  cpu: process.cpuUsage(),
+  at: performance.now(),
+  connected: app.gateway.connectedCount,
+});
 process.stdout.write(JSON.stringify({ ready: true, url: app.url, wsUrl: app.wsUrl }) + "\n");
 createInterface({ input: process.stdin }).on("line", (line) => {
   if (line === "stats") {

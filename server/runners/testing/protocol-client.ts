@@ -106,7 +106,9 @@ export function connectTestRunner(wsBaseUrl: string, opts: ConnectOptions): Test
           type: "auth",
           v: PROTOCOL_VERSION,
           runnerId: opts.identity!.runnerId,
-          signature: sign(null, challengePayload(m.nonce, opts.identity!.runnerId), opts.signWith ?? opts.identity!.privateKey).toString("base64"),
+          signature: sign(null, challengePayload(m.nonce, opts.identity!.runnerId), opts.signWith ?? opts.identity!.privateKey).toString(
+            "base64",
+          ),
           capabilities: opts.capabilities ?? testCapabilities(),
         });
       conn.authFrame = frame;

@@ -22,7 +22,10 @@ export async function POST(req: Request): Promise<Response> {
     }
     const parsed = enrollRequest.safeParse(json);
     if (!parsed.success) {
-      throw new AppError("BAD_REQUEST", `Invalid enrollment request: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+      throw new AppError(
+        "BAD_REQUEST",
+        `Invalid enrollment request: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
+      );
     }
     const ip = req.headers.get("x-forwarded-for")?.split(",")[0]?.trim() ?? null;
     const result = await enrollRunner(getDb(), parsed.data, ip, getEnv().appUrl);

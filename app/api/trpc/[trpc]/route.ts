@@ -8,7 +8,10 @@ const MAX_BODY_BYTES = 1_000_000;
 async function handler(req: Request): Promise<Response> {
   const length = Number(req.headers.get("content-length") ?? 0);
   if (length > MAX_BODY_BYTES) {
-    return errorResponse(new AppError("PAYLOAD_TOO_LARGE", "Request body is larger than 1 MB."), req.headers.get("x-request-id") ?? newRequestId());
+    return errorResponse(
+      new AppError("PAYLOAD_TOO_LARGE", "Request body is larger than 1 MB."),
+      req.headers.get("x-request-id") ?? newRequestId(),
+    );
   }
   return fetchRequestHandler({
     endpoint: "/api/trpc",

@@ -33,7 +33,12 @@ export default async function DevMailPage({ params }: { params: Promise<{ id: st
         </div>
       ) : null}
       <Card className="mt-6 overflow-hidden">
-        <iframe title="Mail preview" srcDoc={html} sandbox="allow-top-navigation-by-user-activation allow-popups" className="h-[560px] w-full" />
+        <iframe
+          title="Mail preview"
+          srcDoc={html}
+          sandbox="allow-top-navigation-by-user-activation allow-popups"
+          className="h-[560px] w-full"
+        />
       </Card>
     </main>
   );

@@ -1,16 +1,7 @@
 "use client";
 import Link from "next/link";
 import { usePathname } from "next/navigation";
-import {
-  cx,
-  IconBilling,
-  IconHome,
-  IconIntegrations,
-  IconProjects,
-  IconRunners,
-  IconSettings,
-  IconTasks,
-} from "@/app/_components/ui";
+import { cx, IconBilling, IconHome, IconIntegrations, IconProjects, IconRunners, IconSettings, IconTasks } from "@/app/_components/ui";
 
 const items = [
   { href: "", label: "Overview", Icon: IconHome, exact: true },

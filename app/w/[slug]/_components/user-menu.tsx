@@ -8,7 +8,10 @@ export function UserMenu({ email, name }: { email: string; name: string | null }
   }
   return (
     <div className="flex items-center gap-2 rounded-lg px-2 py-2">
-      <span className="flex size-8 shrink-0 items-center justify-center rounded-full bg-zinc-200 text-xs font-semibold text-zinc-700" aria-hidden>
+      <span
+        className="flex size-8 shrink-0 items-center justify-center rounded-full bg-zinc-200 text-xs font-semibold text-zinc-700"
+        aria-hidden
+      >
         {(name ?? email).slice(0, 1).toUpperCase()}
       </span>
       <span className="min-w-0 flex-1">

@@ -24,14 +24,21 @@ export function WorkspaceSwitcher({ current, workspaces }: { current: WorkspaceS
       <div className="absolute inset-x-0 top-full z-30 mt-1 rounded-xl border border-zinc-200 bg-white p-1 shadow-lg">
         <p className="px-2.5 py-1.5 text-xs font-medium text-ink-muted">Your workspaces</p>
         {workspaces.map((w) => (
-          <Link key={w.id} href={`/w/${w.slug}`} className="flex items-center gap-2 rounded-lg px-2.5 py-2 text-sm hover:bg-zinc-100 focus-visible:bg-zinc-100 focus-visible:outline-none">
+          <Link
+            key={w.id}
+            href={`/w/${w.slug}`}
+            className="flex items-center gap-2 rounded-lg px-2.5 py-2 text-sm hover:bg-zinc-100 focus-visible:bg-zinc-100 focus-visible:outline-none"
+          >
             <span className="min-w-0 flex-1 truncate">{w.name}</span>
             <Badge className="capitalize">{w.role}</Badge>
             {w.id === current.id ? <IconCheck className="size-4 text-accent-600" aria-label="current" /> : null}
           </Link>
         ))}
         <div className="my-1 h-px bg-zinc-100" />
-        <Link href="/onboarding" className="flex items-center gap-2 rounded-lg px-2.5 py-2 text-sm text-ink-muted hover:bg-zinc-100 hover:text-ink focus-visible:bg-zinc-100 focus-visible:outline-none">
+        <Link
+          href="/onboarding"
+          className="flex items-center gap-2 rounded-lg px-2.5 py-2 text-sm text-ink-muted hover:bg-zinc-100 hover:text-ink focus-visible:bg-zinc-100 focus-visible:outline-none"
+        >
           <IconPlus className="size-4" /> Create workspace
         </Link>
       </div>

@@ -10,7 +10,11 @@ export default function BillingPage() {
       title="Usage & billing"
       description="Plans, quotas, model costs and invoices for this workspace."
       icon={<IconBilling />}
-      coming={["show this month's cost split between local and cloud models, with the saving", "plans and quotas with Stripe Checkout and the billing portal", "budgets with alerts"]}
+      coming={[
+        "show this month's cost split between local and cloud models, with the saving",
+        "plans and quotas with Stripe Checkout and the billing portal",
+        "budgets with alerts",
+      ]}
     />
   );
 }

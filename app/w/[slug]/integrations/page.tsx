@@ -10,7 +10,11 @@ export default function IntegrationsPage() {
       title="Integrations"
       description="Connect the places your team already works, and hand Jace work from there."
       icon={<IconIntegrations />}
-      coming={["Slack: /jace commands, approvals and results in threads", "GitHub App: issue labels and PR comments", "Gmail, Telegram and Trello intake"]}
+      coming={[
+        "Slack: /jace commands, approvals and results in threads",
+        "GitHub App: issue labels and PR comments",
+        "Gmail, Telegram and Trello intake",
+      ]}
     />
   );
 }
