@@ -44,6 +44,8 @@ type Conn = {
   /** Jobs offered to or running on this runner, as far as this connection knows. */
   jobs: Set<string>;
   lastMessageAt: number;
+  /** Messages of one connection are handled in order, and its close after them. */
+  queue: Promise<void>;
   log: Logger;
 };
 
@@ -126,18 +128,21 @@ export class RunnerGateway {
       labels: [],
       jobs: new Set(),
       lastMessageAt: Date.now(),
+      queue: Promise.resolve(),
       log: this.log.child({ component: "runner-gateway", ip }),
     };
     const authTimer = setTimeout(() => {
       if (!conn.runnerId) this.refuse(conn, closeCodes.authTimeout, "no authentication within the time limit");
     }, this.opts.authTimeoutMs);
-    ws.on(
-      "message",
-      (raw: Buffer) => void this.onMessage(conn, raw).catch((err: unknown) => conn.log.error({ err }, "runner message failed")),
-    );
+    // Handled in order per connection: a result must not overtake its accept, and the close
+    // (which marks the runner offline) must come after everything the runner sent before it.
+    const enqueue = (work: () => Promise<void>, what: string) => {
+      conn.queue = conn.queue.then(work).catch((err: unknown) => conn.log.error({ err }, what));
+    };
+    ws.on("message", (raw: Buffer) => enqueue(() => this.onMessage(conn, raw), "runner message failed"));
     ws.on("close", (code) => {
       clearTimeout(authTimer);
-      void this.onClose(conn, code).catch((err: unknown) => conn.log.error({ err }, "runner close handling failed"));
+      enqueue(() => this.onClose(conn, code), "runner close handling failed");
     });
     ws.on("error", (err) => conn.log.warn({ err: err.message }, "runner socket error"));
     this.send(conn, { type: "challenge", v: PROTOCOL_VERSION, nonce: conn.nonce });
@@ -321,6 +326,7 @@ export class RunnerGateway {
   }
 
   private async markBusy(conn: Conn): Promise<void> {
+    if (!conn.runnerId || this.conns.get(conn.runnerId) !== conn) return; // closed meanwhile: stays offline
     await this.db.runner.update({
       where: { id: conn.runnerId! },
       data: { status: conn.jobs.size > 0 ? "busy" : "online", lastSeenAt: new Date() },

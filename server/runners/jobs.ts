@@ -163,11 +163,27 @@ async function* drain(
     box.wake?.();
   });
   result.catch(() => {});
+  // The publisher sends a job's chunks before its final state event, so that event marks the end
+  // of the stream. The database can show the final state a moment earlier (chunks travel in 25 ms
+  // batches between instances): then wait briefly for the event before ending.
+  let sawFinalEvent = false;
+  let graceUntil = 0;
   try {
     while (true) {
-      while (queue.length > 0) yield queue.shift()!;
-      if (finished) break;
-      await new Promise<void>((r) => (box.wake = r));
+      while (queue.length > 0) {
+        const e = queue.shift()!;
+        if (e.type === "state" && terminalStatuses.has(e.status)) {
+          sawFinalEvent = true;
+          continue;
+        }
+        yield e;
+      }
+      if (finished && (sawFinalEvent || (graceUntil && Date.now() >= graceUntil))) break;
+      if (finished && !graceUntil) graceUntil = Date.now() + 1000;
+      await new Promise<void>((r) => {
+        box.wake = r;
+        if (finished) setTimeout(r, 50);
+      });
       box.wake = null;
     }
     const final = await result;
