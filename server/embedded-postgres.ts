@@ -9,7 +9,12 @@ export type EmbeddedDatabase = { url: string; stop: () => Promise<void> };
 
 const DATABASE = "jace";
 
-function portInUse(port: number): Promise<boolean> {
+export function embeddedDatabaseUrl(port: number, password: string): string {
+  return `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${DATABASE}`;
+}
+
+/** True when something on 127.0.0.1 accepts connections on the port. */
+export function portInUse(port: number): Promise<boolean> {
   return new Promise((done) => {
     const socket = createConnection({ host: "127.0.0.1", port });
     socket.once("connect", () => {
@@ -75,7 +80,7 @@ export async function startEmbeddedPostgres(opts: {
     await admin.end();
   }
 
-  const url = `postgresql://postgres:${encodeURIComponent(opts.password)}@127.0.0.1:${opts.port}/${DATABASE}`;
+  const url = embeddedDatabaseUrl(opts.port, opts.password);
   log.info({ port: opts.port, dataDir: databaseDir }, "embedded PostgreSQL is running");
   let stopped = false;
   return {

@@ -1,19 +1,10 @@
 import { resolve } from "node:path";
-import { createConnection } from "node:net";
-import { startEmbeddedPostgres } from "./embedded-postgres";
+import { embeddedDatabaseUrl, portInUse, startEmbeddedPostgres } from "./embedded-postgres";
 import { getEnv } from "./env";
 import { loadLocalSecrets } from "./local-defaults";
 import type { Logger } from "./logger";
 
 export type DatabaseHandle = { url: string; embedded: "started" | "running" | null; release: () => Promise<void> };
-
-function listening(port: number): Promise<boolean> {
-  return new Promise((done) => {
-    const s = createConnection({ host: "127.0.0.1", port });
-    s.once("connect", () => (s.destroy(), done(true)));
-    s.once("error", () => done(false));
-  });
-}
 
 /**
  * The database for command-line tools (migrate, seed): DATABASE_URL when set; else the embedded
@@ -23,9 +14,8 @@ export async function openLocalDatabase(log: Logger): Promise<DatabaseHandle> {
   const env = getEnv();
   if (env.DATABASE_URL) return { url: env.DATABASE_URL, embedded: null, release: async () => {} };
   const secrets = loadLocalSecrets(env.DATA_DIR);
-  if (await listening(env.EMBEDDED_PG_PORT)) {
-    const url = `postgresql://postgres:${encodeURIComponent(secrets.EMBEDDED_PG_PASSWORD)}@127.0.0.1:${env.EMBEDDED_PG_PORT}/jace`;
-    return { url, embedded: "running", release: async () => {} };
+  if (await portInUse(env.EMBEDDED_PG_PORT)) {
+    return { url: embeddedDatabaseUrl(env.EMBEDDED_PG_PORT, secrets.EMBEDDED_PG_PASSWORD), embedded: "running", release: async () => {} };
   }
   const db = await startEmbeddedPostgres({
     dataDir: resolve(env.DATA_DIR, "postgres"),
