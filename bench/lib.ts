@@ -4,7 +4,11 @@ import { join } from "node:path";
 import pg from "pg";
 import pino from "pino";
 import { applyMigrations } from "@/prisma/tools/migrations";
+import { createDb, setDb } from "@/server/db";
 import { startEmbeddedPostgres } from "@/server/embedded-postgres";
+import { overrideEnv } from "@/server/env";
+import { stopBus } from "@/server/runners/bus";
+import { startRunnerAppServer } from "@/server/runners/testing/app-server";
 
 /** A fresh, migrated database for one benchmark run: on DATABASE_URL's server, else embedded. */
 export async function benchDatabase(): Promise<{ url: string; cleanup: () => Promise<void> }> {
@@ -52,4 +56,32 @@ export function percentile(sorted: number[], p: number): number {
 export function summary(label: string, samples: number[]): string {
   const s = [...samples].sort((a, b) => a - b);
   return `${label}: n=${s.length} p50=${percentile(s, 50).toFixed(2)} ms p99=${percentile(s, 99).toFixed(2)} ms max=${s.at(-1)!.toFixed(2)} ms`;
+}
+
+/**
+ * The runner-facing app (enrollment route + gateway) on a fresh database, with one workspace and
+ * the user acting in it. `close()` stops everything and drops the database.
+ */
+export async function benchRunnerApp(name: string) {
+  const database = await benchDatabase();
+  overrideEnv({
+    DATABASE_URL: database.url,
+    APP_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString("base64"),
+    AUTH_SECRET: "b".repeat(40),
+    LOG_LEVEL: "silent",
+  });
+  const db = createDb(database.url);
+  setDb(db);
+  const app = await startRunnerAppServer(db);
+  const slug = `${name.toLowerCase()}-${Date.now()}`;
+  const user = await db.user.create({ data: { email: `${slug}@example.test` } });
+  const ws = await db.workspace.create({ data: { name, slug } });
+  const actor = { type: "user" as const, id: user.id, label: user.email };
+  const close = async () => {
+    await app.close();
+    await stopBus();
+    await db.$disconnect();
+    await database.cleanup();
+  };
+  return { db, app, ws, actor, close };
 }

@@ -6,31 +6,15 @@
  * Run: npx tsx bench/runner-dispatch.ts [jobs per scenario, default 300]
  */
 import { performance } from "node:perf_hooks";
-import { createDb, setDb } from "@/server/db";
-import { overrideEnv } from "@/server/env";
-import { stopBus } from "@/server/runners/bus";
 import { createEnrollmentToken } from "@/server/runners/enrollment";
 import { awaitJobResult, dispatchJob } from "@/server/runners/jobs";
-import { startRunnerAppServer } from "@/server/runners/testing/app-server";
 import { connectTestRunner, enrollTestRunner, testCapabilities, type TestConnection } from "@/server/runners/testing/protocol-client";
-import { benchDatabase, summary } from "./lib";
+import { benchRunnerApp, summary } from "./lib";
 
 const JOBS = Number(process.argv[2] ?? 300);
 
 async function main() {
-  const database = await benchDatabase();
-  overrideEnv({
-    DATABASE_URL: database.url,
-    APP_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString("base64"),
-    AUTH_SECRET: "b".repeat(40),
-    LOG_LEVEL: "silent",
-  });
-  const db = createDb(database.url);
-  setDb(db);
-  const app = await startRunnerAppServer(db);
-  const user = await db.user.create({ data: { email: `bench-${Date.now()}@example.test` } });
-  const ws = await db.workspace.create({ data: { name: "Bench", slug: `bench-${Date.now()}` } });
-  const actor = { type: "user" as const, id: user.id, label: user.email };
+  const { db, app, ws, actor, close } = await benchRunnerApp("Bench");
 
   const offersSeen = new Map<string, number>();
   const conns: TestConnection[] = [];
@@ -84,10 +68,7 @@ async function main() {
   await scenario("100 runners");
 
   for (const c of conns) c.ws.close();
-  await app.close();
-  await stopBus();
-  await db.$disconnect();
-  await database.cleanup();
+  await close();
 }
 
 main().catch((err) => {

@@ -13,13 +13,9 @@ import { performance } from "node:perf_hooks";
 import { writeTinyGguf } from "@/gpu-runner/scripts/make-tiny-gguf";
 import { createJobExecutor } from "@/gpu-runner/src/jobs";
 import type { InferenceSpec } from "@jace/gpu-runner/protocol";
-import { createDb, setDb } from "@/server/db";
-import { overrideEnv } from "@/server/env";
-import { stopBus } from "@/server/runners/bus";
 import { createEnrollmentToken } from "@/server/runners/enrollment";
 import { awaitJobResult, dispatchStreaming } from "@/server/runners/jobs";
-import { startRunnerAppServer } from "@/server/runners/testing/app-server";
-import { benchDatabase } from "./lib";
+import { benchRunnerApp } from "./lib";
 
 const MAX_TOKENS = Number(process.argv[2] ?? 1500);
 const ROUNDS = Number(process.argv[3] ?? 3);
@@ -75,19 +71,8 @@ async function main() {
   await executor.close();
 
   // Relayed: a real runner process -> WebSocket -> gateway -> caller's stream.
-  const database = await benchDatabase();
-  overrideEnv({
-    DATABASE_URL: database.url,
-    APP_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString("base64"),
-    AUTH_SECRET: "b".repeat(40),
-    LOG_LEVEL: "silent",
-  });
-  const db = createDb(database.url);
-  setDb(db);
-  const app = await startRunnerAppServer(db);
-  const user = await db.user.create({ data: { email: `relay-${Date.now()}@example.test` } });
-  const ws = await db.workspace.create({ data: { name: "Relay", slug: `relay-${Date.now()}` } });
-  const { token } = await createEnrollmentToken(db, ws.id, { type: "user", id: user.id, label: user.email }, null, { labels: [] });
+  const { db, app, ws, actor, close } = await benchRunnerApp("Relay");
+  const { token } = await createEnrollmentToken(db, ws.id, actor, null, { labels: [] });
   const bin = resolve(import.meta.dirname, "../gpu-runner/bin/jace-runner.js");
   const args = [
     "--config-dir",
@@ -129,10 +114,7 @@ async function main() {
 
   runner.kill("SIGTERM");
   await new Promise((r2) => runner.once("exit", r2));
-  await app.close();
-  await stopBus();
-  await db.$disconnect();
-  await database.cleanup();
+  await close();
   rmSync(root, { recursive: true, force: true });
 }
 
