@@ -31,5 +31,6 @@ export default defineConfig({
   projects: [
     { name: "workspace", testMatch: /workspace\/.*\.spec\.ts/ },
     { name: "runners", testMatch: /runners\/.*\.spec\.ts/ },
+    { name: "tasks", testMatch: /tasks\/.*\.spec\.ts/ },
   ],
 });

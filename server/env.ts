@@ -34,14 +34,30 @@ const schema = z
       .optional(),
     EMAIL_FROM: z.string().default("Jace <no-reply@jace.local>"),
     DEV_MAILBOX: bool.optional(),
+    INNGEST_SIGNING_KEY: z
+      .string()
+      .regex(/^signkey-[a-z]+-[0-9a-f]+$/i, "must look like signkey-prod-<hex> (from the Inngest dashboard)")
+      .optional(),
+    INNGEST_EVENT_KEY: z.string().min(1).optional(),
+    INNGEST_BASE_URL: z.url().optional(),
+    INNGEST_DEV: z.union([bool, z.url()]).optional(),
+    /** Embedded executor: function calls this instance runs at once. */
+    INNGEST_EXECUTOR_CONCURRENCY: z.coerce.number().int().min(1).max(512).default(32),
+    OPENAI_API_KEY: z.string().min(1).optional(),
+    OPENAI_BASE_URL: z.url().optional(),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     LOG_FORMAT: z.enum(["pretty", "json"]).optional(),
   })
   .superRefine((v, ctx) => {
+    const inngestDev = v.INNGEST_DEV !== undefined && v.INNGEST_DEV !== false;
+    if (!inngestDev && (v.INNGEST_EVENT_KEY || v.INNGEST_BASE_URL) && !v.INNGEST_SIGNING_KEY) {
+      ctx.addIssue({ code: "custom", path: ["INNGEST_SIGNING_KEY"], message: "is required with INNGEST_EVENT_KEY or INNGEST_BASE_URL" });
+    }
     if (v.NODE_ENV !== "production") return;
     for (const key of ["AUTH_SECRET", "APP_ENCRYPTION_KEY"] as const) {
       if (!v[key]) ctx.addIssue({ code: "custom", path: [key], message: "is required in production" });
     }
+    if (inngestDev) ctx.addIssue({ code: "custom", path: ["INNGEST_DEV"], message: "must not be set in production" });
     if (Boolean(v.AUTH_GITHUB_ID) !== Boolean(v.AUTH_GITHUB_SECRET)) {
       ctx.addIssue({ code: "custom", path: ["AUTH_GITHUB_SECRET"], message: "AUTH_GITHUB_ID and AUTH_GITHUB_SECRET go together" });
     }
@@ -58,7 +74,16 @@ export type Env = RawEnv & {
 };
 
 /** Variables whose values must never be printed. */
-export const secretVariables = ["DATABASE_URL", "AUTH_SECRET", "APP_ENCRYPTION_KEY", "AUTH_GITHUB_SECRET", "SMTP_URL"] as const;
+export const secretVariables = [
+  "DATABASE_URL",
+  "AUTH_SECRET",
+  "APP_ENCRYPTION_KEY",
+  "AUTH_GITHUB_SECRET",
+  "SMTP_URL",
+  "INNGEST_SIGNING_KEY",
+  "INNGEST_EVENT_KEY",
+  "OPENAI_API_KEY",
+] as const;
 
 export class EnvError extends Error {
   constructor(public readonly issues: string[]) {

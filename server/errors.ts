@@ -14,6 +14,7 @@ export const appErrorCodes = {
   UNPROCESSABLE: { trpc: "UNPROCESSABLE_CONTENT", http: 422 },
   RATE_LIMITED: { trpc: "TOO_MANY_REQUESTS", http: 429 },
   QUOTA_EXCEEDED: { trpc: "FORBIDDEN", http: 402 },
+  UNAVAILABLE: { trpc: "SERVICE_UNAVAILABLE", http: 503 },
   INTERNAL: { trpc: "INTERNAL_SERVER_ERROR", http: 500 },
 } as const satisfies Record<string, { trpc: TRPC_ERROR_CODE_KEY; http: number }>;
 

@@ -15,6 +15,25 @@ export function routeUpgrades(routes: Record<string, UpgradeRoute>, fallback: Up
   };
 }
 
+/** A plain fetch-style handler mounted on a path prefix ahead of Next (the embedded executor's API). */
+export type PrefixRoute = (req: Request) => Promise<Response>;
+
+const MAX_PREFIX_BODY = 4 * 1024 * 1024;
+
+async function toRequest(req: IncomingMessage): Promise<Request | null> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_PREFIX_BODY) return null;
+    chunks.push(chunk);
+  }
+  const headers = new Headers();
+  for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string") headers.set(k, v);
+  const body = req.method === "GET" || req.method === "HEAD" ? undefined : Buffer.concat(chunks);
+  return new Request(`http://localhost${req.url ?? "/"}`, { method: req.method, headers, body });
+}
+
 export type AppServer = { server: Server; url: string; close: () => Promise<void> };
 
 /**
@@ -27,6 +46,8 @@ export async function startHttpServer(opts: {
   host: string;
   port: number;
   upgrades: Record<string, UpgradeRoute>;
+  /** Path prefixes served by plain handlers instead of Next. */
+  prefixes?: Record<string, PrefixRoute>;
   log: Logger;
 }): Promise<AppServer> {
   const app = next({ dev: opts.dev, dir: opts.dir, hostname: "localhost", port: opts.port });
@@ -42,6 +63,19 @@ export async function startHttpServer(opts: {
         : randomUUID();
     req.headers["x-request-id"] = requestId;
     res.setHeader("x-request-id", requestId);
+    const prefix = Object.entries(opts.prefixes ?? {}).find(([p]) => req.url?.startsWith(p));
+    if (prefix) {
+      void (async () => {
+        const request = await toRequest(req);
+        const response = request ? await prefix[1](request) : Response.json({ error: "Body too large" }, { status: 413 });
+        res.writeHead(response.status, Object.fromEntries(response.headers));
+        res.end(Buffer.from(await response.arrayBuffer()));
+      })().catch((err: unknown) => {
+        opts.log.error({ err, requestId, url: req.url }, "unhandled request error");
+        if (!res.headersSent) res.writeHead(500).end("Internal Server Error");
+      });
+      return;
+    }
     handle(req, res).catch((err: unknown) => {
       opts.log.error({ err, requestId, url: req.url }, "unhandled request error");
       if (!res.headersSent) res.writeHead(500).end("Internal Server Error");

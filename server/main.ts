@@ -9,6 +9,9 @@ import { logger } from "./logger";
 import { CONNECT_PATH } from "@jace/gpu-runner/protocol";
 import { stopBus } from "./runners/bus";
 import { RunnerGateway } from "./runners/gateway";
+import { EXECUTOR_PATH, inngestSettings, setEmbeddedExecutor } from "@/inngest/client";
+import { createEmbeddedExecutor, type EmbeddedExecutor } from "@/inngest/executor";
+import { startTaskJobRelay } from "./features/tasks/job-relay";
 
 /**
  * The app process: local defaults, the database (embedded when DATABASE_URL is unset), pending
@@ -18,9 +21,13 @@ import { RunnerGateway } from "./runners/gateway";
 let database: EmbeddedDatabase | undefined;
 let http: AppServer | undefined;
 let gateway: RunnerGateway | undefined;
+let executor: EmbeddedExecutor | undefined;
+let stopRelay: (() => Promise<void>) | undefined;
 let stopping = false;
 
 async function stopAll(): Promise<void> {
+  await executor?.stop();
+  await stopRelay?.();
   await gateway?.stop();
   await http?.close();
   await stopBus();
@@ -75,16 +82,42 @@ async function main(): Promise<void> {
 
   gateway = new RunnerGateway(getDb(), logger);
   await gateway.start();
+  const inngest = inngestSettings(env);
+  const embedded =
+    inngest.mode === "embedded"
+      ? createEmbeddedExecutor({
+          databaseUrl: env.DATABASE_URL!,
+          serveUrl: inngest.serveUrl,
+          signingKey: inngest.signingKey!,
+          eventKey: inngest.eventKey,
+          concurrency: env.INNGEST_EXECUTOR_CONCURRENCY,
+          // Longer than any step's own timeout, so a step is cut off by the pipeline first.
+          requestTimeoutMs: 120_000,
+          log: logger.child({ component: "inngest-executor" }),
+        })
+      : undefined;
   http = await startHttpServer({
     dir: resolve(import.meta.dirname, ".."),
     dev: !env.isProduction,
     host: env.HOST,
     port: env.PORT,
     upgrades: { [CONNECT_PATH]: gateway.handleUpgrade },
+    prefixes: embedded ? { [EXECUTOR_PATH]: (req) => embedded.handleEventApi(req) } : {},
     log: logger,
   });
+  stopRelay = startTaskJobRelay(getDb());
+  if (embedded) {
+    await embedded.start();
+    executor = embedded;
+    setEmbeddedExecutor(embedded);
+  }
   logger.info(
-    { url: env.appUrl, database: database ? "embedded" : "external", mail: env.SMTP_URL ? "smtp" : env.devMailbox ? "dev mailbox" : "off" },
+    {
+      url: env.appUrl,
+      database: database ? "embedded" : "external",
+      inngest: inngest.mode,
+      mail: env.SMTP_URL ? "smtp" : env.devMailbox ? "dev mailbox" : "off",
+    },
     `Jace is ready at ${env.appUrl}`,
   );
 }

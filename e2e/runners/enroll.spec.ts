@@ -1,10 +1,6 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
 import { expect, test } from "@playwright/test";
-import { writeTinyGguf } from "../../gpu-runner/scripts/make-tiny-gguf";
 import { signIn, uniqueEmail } from "../fixtures/auth";
+import { exitCode, runnerHarness } from "../fixtures/runner";
 
 /**
  * Enrolling a real `jace-runner` from the Runners page of the production build: the page shows the
@@ -12,34 +8,9 @@ import { signIn, uniqueEmail } from "../fixtures/auth";
  * makes the runner process exit.
  */
 
-const bin = resolve(import.meta.dirname, "../../gpu-runner/bin/jace-runner.js");
-const processes: ChildProcess[] = [];
-let dir = "";
-
-test.beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "jace-e2e-runner-"));
-  mkdirSync(join(dir, "models"));
-  await writeTinyGguf(join(dir, "models", "tiny.gguf"), { seed: 1 });
-});
-
-test.afterAll(() => {
-  for (const p of processes) if (p.exitCode === null) p.kill("SIGKILL");
-  rmSync(dir, { recursive: true, force: true });
-});
-
-function run(args: string[], env: Record<string, string> = {}): ChildProcess & { output: () => string } {
-  const proc = spawn(process.execPath, [bin, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  proc.stdout!.on("data", (d: Buffer) => (out += d.toString()));
-  proc.stderr!.on("data", (d: Buffer) => (out += d.toString()));
-  processes.push(proc);
-  return Object.assign(proc, { output: () => out });
-}
-
-function exitCode(proc: ChildProcess): Promise<number | null> {
-  if (proc.exitCode !== null) return Promise.resolve(proc.exitCode);
-  return new Promise((r) => proc.once("exit", (code) => r(code)));
-}
+const harness = runnerHarness();
+test.beforeAll(() => harness.setup());
+test.afterAll(() => harness.teardown());
 
 test("enrolls a runner from the Runners page, sees it online live, and revokes it", async ({ page }, info) => {
   test.setTimeout(120_000);
@@ -61,19 +32,9 @@ test("enrolls a runner from the Runners page, sees it online live, and revokes i
   await expect(page.getByText("Waiting for the runner to connect")).toBeVisible();
   await page.screenshot({ path: "e2e/.artifacts/screens/runners-add-waiting.png" });
 
-  const config = [
-    "--config-dir",
-    join(dir, "config"),
-    "--models-dir",
-    join(dir, "models"),
-    "--work-dir",
-    join(dir, "work"),
-    "--threads",
-    "1",
-  ];
-  const enroll = run(["enroll", "--server", server!, "--name", "e2e-box", ...config], { JACE_RUNNER_TOKEN: token! });
+  const enroll = harness.run(["enroll", "--server", server!, "--name", "e2e-box", ...harness.configArgs()], { JACE_RUNNER_TOKEN: token! });
   expect(await exitCode(enroll), enroll.output()).toBe(0);
-  const runner = run(["start", "--config-dir", join(dir, "config")]);
+  const runner = harness.run(["start", "--config-dir", harness.configDir()]);
 
   await expect(page.getByText("e2e-box enrolled — online")).toBeVisible({ timeout: 30_000 });
   await page.screenshot({ path: "e2e/.artifacts/screens/runners-add-online.png" });

@@ -34,6 +34,29 @@ describe("embedded executor: concurrency, idempotency and crash safety", () => {
     expect(maxTotal).toBe(2);
   });
 
+  it("is fair across concurrency keys: a key with a long queue does not starve another", async () => {
+    const finished: string[] = [];
+    h = await startHarness(
+      (i) => [
+        i.createFunction(
+          { id: "fair", concurrency: { limit: 1, key: "event.data.ws" }, triggers: [{ event: "demo/fair" }] },
+          async ({ step, event }) => {
+            const ws = (event.data as { ws: string }).ws;
+            await step.run("work", () => new Promise((r) => setTimeout(r, 10)));
+            finished.push(ws);
+          },
+        ),
+      ],
+      { executor: { concurrency: 2 } },
+    );
+    // 60 runs of the busy key, then one of a quiet key: the claim window (4 x capacity) is far
+    // smaller than the busy queue.
+    await h.executor.send(Array.from({ length: 60 }, () => ({ name: "demo/fair", data: { ws: "busy" } })));
+    await h.executor.send({ name: "demo/fair", data: { ws: "quiet" } });
+    await h.waitForRun((rs) => rs.length === 61 && rs.every((r) => r.status === "completed"), 30_000);
+    expect(finished.indexOf("quiet")).toBeLessThan(10);
+  });
+
   it("starts one run for a repeated idempotency key", async () => {
     let runs = 0;
     h = await startHarness((i) => [

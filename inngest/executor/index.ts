@@ -58,6 +58,8 @@ const eventApiBody = z.union([z.array(eventPayload), eventPayload.transform((e) 
 
 export function createEmbeddedExecutor(opts: EmbeddedExecutorOptions): EmbeddedExecutor {
   const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: Math.max(4, (opts.concurrency ?? 16) + 2) });
+  // An idle client dropped by the server (restart, failover) must not crash the process.
+  pool.on("error", (err) => (opts.log ?? silentLogger).warn({ err }, "inngest executor: idle database connection lost"));
   const clock = opts.clock ?? systemClock;
   let scheduler: Scheduler | undefined;
   const ctx: ExecutorContext = {

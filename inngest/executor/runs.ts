@@ -25,7 +25,14 @@ export type RunView = {
   endedAt: number | null;
 };
 export type RunDetail = RunView & { steps: StepView[] };
-export type ListRunsInput = { functionId?: string; status?: RunStatus; limit?: number; before?: number };
+export type ListRunsInput = {
+  functionId?: string;
+  status?: RunStatus;
+  limit?: number;
+  before?: number;
+  /** Runs whose triggering event's data contains these values, e.g. `{ taskId }`. */
+  eventData?: Record<string, string>;
+};
 
 type RunRow = {
   id: string;
@@ -57,8 +64,15 @@ export async function listRuns(pool: pg.Pool, input: ListRunsInput = {}): Promis
   const { rows } = await pool.query<RunRow>(
     `SELECT * FROM inngest_executor.runs
       WHERE ($1::text IS NULL OR function_id = $1) AND ($2::text IS NULL OR status = $2) AND ($3::bigint IS NULL OR created_at < $3)
+        AND ($5::jsonb IS NULL OR event->'data' @> $5::jsonb)
       ORDER BY created_at DESC, id LIMIT $4`,
-    [input.functionId ?? null, input.status ?? null, input.before ?? null, Math.min(input.limit ?? 50, 500)],
+    [
+      input.functionId ?? null,
+      input.status ?? null,
+      input.before ?? null,
+      Math.min(input.limit ?? 50, 500),
+      input.eventData ? JSON.stringify(input.eventData) : null,
+    ],
   );
   return rows.map(toView);
 }

@@ -91,10 +91,20 @@ export class Scheduler {
   private claim(limit: number): Promise<JobRow[]> {
     return tx(this.ctx.pool, async (c) => {
       const now = this.ctx.clock.now();
+      // Fairness: candidates are taken round-robin across concurrency-key groups (each group's
+      // oldest job first), so one busy key (a workspace with hundreds of queued steps) cannot fill
+      // the window and starve the others. The outer condition is re-checked on the locked row.
       const { rows } = await c.query<JobRow & { ckeys: string[]; climits: number[] }>(
-        `SELECT id, run_id, kind, step_id, attempt, ckeys, climits FROM inngest_executor.jobs
-          WHERE due_at <= $1 AND (lease_until IS NULL OR lease_until < $1)
-          ORDER BY due_at, id LIMIT $2 FOR UPDATE SKIP LOCKED`,
+        `WITH due AS (
+           SELECT id, due_at, row_number() OVER (PARTITION BY ckeys ORDER BY due_at, id) AS turn
+             FROM inngest_executor.jobs
+            WHERE due_at <= $1 AND (lease_until IS NULL OR lease_until < $1)
+         ), picked AS (SELECT id, turn, due_at FROM due ORDER BY turn, due_at, id LIMIT $2)
+         SELECT j.id, j.run_id, j.kind, j.step_id, j.attempt, j.ckeys, j.climits
+           FROM inngest_executor.jobs j JOIN picked p ON p.id = j.id
+          WHERE j.due_at <= $1 AND (j.lease_until IS NULL OR j.lease_until < $1)
+          ORDER BY p.turn, p.due_at, p.id
+            FOR UPDATE OF j SKIP LOCKED`,
         [now, limit * 4],
       );
       const claimed: JobRow[] = [];

@@ -3,6 +3,9 @@ import { auditRouter } from "../features/audit/router";
 import { invitationRouter, memberRouter } from "../features/members/router";
 import { projectRouter } from "../features/projects/router";
 import { runnerRouter } from "../features/runners/router";
+import { taskRouter } from "../features/tasks/router";
+import { modelRouter } from "../features/models/router";
+import { providerKeyRouter, usageRouter } from "../features/usage/router";
 import { workspaceRouter } from "../features/workspaces/router";
 import { createCallerFactory, createTRPCRouter } from "./trpc";
 
@@ -14,6 +17,10 @@ export const appRouter = createTRPCRouter({
   apiKey: apiKeyRouter,
   audit: auditRouter,
   runner: runnerRouter,
+  task: taskRouter,
+  usage: usageRouter,
+  providerKey: providerKeyRouter,
+  model: modelRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -22,6 +22,8 @@ type Targets = {
   runnerId: string;
   jobId: string;
   tokenId: string;
+  taskId: string;
+  budgetId: string;
 };
 type Case = { input: (t: Targets) => unknown; scoped: boolean; write: boolean };
 
@@ -65,6 +67,45 @@ const cases: Record<string, Case> = {
   "runner.relabel": { input: (t) => ({ workspaceSlug: t.slug, runnerId: t.runnerId, labels: ["x"] }), scoped: true, write: true },
   "runner.revoke": { input: (t) => ({ workspaceSlug: t.slug, runnerId: t.runnerId }), scoped: true, write: true },
   "runner.cancelJob": { input: (t) => ({ workspaceSlug: t.slug, jobId: t.jobId }), scoped: true, write: true },
+  "task.list": { input: (t) => ({ workspaceSlug: t.slug }), scoped: true, write: false },
+  "task.counts": { input: (t) => ({ workspaceSlug: t.slug }), scoped: true, write: false },
+  "task.get": { input: (t) => ({ workspaceSlug: t.slug, taskId: t.taskId }), scoped: true, write: false },
+  "task.logs": { input: (t) => ({ workspaceSlug: t.slug, taskId: t.taskId }), scoped: true, write: false },
+  "task.run": { input: (t) => ({ workspaceSlug: t.slug, taskId: t.taskId }), scoped: true, write: false },
+  "task.create": {
+    input: (t) => ({ workspaceSlug: t.slug, projectId: t.projectId, task: { kind: "ask", question: "Leak?" } }),
+    scoped: true,
+    write: true,
+  },
+  "task.approve": { input: (t) => ({ workspaceSlug: t.slug, taskId: t.taskId }), scoped: true, write: true },
+  "task.reject": { input: (t) => ({ workspaceSlug: t.slug, taskId: t.taskId, reason: "no" }), scoped: true, write: true },
+  "task.cancel": { input: (t) => ({ workspaceSlug: t.slug, taskId: t.taskId }), scoped: true, write: true },
+  "task.replay": { input: (t) => ({ workspaceSlug: t.slug, taskId: t.taskId }), scoped: true, write: true },
+  "usage.summary": { input: (t) => ({ workspaceSlug: t.slug }), scoped: true, write: false },
+  "usage.budgets": { input: (t) => ({ workspaceSlug: t.slug }), scoped: true, write: false },
+  "usage.upsertBudget": {
+    input: (t) => ({
+      workspaceSlug: t.slug,
+      projectId: t.projectId,
+      monthlyLimitMicros: 1_000_000,
+      softThresholdPct: 50,
+      hardLimit: false,
+    }),
+    scoped: true,
+    write: true,
+  },
+  "usage.deleteBudget": { input: (t) => ({ workspaceSlug: t.slug, budgetId: t.budgetId }), scoped: true, write: true },
+  "providerKey.get": { input: (t) => ({ workspaceSlug: t.slug }), scoped: true, write: false },
+  "providerKey.save": { input: (t) => ({ workspaceSlug: t.slug, key: "sk-stolen0000000000000000" }), scoped: true, write: true },
+  "providerKey.remove": { input: (t) => ({ workspaceSlug: t.slug }), scoped: true, write: true },
+  "model.catalog": { input: (t) => ({ workspaceSlug: t.slug }), scoped: true, write: false },
+  "model.setEntry": {
+    input: (t) => ({ workspaceSlug: t.slug, name: "fast", entry: { local: [], cloud: "gpt-4o" } }),
+    scoped: true,
+    write: true,
+  },
+  "model.resetEntry": { input: (t) => ({ workspaceSlug: t.slug, name: "fast" }), scoped: true, write: true },
+  "model.setPricing": { input: (t) => ({ workspaceSlug: t.slug, pricing: { baseFeeMicros: 1 } }), scoped: true, write: true },
 };
 
 type AnyProcedure = (input: unknown) => Promise<unknown>;
@@ -88,17 +129,26 @@ let alice: TestUser, bob: TestUser, carol: TestUser, vic: TestUser;
 let a: Targets, b: Targets;
 
 async function snapshotB(workspaceId: string) {
-  const [workspace, projects, members, invitations, keys, audit, runners, jobs] = await Promise.all([
-    db.workspace.findUnique({ where: { id: workspaceId } }),
-    db.project.findMany({ where: { workspaceId }, orderBy: { id: "asc" } }),
-    db.membership.findMany({ where: { workspaceId }, orderBy: { id: "asc" } }),
-    db.invitation.findMany({ where: { workspaceId }, orderBy: { id: "asc" } }),
-    db.apiKey.findMany({ where: { workspaceId }, orderBy: { id: "asc" } }),
-    db.auditEvent.count({ where: { workspaceId } }),
-    db.runner.findMany({ where: { workspaceId }, orderBy: { id: "asc" } }),
-    db.runnerJob.findMany({ where: { workspaceId }, orderBy: { id: "asc" } }),
-  ]);
-  return JSON.stringify({ workspace, projects, members, invitations, keys, audit, runners, jobs });
+  const [workspace, projects, members, invitations, keys, audit, runners, jobs, tasks, taskLogs, taskSteps, budgets, credentials] =
+    await Promise.all([
+      db.workspace.findUnique({ where: { id: workspaceId } }),
+      db.project.findMany({ where: { workspaceId }, orderBy: { id: "asc" } }),
+      db.membership.findMany({ where: { workspaceId }, orderBy: { id: "asc" } }),
+      db.invitation.findMany({ where: { workspaceId }, orderBy: { id: "asc" } }),
+      db.apiKey.findMany({ where: { workspaceId }, orderBy: { id: "asc" } }),
+      db.auditEvent.count({ where: { workspaceId } }),
+      db.runner.findMany({ where: { workspaceId }, orderBy: { id: "asc" } }),
+      db.runnerJob.findMany({ where: { workspaceId }, orderBy: { id: "asc" } }),
+      db.task.findMany({ where: { workspaceId }, orderBy: { id: "asc" } }),
+      db.taskLog.count({ where: { workspaceId } }),
+      db.taskStep.findMany({ where: { workspaceId }, orderBy: { id: "asc" } }),
+      db.budget.findMany({ where: { workspaceId }, orderBy: { id: "asc" } }),
+      db.providerCredential.findMany({ where: { workspaceId }, orderBy: { id: "asc" } }),
+    ]);
+  return JSON.stringify(
+    { workspace, projects, members, invitations, keys, audit, runners, jobs, tasks, taskLogs, taskSteps, budgets, credentials },
+    (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v),
+  );
 }
 
 async function seedWorkspace(owner: TestUser, other: TestUser): Promise<Targets & { id: string }> {
@@ -130,9 +180,33 @@ async function seedWorkspace(owner: TestUser, other: TestUser): Promise<Targets 
       expiresAt: new Date(Date.now() + 3600_000),
     },
   });
+  // A task waiting for approval: approve, reject and cancel would all succeed on it if reachable.
+  const task = await db.task.create({
+    data: {
+      workspaceId: ws.id,
+      projectId: project.id,
+      number: 1,
+      kind: "ask",
+      title: "Secret question",
+      input: { kind: "ask", question: "Secret question" },
+      source: "web",
+      status: "awaiting_approval",
+      requiresApproval: true,
+      createdByLabel: owner.email,
+      steps: { create: { workspaceId: ws.id, projectId: project.id, name: "approval", status: "waiting" } },
+      logs: { create: { workspaceId: ws.id, projectId: project.id, message: "secret log line" } },
+    },
+  });
+  // A project budget and a provider key: deleting, editing or removing them would show in the snapshot.
+  const budget = await db.budget.create({
+    data: { workspaceId: ws.id, scope: project.id, projectId: project.id, monthlyLimitMicros: 5_000_000, periodStart: new Date() },
+  });
+  await db.providerCredential.create({ data: { workspaceId: ws.id, provider: "openai", encryptedKey: "unused", last4: "abcd" } });
   return {
     id: ws.id,
     slug: ws.slug,
+    taskId: task.id,
+    budgetId: budget.id,
     projectId: project.id,
     invitationId: invitation.id,
     membershipId: otherMembership.id,
@@ -182,6 +256,16 @@ describe("tenant isolation", () => {
     "runner.revoke",
     "runner.cancelJob",
     "runner.enrollmentStatus",
+    "task.get",
+    "task.logs",
+    "task.run",
+    "task.create",
+    "task.approve",
+    "task.reject",
+    "task.cancel",
+    "task.replay",
+    "usage.upsertBudget",
+    "usage.deleteBudget",
   ])("%s: B's ids used through A's slug are NOT_FOUND and change nothing", async (path) => {
     const bId = (await db.workspace.findUniqueOrThrow({ where: { slug: b.slug } })).id;
     const before = await snapshotB(bId);

@@ -15,12 +15,15 @@ export const permissions = [
   "audit.read",
   "runners.manage",
   "billing.manage",
+  "tasks.create",
+  "tasks.approve",
 ] as const;
 
 export type Permission = (typeof permissions)[number];
 
 const viewer: Permission[] = ["workspace.read"];
-const member: Permission[] = [...viewer];
+/** Members hand Jace work, cancel and replay it; approving a plan is for admins and owners. */
+const member: Permission[] = [...viewer, "tasks.create"];
 const admin: Permission[] = [
   ...member,
   "workspace.update",
@@ -29,6 +32,7 @@ const admin: Permission[] = [
   "apiKeys.manage",
   "audit.read",
   "runners.manage",
+  "tasks.approve",
 ];
 const owner: Permission[] = [...admin, "billing.manage", "workspace.delete"];
 

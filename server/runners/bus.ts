@@ -22,7 +22,13 @@ export type ControlEvent =
   | { type: "relabel"; runnerId: string; labels: string[] }
   | { type: "jobs"; workspaceId: string };
 
+/** A task changed (status, step, new log lines): live views re-read what they show. */
+export type TaskEvent = { type: "task"; taskId: string; workspaceId: string };
+
 const CHANNEL_JOB = "jace_job_events";
+const CHANNEL_TASK = "jace_task_events";
+/** In-process only: job events this instance published (exactly one instance sees each). */
+const LOCAL_JOB = "local_job_events";
 const CHANNEL_CONTROL = "jace_runner_control";
 const MAX_PAYLOAD = 7000;
 
@@ -77,6 +83,7 @@ export async function startBus(): Promise<void> {
     client.on("error", (err) => logger.error({ err }, "runner bus connection failed"));
     await client.query(`LISTEN ${CHANNEL_JOB}`);
     await client.query(`LISTEN ${CHANNEL_CONTROL}`);
+    await client.query(`LISTEN ${CHANNEL_TASK}`);
     b.listener = client;
   })();
   await b.starting;
@@ -137,6 +144,7 @@ async function flushChunks(): Promise<void> {
 export function publishJobEvent(event: JobEvent): void {
   const b = bus();
   b.emitter.emit(CHANNEL_JOB, event);
+  b.emitter.emit(LOCAL_JOB, event);
   if (!b.publisher) return;
   if (event.type === "chunk") {
     const list = b.pendingChunks.get(event.jobId) ?? [];
@@ -155,6 +163,13 @@ export function onJobEvent(handler: (e: JobEvent) => void): () => void {
   return () => b.emitter.off(CHANNEL_JOB, handler);
 }
 
+/** Job events published by this instance only, for work that must happen once per event. */
+export function onLocalJobEvent(handler: (e: JobEvent) => void): () => void {
+  const b = bus();
+  b.emitter.on(LOCAL_JOB, handler);
+  return () => b.emitter.off(LOCAL_JOB, handler);
+}
+
 export async function publishControl(event: ControlEvent): Promise<void> {
   bus().emitter.emit(CHANNEL_CONTROL, event);
   await notify(CHANNEL_CONTROL, [event]);
@@ -164,4 +179,15 @@ export function onControl(handler: (e: ControlEvent) => void): () => void {
   const b = bus();
   b.emitter.on(CHANNEL_CONTROL, handler);
   return () => b.emitter.off(CHANNEL_CONTROL, handler);
+}
+
+export async function publishTaskEvent(event: TaskEvent): Promise<void> {
+  bus().emitter.emit(CHANNEL_TASK, event);
+  await notify(CHANNEL_TASK, [event]).catch((err) => logger.warn({ err }, "could not publish task event"));
+}
+
+export function onTaskEvent(handler: (e: TaskEvent) => void): () => void {
+  const b = bus();
+  b.emitter.on(CHANNEL_TASK, handler);
+  return () => b.emitter.off(CHANNEL_TASK, handler);
 }

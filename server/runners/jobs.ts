@@ -23,6 +23,11 @@ export type DispatchOptions = {
   maxAttempts?: number;
   allowUnsandboxed?: boolean;
   /**
+   * A caller-chosen id (e.g. `<taskId>-execute`) makes dispatch idempotent: a second dispatch with
+   * the same id returns the existing job instead of creating another.
+   */
+  jobId?: string;
+  /**
    * Receives the job's live events from before it is announced, so none are missed (chunks are
    * not stored; a watcher that subscribes later sees only what comes after).
    */
@@ -49,7 +54,11 @@ export async function dispatchJob(
   if (!parsed.success)
     throw new AppError("BAD_REQUEST", `Invalid job: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
   const spec = parsed.data;
-  const id = randomUUID();
+  const id = opts.jobId ?? randomUUID();
+  if (opts.jobId) {
+    const existing = await db.runnerJob.findFirst({ where: { id, workspaceId }, select: { id: true } });
+    if (existing) return { jobId: existing.id, unwatch: opts.onEvent ? watchJob(id, opts.onEvent) : () => {} };
+  }
   const unwatch = opts.onEvent ? watchJob(id, opts.onEvent) : () => {};
   const job = await db.runnerJob.create({
     data: {

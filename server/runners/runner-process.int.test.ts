@@ -1,15 +1,14 @@
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeTinyGguf } from "@/gpu-runner/scripts/make-tiny-gguf";
 import { testDb } from "../testing/db";
 import { callerFor, createUser, createWorkspaceFor, type TestUser } from "../testing/factories";
 import { stopBus } from "./bus";
-import { createEnrollmentToken } from "./enrollment";
 import { awaitJobResult, cancelJob, dispatchJob, dispatchStreaming } from "./jobs";
 import { startRunnerAppServer, type RunnerAppServer } from "./testing/app-server";
+import { createTapRepo, exited, runnerFleet, type RealRunner, type RunnerFleet } from "./testing/real-runner";
 
 /**
  * The real `jace-runner` CLI, as separate processes, against the real gateway over real sockets:
@@ -17,7 +16,6 @@ import { startRunnerAppServer, type RunnerAppServer } from "./testing/app-server
  * repository, cancellation, failover when a runner is killed mid-job, and revocation.
  */
 
-const bin = resolve(import.meta.dirname, "../../gpu-runner/bin/jace-runner.js");
 const db = testDb();
 let app: RunnerAppServer;
 let owner: TestUser;
@@ -25,110 +23,28 @@ let ws: { id: string; slug: string };
 let root: string;
 let modelsDir: string;
 let repo: string;
-const processes: ChildProcess[] = [];
-
-type Runner = { name: string; configDir: string; runnerId: string; proc?: ChildProcess; output: string[] };
-
-async function enroll(name: string): Promise<Runner> {
-  const { token } = await createEnrollmentToken(db, ws.id, { type: "user", id: owner.id, label: owner.email }, null, { labels: [] });
-  const configDir = join(root, `config-${name}`);
-  const work = join(root, `work-${name}`);
-  mkdirSync(work, { recursive: true });
-  // Asynchronous on purpose: the app server answering the enrollment lives in this process.
-  const proc = spawn(
-    process.execPath,
-    [
-      bin,
-      "enroll",
-      "--server",
-      app.url,
-      "--name",
-      name,
-      "--config-dir",
-      configDir,
-      "--models-dir",
-      modelsDir,
-      "--work-dir",
-      work,
-      "--threads",
-      "2",
-      "--max-jobs",
-      "1",
-    ],
-    { env: { ...process.env, JACE_RUNNER_TOKEN: token }, stdio: ["ignore", "pipe", "pipe"] },
-  );
-  let out = "";
-  proc.stdout!.on("data", (d: Buffer) => (out += d.toString()));
-  proc.stderr!.on("data", (d: Buffer) => (out += d.toString()));
-  expect(await exited(proc), out).toBe(0);
-  const runner = await db.runner.findFirstOrThrow({ where: { workspaceId: ws.id, name } });
-  return { name, configDir, runnerId: runner.id, output: [] };
-}
-
-function start(runner: Runner): Runner {
-  const proc = spawn(process.execPath, [bin, "start", "--config-dir", runner.configDir, "--log-format", "json", "--drain-timeout", "5s"], {
-    env: { ...process.env, JACE_RUNNER_ALLOW_LOCAL_REPOSITORIES: "1" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  proc.stdout!.on("data", (d: Buffer) => runner.output.push(d.toString()));
-  proc.stderr!.on("data", (d: Buffer) => runner.output.push(d.toString()));
-  processes.push(proc);
-  runner.proc = proc;
-  return runner;
-}
-
-async function waitOnline(runner: Runner, timeout = 30_000): Promise<void> {
-  await expect
-    .poll(async () => (await db.runner.findUniqueOrThrow({ where: { id: runner.runnerId } })).status, { timeout, interval: 200 })
-    .toMatch(/online|busy/);
-}
-
-function exited(proc: ChildProcess): Promise<number | null> {
-  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve(proc.exitCode);
-  return new Promise((r) => proc.once("exit", (code) => r(code)));
-}
-
-async function stopRunner(runner: Runner): Promise<void> {
-  if (!runner.proc || runner.proc.exitCode !== null) return;
-  runner.proc.kill("SIGTERM");
-  await exited(runner.proc);
-  await expect
-    .poll(async () => (await db.runner.findUniqueOrThrow({ where: { id: runner.runnerId } })).status, { timeout: 5000 })
-    .toBe("offline");
-}
-
-function git(args: string[], cwd: string) {
-  const r = spawnSync("git", args, {
-    cwd,
-    encoding: "utf8",
-    env: { ...process.env, GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@t", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@t" },
-  });
-  if (r.status !== 0) throw new Error(r.stderr);
-}
+let fleet: RunnerFleet;
+type Runner = RealRunner;
+const enroll = (name: string) => fleet.enroll(name);
+const start = (runner: Runner) => fleet.start(runner);
+const waitOnline = (runner: Runner, timeout?: number) => fleet.waitOnline(runner, timeout);
+const stopRunner = (runner: Runner) => fleet.stop(runner);
 
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), "jace-runner-it-"));
   modelsDir = join(root, "models");
   mkdirSync(modelsDir);
   await writeTinyGguf(join(modelsDir, "tiny.gguf"), { seed: 1 });
-  // A repository whose "tests" print a TAP summary: 3 passing, 1 failing.
-  repo = join(root, "repo");
-  mkdirSync(repo);
-  writeFileSync(
-    join(repo, "test.sh"),
-    "#!/bin/sh\necho 'TAP version 13'\necho '1..4'\necho 'ok 1 adds'\necho 'ok 2 subtracts'\necho 'not ok 3 divides by zero'\necho 'ok 4 multiplies'\nexit 1\n",
-  );
-  git(["init", "-q", "-b", "main"], repo);
-  git(["add", "."], repo);
-  git(["commit", "-qm", "init"], repo);
+  repo = createTapRepo(join(root, "repo"));
 
   app = await startRunnerAppServer(db, { heartbeatIntervalMs: 2000, leaseTtlMs: 4000, sweepIntervalMs: 250 });
   owner = await createUser(db);
   ws = await createWorkspaceFor(db, owner, "Real runners");
+  fleet = runnerFleet({ db, appUrl: () => app.url, workspaceId: ws.id, owner, root, modelsDir });
 }, 120_000);
 
 afterAll(async () => {
-  for (const p of processes) if (p.exitCode === null) p.kill("SIGKILL");
+  fleet?.killAll();
   await app?.close();
   await stopBus();
   rmSync(root, { recursive: true, force: true });

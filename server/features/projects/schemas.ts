@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { routingPolicies } from "@/server/llm/types";
 
 /** Per-project settings. Later issues add model, routing policy and repository defaults here. */
 export const projectSettings = z
@@ -17,6 +18,10 @@ export const projectSettings = z
       .max(24 * 60)
       .optional(),
     requireApproval: z.boolean().optional(),
+    /** Where this project's model calls may go (server/llm/types.ts); local-first by default. */
+    routingPolicy: z.enum(routingPolicies).optional(),
+    /** The logical or concrete model its tasks use (default "fast"). */
+    model: z.string().trim().max(200).optional(),
   })
   .strict();
 

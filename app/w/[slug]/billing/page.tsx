@@ -1,20 +1,10 @@
 import type { Metadata } from "next";
-import { IconBilling } from "@/app/_components/ui";
-import { NotBuiltYet } from "../_components/not-built-yet";
+import { UsageView } from "./_components/usage-view";
 
 export const metadata: Metadata = { title: "Usage & billing" };
 
-export default function BillingPage() {
-  return (
-    <NotBuiltYet
-      title="Usage & billing"
-      description="Plans, quotas, model costs and invoices for this workspace."
-      icon={<IconBilling />}
-      coming={[
-        "show this month's cost split between local and cloud models, with the saving",
-        "plans and quotas with Stripe Checkout and the billing portal",
-        "budgets with alerts",
-      ]}
-    />
-  );
+/** `?month=YYYY-MM` shows a past month; anything else shows the current one. */
+export default async function BillingPage({ searchParams }: { searchParams: Promise<{ month?: string | string[] }> }) {
+  const { month } = await searchParams;
+  return <UsageView month={typeof month === "string" && /^\d{4}-(0[1-9]|1[0-2])$/.test(month) ? month : undefined} />;
 }

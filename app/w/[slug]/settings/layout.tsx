@@ -6,7 +6,7 @@ export default async function SettingsLayout({ children, params }: { children: R
   const { slug } = await params;
   return (
     <>
-      <PageHeader title="Settings" description="Your workspace's name, members, API keys and audit trail." />
+      <PageHeader title="Settings" description="Your workspace's name, members, AI providers, API keys and audit trail." />
       <SettingsTabs slug={slug} className="mt-6" />
       <div className="mt-8">{children}</div>
     </>

@@ -1,20 +1,14 @@
 import type { Metadata } from "next";
-import { IconTasks } from "@/app/_components/ui";
-import { NotBuiltYet } from "../_components/not-built-yet";
+import { Suspense } from "react";
+import { TasksSkeleton, TasksView } from "./_components/tasks-view";
 
 export const metadata: Metadata = { title: "Tasks" };
 
 export default function TasksPage() {
+  // The filters live in the query string, which the view reads on the client.
   return (
-    <NotBuiltYet
-      title="Tasks"
-      description="Every request from Slack, GitHub, email, Telegram, Trello or the API becomes a task pipeline."
-      icon={<IconTasks />}
-      coming={[
-        "list tasks with live status, filters by project, source and kind",
-        "show each task's steps, logs, plan and cost, with Approve / Reject, cancel and replay",
-        "let you start a task from the web",
-      ]}
-    />
+    <Suspense fallback={<TasksSkeleton />}>
+      <TasksView />
+    </Suspense>
   );
 }

@@ -1,11 +1,21 @@
 "use client";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import { Alert, Button, Checkbox, Dialog, Input, Textarea } from "@/app/_components/ui";
+import { Alert, Button, Checkbox, Dialog, Input, Select, Textarea } from "@/app/_components/ui";
 import { useTRPC, type RouterOutputs } from "@/app/_lib/trpc";
+import { defaultCatalog } from "@/server/llm/catalog";
+import type { RoutingPolicy } from "@/server/llm/types";
 import { useWorkspace } from "../../_components/workspace-context";
 
 export type Project = RouterOutputs["project"]["list"][number];
+
+/** The routing policies of server/llm/types.ts, in the words a project owner needs. */
+const policies: { value: RoutingPolicy; label: string; explain: string }[] = [
+  { value: "local-only", label: "Local only", explain: "Runners only: calls wait for a runner and never go to the cloud." },
+  { value: "local-first", label: "Local first (default)", explain: "Runners; the cloud only when no runner can serve the call." },
+  { value: "cloud-allowed", label: "Cloud allowed", explain: "A runner if one is free right now, otherwise the cloud at once." },
+  { value: "cloud-preferred", label: "Cloud preferred", explain: "The cloud; runners when the cloud fails or the budget is spent." },
+];
 
 type Props = {
   /** The project to edit; create a new one when null. */
@@ -25,6 +35,8 @@ export function ProjectDialog({ project, open, onClose, onSaved }: Props) {
   const [repository, setRepository] = useState(project?.settings.defaultRepository ?? "");
   const [branch, setBranch] = useState(project?.settings.defaultBranch ?? "");
   const [requireApproval, setRequireApproval] = useState(project?.settings.requireApproval ?? false);
+  const [policy, setPolicy] = useState<RoutingPolicy>(project?.settings.routingPolicy ?? "local-first");
+  const [model, setModel] = useState(project?.settings.model ?? "");
 
   const mutationOptions = {
     onSuccess: async (saved: Project) => {
@@ -56,6 +68,8 @@ export function ProjectDialog({ project, open, onClose, onSaved }: Props) {
       defaultRepository: repository.trim(),
       defaultBranch: branch.trim(),
       requireApproval,
+      routingPolicy: policy,
+      model: model.trim() || undefined,
     };
     if (project) update.mutate({ workspaceSlug: slug, projectId: project.id, name, description, settings });
     else create.mutate({ workspaceSlug: slug, name, description, settings });
@@ -129,6 +143,34 @@ export function ProjectDialog({ project, open, onClose, onSaved }: Props) {
             maxLength={100}
             placeholder="main"
           />
+        </div>
+        <div className="grid gap-4 sm:grid-cols-[1fr_12rem]">
+          <Select
+            label="Where model calls run"
+            value={policy}
+            onChange={(e) => setPolicy(e.target.value as RoutingPolicy)}
+            options={policies.map((p) => ({ value: p.value, label: p.label }))}
+            hint={policies.find((p) => p.value === policy)?.explain}
+          />
+          <Input
+            label="Model"
+            optional
+            list="project-model-options"
+            value={model}
+            onChange={(e) => setModel(e.target.value)}
+            maxLength={200}
+            placeholder="fast"
+            autoComplete="off"
+            hint={
+              defaultCatalog[model.trim()]?.description ??
+              (model.trim() ? "A concrete local or cloud model name." : "fast, smart, coder or a model name.")
+            }
+          />
+          <datalist id="project-model-options">
+            {Object.keys(defaultCatalog).map((m) => (
+              <option key={m} value={m} />
+            ))}
+          </datalist>
         </div>
         <Checkbox
           label="Require approval"

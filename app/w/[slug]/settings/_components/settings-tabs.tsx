@@ -9,6 +9,7 @@ export function SettingsTabs({ slug, className }: { slug: string; className?: st
   const items: TabsNavItem[] = [
     { href: base, label: "General", exact: true },
     { href: `${base}/members`, label: "Members" },
+    { href: `${base}/ai-providers`, label: "AI providers" },
     ...(can("apiKeys.manage") ? [{ href: `${base}/api-keys`, label: "API keys" }] : []),
     ...(can("audit.read") ? [{ href: `${base}/audit`, label: "Audit log" }] : []),
   ];

@@ -15,6 +15,8 @@ const targetTypes: Record<string, string> = {
   invitation: "Invitation",
   api_key: "API key",
   workspace: "Workspace",
+  budget: "Budget",
+  provider_key: "AI provider key",
 };
 
 export function EventTarget({ event }: { event: AuditEvent }) {

@@ -1,0 +1,33 @@
+"use client";
+import { useQueryClient } from "@tanstack/react-query";
+import { useEffect, useState } from "react";
+import { useTRPC } from "@/app/_lib/trpc";
+
+/** Without the event stream (a proxy that buffers it, an old browser), the list still refreshes this often. */
+export const FALLBACK_REFRESH_MS = 10_000;
+
+/**
+ * Keeps the task list and counts current: the workspace's event stream says which tasks changed
+ * and the list re-reads. Returns whether the stream is connected, so callers poll while it is not.
+ */
+export function useLiveTasks(slug: string): boolean {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const [connected, setConnected] = useState(false);
+
+  useEffect(() => {
+    if (typeof EventSource === "undefined") return;
+    const source = new EventSource(`/api/w/${encodeURIComponent(slug)}/tasks/events`);
+    const refresh = () => {
+      // Let a running refetch finish rather than restarting it on every event.
+      void queryClient.invalidateQueries({ queryKey: trpc.task.list.pathKey() }, { cancelRefetch: false });
+      void queryClient.invalidateQueries({ queryKey: trpc.task.counts.pathKey() }, { cancelRefetch: false });
+    };
+    source.addEventListener("ready", () => setConnected(true));
+    source.addEventListener("tasks", refresh);
+    source.onerror = () => setConnected(false);
+    return () => source.close();
+  }, [slug, queryClient, trpc]);
+
+  return connected;
+}

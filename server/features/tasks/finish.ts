@@ -1,0 +1,50 @@
+import type { Db } from "@/server/db";
+import { logger } from "@/server/logger";
+import type { JobOutcome } from "./execute";
+import { cancelTaskJobs } from "./execute";
+import { appendLog, closeOpenSteps, finishStep, setTaskStatus, startStep } from "./progress";
+
+/** The last steps: usage, success, and the failure handler's side. */
+
+export async function recordUsage(db: Db, taskId: string, outcomes: JobOutcome[]): Promise<void> {
+  const task = await db.task.findUniqueOrThrow({ where: { id: taskId } });
+  await startStep(db, task, "usage");
+  const usage = { promptTokens: 0, completionTokens: 0, gpuSeconds: 0, cpuSeconds: 0, wallSeconds: 0 };
+  for (const o of outcomes) {
+    for (const key of Object.keys(usage) as (keyof typeof usage)[]) usage[key] += o.usage?.[key] ?? 0;
+  }
+  // The task's cost is what its model calls cost (the ledger: cloud prices, local energy and GPU time).
+  const cost = await db.modelCall.aggregate({ where: { taskId }, _sum: { costMicros: true } });
+  await db.task.update({ where: { id: taskId }, data: { usage, costMicros: cost._sum.costMicros ?? 0 } });
+  const tokens = usage.promptTokens + usage.completionTokens;
+  await finishStep(db, task, "usage", "succeeded", {
+    detail: `${tokens} tokens, ${usage.gpuSeconds.toFixed(1)} GPU s, $${((cost._sum.costMicros ?? 0) / 1e6).toFixed(4)}`,
+  });
+}
+
+export async function finishTask(db: Db, taskId: string): Promise<void> {
+  const task = await db.task.findUniqueOrThrow({ where: { id: taskId } });
+  const finishedAt = new Date();
+  if (await setTaskStatus(db, task, "succeeded", { finishedAt })) {
+    const seconds = (finishedAt.getTime() - task.createdAt.getTime()) / 1000;
+    await appendLog(db, task, `Task succeeded in ${seconds.toFixed(1)} s`);
+  }
+}
+
+/** Marks the task failed with the reason (unless it already ended) and stops its runner jobs. */
+export async function failTask(db: Db, taskId: string, reason: string): Promise<void> {
+  const task = await db.task.findUnique({ where: { id: taskId } });
+  if (!task) return;
+  const moved = await setTaskStatus(db, task, "failed", { error: reason.slice(0, 4000), statusReason: "Failed", finishedAt: new Date() });
+  if (!moved) return;
+  await closeOpenSteps(db, task, "failed", reason);
+  await cancelTaskJobs(db, task.workspaceId, taskId, "the task failed");
+  await appendLog(db, task, `Task failed: ${reason}`, { level: "error" });
+  logger.info({ taskId, workspaceId: task.workspaceId, reason }, "task failed");
+}
+
+export async function expireApproval(db: Db, taskId: string, hours: number): Promise<void> {
+  const task = await db.task.findUniqueOrThrow({ where: { id: taskId } });
+  await finishStep(db, task, "approval", "failed", { error: `No decision within ${hours} h` });
+  await failTask(db, taskId, `No one approved the plan within ${hours} hours. Replay the task to ask again.`);
+}

@@ -1,0 +1,153 @@
+import { createElement } from "react";
+import { BudgetAlertEmail } from "@/emails/budget-alert";
+import { sendEmail } from "@/emails/send";
+import type { Db } from "@/server/db";
+import { getEnv } from "@/server/env";
+import { AppError } from "@/server/errors";
+import type { Budget } from "@/server/generated/prisma/client";
+import { logger } from "@/server/logger";
+
+/**
+ * Cloud spending limits, enforced by reserving a call's estimated cost before it runs and settling
+ * its true cost after. A reservation is one conditional UPDATE per budget, so concurrent calls
+ * can never together pass a hard limit; reservations expire so a crashed call frees its money.
+ */
+
+export const RESERVATION_TTL_MS = 15 * 60_000;
+
+export type Reservation = { rows: { id: string; budgetId: string }[]; amountMicros: number };
+
+export class BudgetExhaustedError extends AppError {
+  constructor(readonly budget: { scope: string; name: string }) {
+    super(
+      "QUOTA_EXCEEDED",
+      `The ${budget.name} for cloud models is spent for this month. Raise it on the Usage page, or let the project use local models.`,
+      {
+        details: { budget: budget.scope },
+      },
+    );
+  }
+}
+
+export const monthStart = (now = new Date()) => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1));
+
+async function budgetName(db: Db, b: Pick<Budget, "scope" | "projectId">): Promise<string> {
+  if (b.scope === "workspace") return "workspace budget";
+  const project = b.projectId ? await db.project.findUnique({ where: { id: b.projectId }, select: { name: true } }) : null;
+  return `budget of project "${project?.name ?? b.scope}"`;
+}
+
+/** Starts a new period for budgets whose period is over (money reserved by calls in flight stays). */
+export async function rollBudgetPeriods(db: Db, now = new Date()): Promise<number> {
+  const start = monthStart(now);
+  const { count } = await db.budget.updateMany({
+    where: { periodStart: { lt: start } },
+    data: { periodStart: start, spentMicros: 0, softAlertedAt: null, hardAlertedAt: null },
+  });
+  return count;
+}
+
+/** Holds `amountMicros` on the workspace's and the project's budgets, or throws which one is spent. */
+export async function reserveBudget(
+  db: Db,
+  workspaceId: string,
+  projectId: string | null | undefined,
+  amountMicros: number,
+): Promise<Reservation> {
+  const scopes = ["workspace", ...(projectId ? [projectId] : [])];
+  const budgets = await db.budget.findMany({ where: { workspaceId, scope: { in: scopes } } });
+  if (budgets.length === 0) return { rows: [], amountMicros };
+  if (budgets.some((b) => b.periodStart < monthStart())) await rollBudgetPeriods(db);
+  const amount = Math.max(0, Math.ceil(amountMicros));
+  let exhausted: Budget | undefined;
+  const rows = await db
+    .$transaction(async (tx) => {
+      const held: { id: string; budgetId: string }[] = [];
+      for (const b of budgets) {
+        const updated = await tx.$executeRaw`
+          UPDATE "Budget" SET "reservedMicros" = "reservedMicros" + ${amount}
+           WHERE id = ${b.id} AND (NOT "hardLimit" OR "spentMicros" + "reservedMicros" + ${amount} <= "monthlyLimitMicros")`;
+        if (updated === 0) {
+          exhausted = b;
+          throw new Error("budget exhausted");
+        }
+        const r = await tx.budgetReservation.create({
+          data: { budgetId: b.id, workspaceId, amountMicros: amount, expiresAt: new Date(Date.now() + RESERVATION_TTL_MS) },
+        });
+        held.push({ id: r.id, budgetId: b.id });
+      }
+      return held;
+    })
+    .catch(async (err: unknown) => {
+      if (exhausted) throw new BudgetExhaustedError({ scope: exhausted.scope, name: await budgetName(db, exhausted) });
+      throw err;
+    });
+  return { rows, amountMicros: amount };
+}
+
+/** Replaces the held estimate with the true cost (0 to release) and sends threshold alerts. */
+export async function settleBudget(db: Db, reservation: Reservation, actualMicros: number): Promise<void> {
+  if (reservation.rows.length === 0) return;
+  const actual = Math.max(0, Math.ceil(actualMicros));
+  const touched: string[] = [];
+  await db.$transaction(async (tx) => {
+    for (const r of reservation.rows) {
+      const done = await tx.budgetReservation.updateMany({ where: { id: r.id, settledAt: null }, data: { settledAt: new Date() } });
+      if (done.count === 0) continue; // already settled or expired
+      await tx.$executeRaw`
+        UPDATE "Budget" SET "reservedMicros" = GREATEST(0, "reservedMicros" - ${reservation.amountMicros}), "spentMicros" = "spentMicros" + ${actual}
+         WHERE id = ${r.budgetId}`;
+      touched.push(r.budgetId);
+    }
+  });
+  if (actual > 0)
+    for (const id of touched)
+      await alertIfNeeded(db, id).catch((err: unknown) => logger.warn({ err, budgetId: id }, "budget alert failed"));
+}
+
+/** Releases reservations of calls that never settled (the process died mid-call). */
+export async function expireReservations(db: Db, now = new Date()): Promise<number> {
+  const stale = await db.budgetReservation.findMany({ where: { settledAt: null, expiresAt: { lt: now } }, take: 1000 });
+  for (const r of stale) await settleBudget(db, { rows: [{ id: r.id, budgetId: r.budgetId }], amountMicros: r.amountMicros }, 0);
+  return stale.length;
+}
+
+const usd = (micros: number) => `$${(micros / 1e6).toFixed(2)}`;
+
+async function alertIfNeeded(db: Db, budgetId: string): Promise<void> {
+  const b = await db.budget.findUnique({ where: { id: budgetId }, include: { workspace: { select: { name: true, slug: true } } } });
+  if (!b || b.monthlyLimitMicros <= 0) return;
+  const level =
+    b.spentMicros >= b.monthlyLimitMicros ? "hard" : b.spentMicros >= (b.monthlyLimitMicros * b.softThresholdPct) / 100 ? "soft" : null;
+  if (!level) return;
+  // One alert per level per period, even with many instances settling at once.
+  const claimed = await db.budget.updateMany({
+    where: level === "hard" ? { id: b.id, hardAlertedAt: null } : { id: b.id, softAlertedAt: null, hardAlertedAt: null },
+    data: level === "hard" ? { hardAlertedAt: new Date(), softAlertedAt: b.softAlertedAt ?? new Date() } : { softAlertedAt: new Date() },
+  });
+  if (claimed.count === 0) return;
+  const owners = await db.membership.findMany({
+    where: { workspaceId: b.workspaceId, role: "owner" },
+    include: { user: { select: { email: true } } },
+  });
+  const name = await budgetName(db, b);
+  const url = `${getEnv().appUrl}/w/${b.workspace.slug}/billing`;
+  for (const o of owners) {
+    if (!o.user.email) continue;
+    await sendEmail({
+      to: o.user.email,
+      kind: `budget-${level}`,
+      subject: level === "hard" ? `Jace: the ${name} is spent` : `Jace: the ${name} passed ${b.softThresholdPct}%`,
+      react: createElement(BudgetAlertEmail, {
+        workspaceName: b.workspace.name,
+        budgetName: name,
+        level,
+        spent: usd(b.spentMicros),
+        limit: usd(b.monthlyLimitMicros),
+        thresholdPct: b.softThresholdPct,
+        hardLimit: b.hardLimit,
+        url,
+      }),
+    });
+  }
+}

@@ -1,0 +1,486 @@
+import { randomUUID } from "node:crypto";
+import { z } from "zod";
+import type { RestContext } from "@/server/api/rest";
+import { readJsonBody } from "@/server/api/rest-input";
+import { getDb, type Db } from "@/server/db";
+import { getEnv } from "@/server/env";
+import { AppError, newRequestId, toAppError, type AppErrorCode } from "@/server/errors";
+import { authenticateApiKey } from "@/server/features/api-keys/api-keys";
+import { logger, type Logger } from "@/server/logger";
+import { resolveCatalog } from "./catalog";
+import { describeOpenAIKey } from "./credentials";
+import { resolvePricing } from "./pricing";
+import { complete } from "./router";
+import type { ChatMessage, LlmRequest, LlmResult } from "./types";
+
+/**
+ * The OpenAI-compatible face of the model router (`/api/v1/chat/completions`, `/api/v1/models`):
+ * the wire schemas, the mapping to an LlmRequest, the response and SSE builders, and OpenAI-style
+ * errors, so the official SDKs work unchanged against a workspace API key.
+ */
+
+export const MAX_CHAT_BODY_BYTES = 1024 * 1024;
+/** Characters of all messages together; runner jobs refuse more, and no catalog model takes more. */
+export const MAX_PROMPT_CHARS = 200_000;
+/** A stream is committed (status 200 sent) at the first token, or after this long without one. */
+const COMMIT_AFTER_MS = 10_000;
+const HEARTBEAT_MS = 15_000;
+const FLUSH_EVERY_MS = 10;
+
+// ---- request ----------------------------------------------------------------------------------
+
+const textPart = z.object({
+  type: z.literal("text", { error: 'Only text parts ({"type": "text", "text": ...}) are supported.' }),
+  text: z.string(),
+});
+
+const chatMessageInput = z.object({
+  role: z.enum(["system", "developer", "user", "assistant"], {
+    error: "role must be system, developer, user or assistant (tool messages are not supported).",
+  }),
+  content: z.union([z.string(), z.array(textPart).min(1).max(100)], {
+    error: 'content must be a string or an array of text parts ({"type": "text", "text": ...}).',
+  }),
+});
+
+const maxTokens = z.int().min(1).max(32_768).nullish();
+
+const responseFormat = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("text") }),
+  z.object({ type: z.literal("json_object") }),
+  z.object({
+    type: z.literal("json_schema"),
+    json_schema: z.object({
+      name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "name must be 1 to 64 letters, digits, underscores or dashes."),
+      description: z.string().max(1000).nullish(),
+      schema: z.record(z.string(), z.unknown()),
+      strict: z.boolean().nullish(),
+    }),
+  }),
+]);
+
+/** Fields Jace does not implement (n, stop, tools, logprobs, ...) are ignored, as OpenAI's SDKs send extras freely. */
+export const chatCompletionRequest = z.object({
+  model: z.string().min(1).max(200),
+  messages: z.array(chatMessageInput).min(1).max(200),
+  max_tokens: maxTokens,
+  max_completion_tokens: maxTokens,
+  temperature: z.number().min(0).max(2).nullish(),
+  seed: z.int().nullish(),
+  stream: z.boolean().nullish(),
+  stream_options: z.object({ include_usage: z.boolean().nullish() }).nullish(),
+  response_format: responseFormat.nullish(),
+});
+export type ChatCompletionRequest = z.infer<typeof chatCompletionRequest>;
+
+/** A 400 with OpenAI's `param` and `code` (they land in `details` and come back out in the body). */
+function invalid(message: string, param: string, code: string | null = null): AppError {
+  return new AppError("BAD_REQUEST", message, { details: { param, code } });
+}
+
+const schemaTypes = new Set(["object", "array", "string", "number", "integer", "boolean", "null"]);
+const schemaMaps = ["properties", "$defs", "definitions", "patternProperties"];
+const schemaLists = ["anyOf", "oneOf", "allOf", "prefixItems"];
+
+/** Why `schema` is not a usable JSON Schema (its location and the problem), or null. Structure only. */
+export function jsonSchemaProblem(schema: unknown, at = "schema", depth = 0): string | null {
+  if (typeof schema === "boolean") return null;
+  if (!schema || typeof schema !== "object" || Array.isArray(schema)) return `${at} must be an object`;
+  if (depth > 32) return `${at} is nested more than 32 levels deep`;
+  const s = schema as Record<string, unknown>;
+  const types = Array.isArray(s.type) ? (s.type as unknown[]) : s.type === undefined ? [] : [s.type];
+  const badType = types.find((t) => typeof t !== "string" || !schemaTypes.has(t));
+  if (badType !== undefined) return `${at}.type ${JSON.stringify(badType)} is not a JSON Schema type`;
+  if (s.required !== undefined && (!Array.isArray(s.required) || s.required.some((r) => typeof r !== "string")))
+    return `${at}.required must be an array of property names`;
+  if (s.enum !== undefined && (!Array.isArray(s.enum) || s.enum.length === 0)) return `${at}.enum must be a non-empty array`;
+  for (const key of schemaMaps) {
+    if (s[key] === undefined) continue;
+    if (!s[key] || typeof s[key] !== "object" || Array.isArray(s[key])) return `${at}.${key} must be an object of schemas`;
+    for (const [name, sub] of Object.entries(s[key] as Record<string, unknown>)) {
+      const problem = jsonSchemaProblem(sub, `${at}.${key}.${name}`, depth + 1);
+      if (problem) return problem;
+    }
+  }
+  for (const key of schemaLists) {
+    if (s[key] === undefined) continue;
+    if (!Array.isArray(s[key])) return `${at}.${key} must be an array of schemas`;
+    for (const [i, sub] of (s[key] as unknown[]).entries()) {
+      const problem = jsonSchemaProblem(sub, `${at}.${key}[${i}]`, depth + 1);
+      if (problem) return problem;
+    }
+  }
+  for (const key of ["items", "additionalProperties", "not"]) {
+    if (s[key] === undefined) continue;
+    const problem = jsonSchemaProblem(s[key], `${at}.${key}`, depth + 1);
+    if (problem) return problem;
+  }
+  return null;
+}
+
+const partsText = (c: ChatCompletionRequest["messages"][number]["content"]) => (typeof c === "string" ? c : c.map((p) => p.text).join(""));
+
+/** The router's request for a parsed body; the prompt-size and schema checks the zod schema cannot express. */
+export function toLlmRequest(workspaceId: string, apiKeyId: string, body: ChatCompletionRequest): LlmRequest {
+  const messages: ChatMessage[] = body.messages.map((m) => ({
+    role: m.role === "developer" ? "system" : m.role,
+    content: partsText(m.content),
+  }));
+  const chars = messages.reduce((n, m) => n + m.content.length, 0);
+  if (chars > MAX_PROMPT_CHARS) {
+    throw invalid(
+      `The messages are ${chars.toLocaleString("en-US")} characters long; the limit is ${MAX_PROMPT_CHARS.toLocaleString("en-US")}. Shorten the prompt or split the work.`,
+      "messages",
+      "context_length_exceeded",
+    );
+  }
+  let jsonSchema: Record<string, unknown> | undefined;
+  const format = body.response_format;
+  if (format?.type === "json_object") jsonSchema = { type: "object" };
+  if (format?.type === "json_schema") {
+    const problem = jsonSchemaProblem(format.json_schema.schema);
+    if (problem)
+      throw invalid(`Invalid JSON schema in response_format: ${problem}.`, "response_format.json_schema.schema", "invalid_json_schema");
+    jsonSchema = format.json_schema.schema;
+  }
+  const limit = body.max_completion_tokens ?? body.max_tokens;
+  return {
+    workspaceId,
+    apiKeyId,
+    model: body.model,
+    messages,
+    ...(limit != null ? { maxTokens: limit } : {}),
+    ...(body.temperature != null ? { temperature: body.temperature } : {}),
+    ...(body.seed != null ? { seed: body.seed } : {}),
+    ...(jsonSchema ? { jsonSchema } : {}),
+  };
+}
+
+// ---- responses --------------------------------------------------------------------------------
+
+const usageOutput = z.object({ prompt_tokens: z.int(), completion_tokens: z.int(), total_tokens: z.int() });
+const finishReason = z.enum(["stop", "length"]);
+/** Which provider served a streamed call (a stream's headers leave before that is known). */
+const jaceOutput = z.object({ provider: z.enum(["runner", "openai"]), fallback_reason: z.string().nullable() });
+
+export const chatCompletionOutput = z.object({
+  id: z.string(),
+  object: z.literal("chat.completion"),
+  created: z.int(),
+  /** The concrete model that answered (a runner's model id or a cloud model), not the alias asked for. */
+  model: z.string(),
+  system_fingerprint: z.null(),
+  choices: z.array(
+    z.object({
+      index: z.int(),
+      message: z.object({ role: z.literal("assistant"), content: z.string(), refusal: z.null() }),
+      logprobs: z.null(),
+      finish_reason: finishReason,
+    }),
+  ),
+  usage: usageOutput,
+});
+export type ChatCompletionOutput = z.infer<typeof chatCompletionOutput>;
+
+export const chatCompletionChunkOutput = z.object({
+  id: z.string(),
+  object: z.literal("chat.completion.chunk"),
+  created: z.int(),
+  model: z.string(),
+  system_fingerprint: z.null(),
+  choices: z.array(
+    z.object({
+      index: z.int(),
+      delta: z.object({ role: z.literal("assistant").optional(), content: z.string().optional() }),
+      logprobs: z.null(),
+      finish_reason: finishReason.nullable(),
+    }),
+  ),
+  usage: usageOutput.nullable().optional(),
+  jace: jaceOutput.optional(),
+});
+type ChatCompletionChunk = z.infer<typeof chatCompletionChunkOutput>;
+
+export const modelListOutput = z.object({
+  object: z.literal("list"),
+  data: z.array(z.object({ id: z.string(), object: z.literal("model"), created: z.int(), owned_by: z.string() })),
+});
+export type ModelList = z.infer<typeof modelListOutput>;
+
+export const openAIErrorBody = z.object({
+  error: z.object({ message: z.string(), type: z.string(), param: z.string().nullable(), code: z.string().nullable() }),
+});
+export type OpenAIErrorBody = z.infer<typeof openAIErrorBody>;
+
+const usageOf = (r: LlmResult) => ({
+  prompt_tokens: r.usage.promptTokens,
+  completion_tokens: r.usage.completionTokens,
+  total_tokens: r.usage.promptTokens + r.usage.completionTokens,
+});
+const finishOf = (r: LlmResult) => (r.finishReason === "length" ? "length" : "stop");
+const completionId = () => `chatcmpl-${randomUUID().replace(/-/g, "")}`;
+const unixNow = () => Math.floor(Date.now() / 1000);
+/** Header values are ASCII on one line. */
+const headerSafe = (v: string) => v.replace(/[^\x20-\x7e]/g, "?").slice(0, 300);
+
+function jaceHeaders(r: LlmResult): Record<string, string> {
+  return { "x-jace-provider": r.provider, ...(r.fallbackReason ? { "x-jace-fallback-reason": headerSafe(r.fallbackReason) } : {}) };
+}
+
+export function chatCompletionBody(r: LlmResult, id = completionId(), created = unixNow()): ChatCompletionOutput {
+  return {
+    id,
+    object: "chat.completion",
+    created,
+    model: r.model,
+    system_fingerprint: null,
+    choices: [{ index: 0, message: { role: "assistant", content: r.text, refusal: null }, logprobs: null, finish_reason: finishOf(r) }],
+    usage: usageOf(r),
+  };
+}
+
+/** POST /api/v1/chat/completions without `stream`. */
+export async function chatCompletion(db: Db, call: LlmRequest, signal?: AbortSignal): Promise<Response> {
+  const result = await complete(db, { ...call, signal });
+  return Response.json(chatCompletionBody(result), { headers: jaceHeaders(result) });
+}
+
+/**
+ * POST /api/v1/chat/completions with `stream`: `chat.completion.chunk` events, a final chunk with
+ * the finish reason and the concrete model, a usage chunk when asked, then `data: [DONE]`.
+ * The status is held back until the first token (or COMMIT_AFTER_MS), so a call that fails before
+ * producing anything (unknown model, budget spent, no provider) still gets its HTTP error status;
+ * a failure after that arrives as an `{"error": ...}` event, which the SDKs raise as well.
+ */
+export async function streamChatCompletion(
+  db: Db,
+  call: LlmRequest,
+  opts: { includeUsage: boolean; signal: AbortSignal; requestId: string; log: Logger },
+): Promise<Response> {
+  const id = completionId();
+  const created = unixNow();
+  const abort = new AbortController();
+  const onClientGone = () => abort.abort();
+  opts.signal.addEventListener("abort", onClientGone, { once: true });
+
+  const early: string[] = [];
+  let sink: ((text: string) => void) | null = null;
+  let firstToken: () => void = () => {};
+  const tokenArrived = new Promise<"token">((resolve) => (firstToken = () => resolve("token")));
+  const result = complete(db, {
+    ...call,
+    signal: abort.signal,
+    onToken: (text) => {
+      if (sink) return sink(text);
+      early.push(text);
+      firstToken();
+    },
+  });
+  let timer: NodeJS.Timeout | undefined;
+  const state = await Promise.race([
+    tokenArrived,
+    result.then(
+      () => "settled" as const,
+      () => "settled" as const,
+    ),
+    new Promise<"waiting">((resolve) => (timer = setTimeout(() => resolve("waiting"), COMMIT_AFTER_MS))),
+  ]);
+  clearTimeout(timer);
+  let served: LlmResult | null = null;
+  if (state === "settled") {
+    try {
+      served = await result;
+    } catch (err) {
+      opts.signal.removeEventListener("abort", onClientGone);
+      throw err;
+    }
+  }
+
+  const encoder = new TextEncoder();
+  let closed = false;
+  let heartbeat: NodeJS.Timeout | undefined;
+  const chunk = (model: string, delta: ChatCompletionChunk["choices"][number]["delta"], finish: "stop" | "length" | null = null) => ({
+    id,
+    object: "chat.completion.chunk" as const,
+    created,
+    model,
+    system_fingerprint: null,
+    choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }],
+    ...(opts.includeUsage ? { usage: null } : {}),
+  });
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      // One network write per token costs more than the token: after a write, tokens gather for
+      // up to FLUSH_EVERY_MS (the first one after a pause still leaves at once).
+      let pending = "";
+      let lastFlush = 0;
+      let flushTimer: NodeJS.Timeout | undefined;
+      const flush = () => {
+        const text = pending;
+        pending = "";
+        clearTimeout(flushTimer);
+        flushTimer = undefined;
+        lastFlush = performance.now();
+        if (closed || !text) return;
+        try {
+          controller.enqueue(encoder.encode(text));
+        } catch {
+          closed = true;
+        }
+      };
+      const write = (text: string) => {
+        pending += text;
+        flushTimer ??= setTimeout(flush, Math.max(0, FLUSH_EVERY_MS - (performance.now() - lastFlush)));
+      };
+      const send = (data: ChatCompletionChunk | OpenAIErrorBody) => write(`data: ${JSON.stringify(data)}\n\n`);
+      const end = () => {
+        clearInterval(heartbeat);
+        opts.signal.removeEventListener("abort", onClientGone);
+        flush();
+        if (closed) return;
+        closed = true;
+        controller.close();
+      };
+      // Until the router says which model served, chunks carry the model asked for; the final chunk has the concrete one.
+      const provisional = served?.model ?? call.model;
+      send(chunk(provisional, { role: "assistant", content: "" }));
+      for (const text of early) send(chunk(provisional, { content: text }));
+      sink = (text) => send(chunk(provisional, { content: text }));
+      heartbeat = setInterval(() => write(": keep-alive\n\n"), HEARTBEAT_MS);
+      result.then(
+        (r) => {
+          send({ ...chunk(r.model, {}, finishOf(r)), jace: { provider: r.provider, fallback_reason: r.fallbackReason } });
+          if (opts.includeUsage) send({ ...chunk(r.model, {}), choices: [], usage: usageOf(r) });
+          write("data: [DONE]\n\n");
+          end();
+        },
+        (err: unknown) => {
+          if (!abort.signal.aborted) send(openAIError(err, opts.requestId, opts.log).body);
+          end();
+        },
+      );
+    },
+    cancel() {
+      closed = true;
+      clearInterval(heartbeat);
+      abort.abort();
+    },
+  });
+  return new Response(body, {
+    headers: {
+      "content-type": "text/event-stream; charset=utf-8",
+      "cache-control": "no-cache, no-transform",
+      "x-accel-buffering": "no",
+      ...(served ? jaceHeaders(served) : {}),
+    },
+  });
+}
+
+/** GET /api/v1/models: the catalog's logical models, the workspace's runner models, and cloud models when a key is set. */
+export async function listModels(db: Db, workspaceId: string): Promise<ModelList> {
+  const [workspace, runners, key] = await Promise.all([
+    db.workspace.findUniqueOrThrow({ where: { id: workspaceId }, select: { llmSettings: true, createdAt: true } }),
+    db.runner.findMany({
+      where: { workspaceId, revokedAt: null },
+      select: { capabilities: true, createdAt: true },
+      orderBy: { createdAt: "asc" },
+    }),
+    describeOpenAIKey(db, workspaceId),
+  ]);
+  const llm = (workspace.llmSettings ?? {}) as { catalog?: unknown; pricing?: unknown };
+  const since = Math.floor(workspace.createdAt.getTime() / 1000);
+  const data: ModelList["data"] = [];
+  const seen = new Set<string>();
+  const add = (id: string, created: number, owned_by: string) => {
+    if (seen.has(id)) return;
+    seen.add(id);
+    data.push({ id, object: "model", created, owned_by });
+  };
+  for (const id of Object.keys(resolveCatalog(llm.catalog))) add(id, since, "jace");
+  for (const r of runners) {
+    for (const m of (r.capabilities as { models?: { id: string }[] }).models ?? [])
+      add(m.id, Math.floor(r.createdAt.getTime() / 1000), "runner");
+  }
+  if (key || getEnv().OPENAI_API_KEY) for (const id of Object.keys(resolvePricing(llm.pricing).cloud)) add(id, since, "openai");
+  return { object: "list", data };
+}
+
+// ---- errors -----------------------------------------------------------------------------------
+
+/**
+ * AppError codes as OpenAI's error types and codes. A spent budget is a 429 `insufficient_quota`,
+ * exactly what OpenAI answers when an account's quota is spent, so clients built for OpenAI already
+ * recognise it; `x-should-retry: false` stops the official SDKs from retrying it like a rate limit.
+ * Either way no provider could serve the call is a 503; only when one failed (rather than none being
+ * online or configured) is it worth the SDKs' automatic retry.
+ */
+const openAIErrors: Record<AppErrorCode, { status?: number; type: string; code: string | null }> = {
+  BAD_REQUEST: { type: "invalid_request_error", code: null },
+  UNAUTHORIZED: { type: "invalid_request_error", code: "invalid_api_key" },
+  FORBIDDEN: { type: "invalid_request_error", code: "permission_denied" },
+  NOT_FOUND: { type: "invalid_request_error", code: "model_not_found" },
+  CONFLICT: { type: "invalid_request_error", code: null },
+  GONE: { type: "invalid_request_error", code: null },
+  PAYLOAD_TOO_LARGE: { type: "invalid_request_error", code: "request_too_large" },
+  // The router's "no provider could serve, and none failed" (no runner online, no cloud mapping or key).
+  UNPROCESSABLE: { status: 503, type: "server_error", code: "no_provider_available" },
+  RATE_LIMITED: { type: "requests", code: "rate_limit_exceeded" },
+  QUOTA_EXCEEDED: { status: 429, type: "insufficient_quota", code: "insufficient_quota" },
+  UNAVAILABLE: { type: "server_error", code: "no_provider_available" },
+  INTERNAL: { type: "server_error", code: null },
+};
+
+/** `messages.0.content` as OpenAI writes it: `messages[0].content`. */
+const paramOf = (path: (string | number)[]) =>
+  path.reduce<string>((p, k) => (typeof k === "number" ? `${p}[${k}]` : p ? `${p}.${k}` : k), "");
+
+export function openAIError(
+  error: unknown,
+  requestId: string,
+  log: Logger,
+): { status: number; body: OpenAIErrorBody; headers: Record<string, string> } {
+  const e = toAppError(error);
+  if (e.code === "INTERNAL") log.error({ err: error }, "chat completion failed");
+  const map = openAIErrors[e.code];
+  const details = (e.details ?? {}) as { param?: string; code?: string | null; issues?: { path: (string | number)[] }[]; model?: string };
+  const issuePath = details.issues?.[0]?.path;
+  // The router's unknown-model error names the model; any other 404 is not about a model.
+  const unknownModel = e.code === "NOT_FOUND" && details.model !== undefined;
+  const param = details.param ?? (issuePath?.length ? paramOf(issuePath) : unknownModel ? "model" : null);
+  const code = details.code !== undefined ? details.code : e.code === "NOT_FOUND" && !unknownModel ? null : map.code;
+  const message = e.code === "INTERNAL" ? `${e.message} Request id: ${requestId}.` : e.message;
+  return {
+    status: map.status ?? e.httpStatus,
+    body: { error: { message, type: map.type, param, code } },
+    headers: {
+      "x-request-id": requestId,
+      ...(e.code === "QUOTA_EXCEEDED" || e.code === "UNPROCESSABLE" ? { "x-should-retry": "false" } : {}),
+    },
+  };
+}
+
+/**
+ * `withApiKey` for the OpenAI-compatible routes: the same workspace API key, but every failure,
+ * authentication included, in OpenAI's error shape so the SDKs raise their typed errors.
+ */
+export function withOpenAIApiKey(handler: (req: Request, ctx: RestContext) => Promise<Response>) {
+  return async (req: Request): Promise<Response> => {
+    const given = req.headers.get("x-request-id");
+    const requestId = given && /^[\x21-\x7e]{1,200}$/.test(given) ? given : newRequestId();
+    const log = logger.child({ requestId });
+    try {
+      const db = getDb();
+      const principal = await authenticateApiKey(db, req.headers.get("authorization"));
+      const ctx = { db, principal, requestId, log: log.child({ workspaceId: principal.workspace.id, apiKeyId: principal.apiKeyId }) };
+      const response = await handler(req, ctx);
+      response.headers.set("x-request-id", requestId);
+      return response;
+    } catch (error) {
+      const { status, body, headers } = openAIError(error, requestId, log);
+      return Response.json(body, { status, headers });
+    }
+  };
+}
+
+/** The body of POST /api/v1/chat/completions, up to 1 MB. */
+export const readChatCompletionRequest = (req: Request) => readJsonBody(req, chatCompletionRequest, MAX_CHAT_BODY_BYTES);

@@ -1,0 +1,108 @@
+import type { Capabilities } from "@jace/gpu-runner/protocol";
+import type { Db } from "@/server/db";
+import { awaitJobResult, cancelJob, dispatchStreaming } from "@/server/runners/jobs";
+import { unfitReason } from "@/server/runners/matching";
+import { matchesPattern } from "../catalog";
+import type { ChatMessage, Usage } from "../types";
+
+/** The local provider: an inference job on one of the workspace's runners, through the runner service. */
+
+export class RunnerProviderError extends Error {
+  constructor(
+    readonly reason: string,
+    /** The job never started: every fitting runner stayed busy for the whole queue wait. */
+    readonly busy = false,
+  ) {
+    super(reason);
+    this.name = "RunnerProviderError";
+  }
+}
+
+/**
+ * Which local model can serve `patterns` now: the first pattern any online runner offers and can
+ * fit. Returns the reason otherwise ("no runner online", "does not fit in VRAM").
+ */
+export async function pickLocalModel(db: Db, workspaceId: string, patterns: string[]): Promise<{ model: string } | { reason: string }> {
+  if (patterns.length === 0) return { reason: "the model has no local equivalent" };
+  const runners = await db.runner.findMany({
+    where: { workspaceId, revokedAt: null, status: { in: ["online", "busy"] } },
+    select: { id: true, capabilities: true },
+  });
+  if (runners.length === 0) return { reason: "no runner online" };
+  const unfit: string[] = [];
+  for (const pattern of patterns) {
+    for (const r of runners) {
+      const caps = r.capabilities as Capabilities;
+      for (const m of caps.models ?? []) {
+        if (!matchesPattern(pattern, m.id)) continue;
+        const why = unfitReason({ model: m.id, labels: [] }, { runnerId: r.id, capabilities: caps, freeSlots: 1, excluded: false });
+        if (!why) return { model: m.id };
+        unfit.push(`${m.id} ${why.replace(/^cannot fit/, "does not fit")}`);
+      }
+    }
+  }
+  return { reason: unfit.length > 0 ? `model ${unfit[0]}` : `no online runner has a model matching ${patterns.join(" or ")}` };
+}
+
+export type RunnerCallInput = {
+  workspaceId: string;
+  model: string;
+  messages: ChatMessage[];
+  maxTokens: number;
+  temperature?: number;
+  seed?: number;
+  jsonSchema?: Record<string, unknown>;
+  onToken?: (text: string) => void;
+  signal?: AbortSignal;
+  queueTimeoutMs: number;
+  timeoutMs: number;
+};
+
+export type RunnerCallResult = {
+  text: string;
+  finishReason: "stop" | "length" | "cancelled";
+  usage: Usage;
+  gpuSeconds: number;
+  runnerId: string | null;
+  jobId: string;
+};
+
+export async function callRunner(db: Db, input: RunnerCallInput): Promise<RunnerCallResult> {
+  const { jobId, events } = await dispatchStreaming(
+    db,
+    input.workspaceId,
+    {
+      kind: "inference",
+      model: input.model,
+      messages: input.messages,
+      maxTokens: input.maxTokens,
+      ...(input.temperature !== undefined ? { temperature: input.temperature } : {}),
+      ...(input.seed !== undefined ? { seed: input.seed } : {}),
+      ...(input.jsonSchema ? { jsonSchema: input.jsonSchema } : {}),
+    },
+    { queueTimeoutMs: input.queueTimeoutMs, timeoutMs: input.timeoutMs, maxAttempts: 2 },
+  );
+  const onAbort = () => void cancelJob(db, input.workspaceId, jobId, "the caller went away").catch(() => undefined);
+  input.signal?.addEventListener("abort", onAbort, { once: true });
+  try {
+    for await (const e of events) {
+      if (e.type === "chunk" && e.stream === "token") input.onToken?.(e.data);
+    }
+    const result = await awaitJobResult(db, input.workspaceId, jobId);
+    if (result.status !== "succeeded" || result.output?.kind !== "inference") {
+      const why = result.error ?? result.status;
+      if (/No runner took this job in time/.test(why)) throw new RunnerProviderError(`runner busy: ${why}`, true);
+      throw new RunnerProviderError(/timed out|timeout/i.test(why) ? `runner timeout: ${why}` : `runner error: ${why}`);
+    }
+    return {
+      text: result.output.text,
+      finishReason: result.output.finishReason,
+      usage: { promptTokens: result.usage?.promptTokens ?? 0, completionTokens: result.usage?.completionTokens ?? 0 },
+      gpuSeconds: result.usage?.gpuSeconds ?? result.usage?.wallSeconds ?? 0,
+      runnerId: result.runnerId,
+      jobId,
+    };
+  } finally {
+    input.signal?.removeEventListener("abort", onAbort);
+  }
+}
