@@ -45,6 +45,16 @@ const schema = z
     INNGEST_EXECUTOR_CONCURRENCY: z.coerce.number().int().min(1).max(512).default(32),
     OPENAI_API_KEY: z.string().min(1).optional(),
     OPENAI_BASE_URL: z.url().optional(),
+    SLACK_CLIENT_ID: z
+      .string()
+      .regex(/^\d+\.\d+$/, "must look like 1234567890.1234567890 (Basic Information in the Slack app settings)")
+      .optional(),
+    SLACK_CLIENT_SECRET: z.string().min(16, "must be the app's client secret (Basic Information)").optional(),
+    SLACK_SIGNING_SECRET: z.string().min(16, "must be the app's signing secret (Basic Information)").optional(),
+    /** Signs the OAuth state; derived from AUTH_SECRET when unset. */
+    SLACK_STATE_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+    /** Slack's Web API base URL (tests point it at a loopback fake). */
+    SLACK_API_URL: z.url().optional(),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     LOG_FORMAT: z.enum(["pretty", "json"]).optional(),
   })
@@ -52,6 +62,12 @@ const schema = z
     const inngestDev = v.INNGEST_DEV !== undefined && v.INNGEST_DEV !== false;
     if (!inngestDev && (v.INNGEST_EVENT_KEY || v.INNGEST_BASE_URL) && !v.INNGEST_SIGNING_KEY) {
       ctx.addIssue({ code: "custom", path: ["INNGEST_SIGNING_KEY"], message: "is required with INNGEST_EVENT_KEY or INNGEST_BASE_URL" });
+    }
+    const slack = [v.SLACK_CLIENT_ID, v.SLACK_CLIENT_SECRET, v.SLACK_SIGNING_SECRET];
+    if (slack.some(Boolean) && !slack.every(Boolean)) {
+      for (const key of ["SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "SLACK_SIGNING_SECRET"] as const) {
+        if (!v[key]) ctx.addIssue({ code: "custom", path: [key], message: "is required with the other SLACK_* settings" });
+      }
     }
     if (v.NODE_ENV !== "production") return;
     for (const key of ["AUTH_SECRET", "APP_ENCRYPTION_KEY"] as const) {
@@ -71,6 +87,8 @@ export type Env = RawEnv & {
   /** Mail is kept in the database and shown at /dev/mailbox instead of being sent. */
   devMailbox: boolean;
   githubAuth: boolean;
+  /** Slack is configured: SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and SLACK_SIGNING_SECRET are set. */
+  slack: boolean;
 };
 
 /** Variables whose values must never be printed. */
@@ -83,6 +101,9 @@ export const secretVariables = [
   "INNGEST_SIGNING_KEY",
   "INNGEST_EVENT_KEY",
   "OPENAI_API_KEY",
+  "SLACK_CLIENT_SECRET",
+  "SLACK_SIGNING_SECRET",
+  "SLACK_STATE_SECRET",
 ] as const;
 
 export class EnvError extends Error {
@@ -111,6 +132,7 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     isProduction,
     devMailbox,
     githubAuth: Boolean(v.AUTH_GITHUB_ID && v.AUTH_GITHUB_SECRET),
+    slack: Boolean(v.SLACK_CLIENT_ID && v.SLACK_CLIENT_SECRET && v.SLACK_SIGNING_SECRET),
   };
 }
 

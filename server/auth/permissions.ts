@@ -17,6 +17,7 @@ export const permissions = [
   "billing.manage",
   "tasks.create",
   "tasks.approve",
+  "integrations.manage",
 ] as const;
 
 export type Permission = (typeof permissions)[number];
@@ -33,6 +34,7 @@ const admin: Permission[] = [
   "audit.read",
   "runners.manage",
   "tasks.approve",
+  "integrations.manage",
 ];
 const owner: Permission[] = [...admin, "billing.manage", "workspace.delete"];
 
