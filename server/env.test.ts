@@ -44,7 +44,9 @@ describe("parseEnv", () => {
     const slack = { SLACK_CLIENT_ID: "1234.5678", SLACK_CLIENT_SECRET: "c".repeat(32), SLACK_SIGNING_SECRET: "s".repeat(32) };
     expect(parseEnv({}).slack).toBe(false);
     expect(parseEnv(slack).slack).toBe(true);
-    expect(() => parseEnv({ SLACK_CLIENT_ID: slack.SLACK_CLIENT_ID })).toThrow(/SLACK_SIGNING_SECRET is required with the other SLACK_\* settings/);
+    expect(() => parseEnv({ SLACK_CLIENT_ID: slack.SLACK_CLIENT_ID })).toThrow(
+      /SLACK_SIGNING_SECRET is required with the other SLACK_\* settings/,
+    );
     expect(() => parseEnv({ ...slack, SLACK_CLIENT_ID: "abc" })).toThrow(/SLACK_CLIENT_ID must look like/);
   });
 

@@ -55,6 +55,24 @@ const schema = z
     SLACK_STATE_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
     /** Slack's Web API base URL (tests point it at a loopback fake). */
     SLACK_API_URL: z.url().optional(),
+    STRIPE_SECRET_KEY: z
+      .string()
+      .regex(/^(sk|rk)_(test|live)_/, "must be a Stripe secret or restricted key (sk_test_..., sk_live_...)")
+      .optional(),
+    STRIPE_WEBHOOK_SECRET: z
+      .string()
+      .regex(/^whsec_/, "must be the endpoint's signing secret (whsec_...)")
+      .optional(),
+    /** Stripe's API host, e.g. a loopback fake in tests: http://127.0.0.1:12111 */
+    STRIPE_API_URL: z.url().optional(),
+    STRIPE_PRICE_PRO: z
+      .string()
+      .regex(/^price_/, "must be a Stripe price id (price_...)")
+      .optional(),
+    STRIPE_PRICE_TEAM: z
+      .string()
+      .regex(/^price_/, "must be a Stripe price id (price_...)")
+      .optional(),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     LOG_FORMAT: z.enum(["pretty", "json"]).optional(),
   })
@@ -67,6 +85,11 @@ const schema = z
     if (slack.some(Boolean) && !slack.every(Boolean)) {
       for (const key of ["SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "SLACK_SIGNING_SECRET"] as const) {
         if (!v[key]) ctx.addIssue({ code: "custom", path: [key], message: "is required with the other SLACK_* settings" });
+      }
+    }
+    if (v.STRIPE_SECRET_KEY) {
+      for (const key of ["STRIPE_WEBHOOK_SECRET", "STRIPE_PRICE_PRO", "STRIPE_PRICE_TEAM"] as const) {
+        if (!v[key]) ctx.addIssue({ code: "custom", path: [key], message: "is required with STRIPE_SECRET_KEY" });
       }
     }
     if (v.NODE_ENV !== "production") return;
@@ -89,6 +112,8 @@ export type Env = RawEnv & {
   githubAuth: boolean;
   /** Slack is configured: SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and SLACK_SIGNING_SECRET are set. */
   slack: boolean;
+  /** Stripe is configured (STRIPE_SECRET_KEY and its companions); otherwise billing runs in local mode. */
+  stripe: boolean;
 };
 
 /** Variables whose values must never be printed. */
@@ -104,6 +129,8 @@ export const secretVariables = [
   "SLACK_CLIENT_SECRET",
   "SLACK_SIGNING_SECRET",
   "SLACK_STATE_SECRET",
+  "STRIPE_SECRET_KEY",
+  "STRIPE_WEBHOOK_SECRET",
 ] as const;
 
 export class EnvError extends Error {
@@ -133,6 +160,7 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
     devMailbox,
     githubAuth: Boolean(v.AUTH_GITHUB_ID && v.AUTH_GITHUB_SECRET),
     slack: Boolean(v.SLACK_CLIENT_ID && v.SLACK_CLIENT_SECRET && v.SLACK_SIGNING_SECRET),
+    stripe: Boolean(v.STRIPE_SECRET_KEY),
   };
 }
 

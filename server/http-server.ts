@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { createServer, type IncomingMessage, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 import next from "next";
 import type { Logger } from "./logger";
@@ -34,6 +34,9 @@ async function toRequest(req: IncomingMessage): Promise<Request | null> {
   return new Request(`http://localhost${req.url ?? "/"}`, { method: req.method, headers, body });
 }
 
+/** A Node request listener mounted on a path prefix ahead of Next (Slack's Bolt receiver reads the raw body itself). */
+export type NodePrefixRoute = (req: IncomingMessage, res: ServerResponse) => void;
+
 export type AppServer = { server: Server; url: string; close: () => Promise<void> };
 
 /**
@@ -48,6 +51,8 @@ export async function startHttpServer(opts: {
   upgrades: Record<string, UpgradeRoute>;
   /** Path prefixes served by plain handlers instead of Next. */
   prefixes?: Record<string, PrefixRoute>;
+  /** Path prefixes served by Node request listeners instead of Next. */
+  nodePrefixes?: Record<string, NodePrefixRoute>;
   log: Logger;
 }): Promise<AppServer> {
   const app = next({ dev: opts.dev, dir: opts.dir, hostname: "localhost", port: opts.port });
@@ -63,6 +68,16 @@ export async function startHttpServer(opts: {
         : randomUUID();
     req.headers["x-request-id"] = requestId;
     res.setHeader("x-request-id", requestId);
+    const nodePrefix = Object.entries(opts.nodePrefixes ?? {}).find(([p]) => req.url?.startsWith(p));
+    if (nodePrefix) {
+      try {
+        nodePrefix[1](req, res);
+      } catch (err) {
+        opts.log.error({ err, requestId, url: req.url }, "unhandled request error");
+        if (!res.headersSent) res.writeHead(500).end("Internal Server Error");
+      }
+      return;
+    }
     const prefix = Object.entries(opts.prefixes ?? {}).find(([p]) => req.url?.startsWith(p));
     if (prefix) {
       void (async () => {

@@ -12,6 +12,7 @@ import { RunnerGateway } from "./runners/gateway";
 import { EXECUTOR_PATH, inngestSettings, setEmbeddedExecutor } from "@/inngest/client";
 import { createEmbeddedExecutor, type EmbeddedExecutor } from "@/inngest/executor";
 import { startTaskJobRelay } from "./features/tasks/job-relay";
+import { SLACK_PREFIX, startSlack, type SlackRuntime } from "./integrations/slack";
 
 /**
  * The app process: local defaults, the database (embedded when DATABASE_URL is unset), pending
@@ -23,10 +24,12 @@ let http: AppServer | undefined;
 let gateway: RunnerGateway | undefined;
 let executor: EmbeddedExecutor | undefined;
 let stopRelay: (() => Promise<void>) | undefined;
+let slack: SlackRuntime | undefined;
 let stopping = false;
 
 async function stopAll(): Promise<void> {
   await executor?.stop();
+  await slack?.stop();
   await stopRelay?.();
   await gateway?.stop();
   await http?.close();
@@ -96,6 +99,7 @@ async function main(): Promise<void> {
           log: logger.child({ component: "inngest-executor" }),
         })
       : undefined;
+  slack = startSlack(getDb(), logger);
   http = await startHttpServer({
     dir: resolve(import.meta.dirname, ".."),
     dev: !env.isProduction,
@@ -103,6 +107,7 @@ async function main(): Promise<void> {
     port: env.PORT,
     upgrades: { [CONNECT_PATH]: gateway.handleUpgrade },
     prefixes: embedded ? { [EXECUTOR_PATH]: (req) => embedded.handleEventApi(req) } : {},
+    nodePrefixes: slack.handler ? { [SLACK_PREFIX]: slack.handler } : {},
     log: logger,
   });
   stopRelay = startTaskJobRelay(getDb());
@@ -117,6 +122,7 @@ async function main(): Promise<void> {
       database: database ? "embedded" : "external",
       inngest: inngest.mode,
       mail: env.SMTP_URL ? "smtp" : env.devMailbox ? "dev mailbox" : "off",
+      slack: env.slack ? "on" : "not configured",
     },
     `Jace is ready at ${env.appUrl}`,
   );

@@ -1,0 +1,166 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { App, HTTPReceiver, type BlockAction, type ButtonAction, type StaticSelectAction } from "@slack/bolt";
+import { can } from "@/server/auth/permissions";
+import type { Db } from "@/server/db";
+import { toAppError } from "@/server/errors";
+import type { Logger } from "@/server/logger";
+import { handleAction } from "./actions";
+import { slackLogger } from "./bolt-logger";
+import { botClient, retryConfig } from "./client";
+import { handleCommand } from "./command";
+import { SLACK_EVENTS_PATH, SLACK_INSTALL_PATH, SLACK_REDIRECT_PATH, SLACK_SCOPES, type SlackConfig } from "./config";
+import { registerEvents } from "./events";
+import { findInstallation, installationStore, installMetadata } from "./installations";
+import { ephemeral } from "./messages";
+import { sessionUserId } from "./session";
+
+export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
+/**
+ * The real Bolt app on its HTTP receiver: it verifies every request's signature (v0 HMAC with
+ * a five-minute timestamp window: anything else is a 401 before a listener runs), runs the OAuth
+ * install, and dispatches commands, button clicks and events. `handler` is mounted on the app's
+ * server under /api/slack/.
+ */
+export function createSlackApp(db: Db, config: SlackConfig, log: Logger): { app: App; handler: NodeHandler } {
+  const redirectUri = `${config.appUrl}${SLACK_REDIRECT_PATH}`;
+  const boltLog = slackLogger(log.child({ component: "slack" }));
+  const done = (res: ServerResponse, location: string) => {
+    res.writeHead(302, { location }).end();
+  };
+  const integrationsUrl = async (metadata: string | undefined, query: string) => {
+    const meta = installMetadata.safeParse(safeJson(metadata));
+    const ws = meta.success ? await db.workspace.findUnique({ where: { id: meta.data.workspaceId } }) : null;
+    return ws ? `${config.appUrl}/w/${ws.slug}/integrations?${query}` : `${config.appUrl}/w?${query}`;
+  };
+
+  const receiver = new HTTPReceiver({
+    signingSecret: config.signingSecret,
+    clientId: config.clientId,
+    clientSecret: config.clientSecret,
+    stateSecret: config.stateSecret,
+    scopes: SLACK_SCOPES,
+    redirectUri,
+    endpoints: SLACK_EVENTS_PATH,
+    installationStore: installationStore(db),
+    // Listeners ack with the reply itself (the ephemeral answer is the HTTP response) and leave
+    // slow work running detached, so the response still goes out within Slack's 3 seconds.
+    processBeforeResponse: true,
+    logger: boltLog,
+    installerOptions: {
+      directInstall: true,
+      installPath: SLACK_INSTALL_PATH,
+      redirectUriPath: SLACK_REDIRECT_PATH,
+      clientOptions: { slackApiUrl: config.apiUrl },
+      callbackOptions: {
+        successAsync: async (installation, _opts, _req, res) => done(res, await integrationsUrl(installation.metadata, "slack=connected")),
+        failureAsync: async (error, opts, _req, res) => {
+          const cause = toAppError(error);
+          const code =
+            cause.code === "INTERNAL"
+              ? error.code === "slack_oauth_installer_authorization_error"
+                ? "cancelled"
+                : "failed"
+              : cause.code.toLowerCase();
+          log.warn({ err: error, code }, "slack install failed");
+          done(res, await integrationsUrl(opts.metadata, `slack_error=${encodeURIComponent(code)}`));
+        },
+      },
+    },
+  });
+
+  const app = new App({ receiver, logger: boltLog, clientOptions: { slackApiUrl: config.apiUrl, retryConfig } });
+
+  app.command("/jace", async ({ command, ack }) => {
+    const installation = await findInstallation(db, command.team_id);
+    if (!installation) {
+      await ack({
+        response_type: "ephemeral",
+        ...ephemeral("Jace is not connected to this Slack workspace. An admin can connect it from Integrations in Jace."),
+      });
+      return;
+    }
+    const client = botClient(config, installation.botToken);
+    const reply = await handleCommand({ db, config, installation, client, command }).catch((err: unknown) => {
+      log.error({ err, teamId: command.team_id }, "slack command failed");
+      return {
+        response: {
+          response_type: "ephemeral" as const,
+          ...ephemeral("Something went wrong on our side. It has been logged; try again in a minute."),
+        },
+      };
+    });
+    await ack(reply.response);
+    if ("after" in reply && reply.after) void reply.after().catch((err: unknown) => log.warn({ err }, "could not start the Slack thread"));
+  });
+
+  app.action(/^jace_/, async ({ ack, body, action }) => {
+    await ack();
+    const b = body as BlockAction;
+    const a = action as ButtonAction | StaticSelectAction;
+    const teamId = b.team?.id;
+    const channelId = b.channel?.id;
+    if (!teamId || !channelId) return;
+    const installation = await findInstallation(db, teamId);
+    if (!installation) return;
+    const client = botClient(config, installation.botToken);
+    const value = a.type === "static_select" ? a.selected_option.value : (a.value ?? "");
+    void handleAction(
+      { db, config, installation, client },
+      { actionId: a.action_id, value, slackUserId: b.user.id, channelId, channelName: b.channel?.name },
+    ).catch((err: unknown) => log.warn({ err, actionId: a.action_id }, "slack action failed"));
+  });
+
+  registerEvents(app, db);
+  // Rethrown so the receiver answers as Bolt would (401 for a team without an installation).
+  app.error(async (err) => {
+    log.warn({ err: err.original ?? err, code: err.code }, "slack request failed");
+    throw err;
+  });
+
+  const handler: NodeHandler = (req, res) => {
+    const path = new URL(req.url ?? "/", "http://localhost").pathname;
+    if (path === SLACK_INSTALL_PATH && req.method === "GET") {
+      void startInstall(req, res).catch((err: unknown) => {
+        log.error({ err }, "slack install start failed");
+        if (!res.headersSent) res.writeHead(500).end("Internal Server Error");
+      });
+      return;
+    }
+    try {
+      receiver.requestListener(req, res);
+    } catch {
+      // Bolt throws for paths it does not serve.
+      if (!res.headersSent) res.writeHead(404, { "content-type": "text/plain" }).end("Not found");
+    }
+  };
+
+  /**
+   * The install link on the Integrations page: only an admin of the workspace named in the query
+   * may start it, and the signed state carries that workspace through Slack and back.
+   */
+  async function startInstall(req: IncomingMessage, res: ServerResponse) {
+    const slug = new URL(req.url ?? "/", "http://localhost").searchParams.get("workspace") ?? "";
+    const back = `/w/${encodeURIComponent(slug)}/integrations`;
+    const userId = await sessionUserId(db, req);
+    if (!userId) return done(res, `${config.appUrl}/signin?callbackUrl=${encodeURIComponent(back)}`);
+    const membership = await db.membership.findFirst({ where: { userId, workspace: { slug } } });
+    if (!membership) return done(res, `${config.appUrl}/w`);
+    if (!can(membership.role, "integrations.manage")) return done(res, `${config.appUrl}${back}?slack_error=forbidden`);
+    await receiver.installer!.handleInstallPath(req, res, undefined, {
+      scopes: SLACK_SCOPES,
+      redirectUri,
+      metadata: JSON.stringify({ workspaceId: membership.workspaceId, userId }),
+    });
+  }
+
+  return { app, handler };
+}
+
+function safeJson(value: string | undefined): unknown {
+  try {
+    return value ? JSON.parse(value) : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,180 @@
+import { createHmac, randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+/**
+ * A loopback Slack Web API for tests and benchmarks, driven through the real @slack/bolt and
+ * @slack/web-api clients (`slackApiUrl: fake.apiUrl`). Teams are installed through
+ * oauth.v2.access with codes from `authorizeCode()`; every call is recorded with its team, and
+ * `rateLimit()` makes the next calls of a method answer 429 with Retry-After.
+ */
+
+export type SlackCall = { method: string; teamId: string | null; args: Record<string, unknown> };
+export type FakeSlackUser = { id: string; email?: string; emailConfirmed?: boolean; isBot?: boolean };
+
+type Team = { id: string; name: string; token: string; botUserId: string };
+
+export type SlackFake = {
+  /** Ends with "/", as the clients require. */
+  apiUrl: string;
+  calls: SlackCall[];
+  /** A one-time OAuth code that installs the bot into this team. */
+  authorizeCode(teamId: string, teamName: string): string;
+  addUser(teamId: string, user: FakeSlackUser): void;
+  addChannel(teamId: string, channelId: string, name: string): void;
+  tokenOf(teamId: string): string | undefined;
+  /** The next `times` calls of `method` answer 429 with Retry-After: `retryAfterSeconds`. */
+  rateLimit(method: string, times: number, retryAfterSeconds: number): void;
+  callsOf(method: string, teamId?: string): SlackCall[];
+  close(): Promise<void>;
+};
+
+/** Headers Slack sends with a request: `v0=` HMAC-SHA256 of `v0:<timestamp>:<body>`. */
+export function slackSignature(signingSecret: string, body: string, timestamp = Math.floor(Date.now() / 1000)): Record<string, string> {
+  const signature = `v0=${createHmac("sha256", signingSecret).update(`v0:${timestamp}:${body}`).digest("hex")}`;
+  return { "x-slack-request-timestamp": String(timestamp), "x-slack-signature": signature };
+}
+
+function parseBody(raw: string, type: string | undefined): Record<string, unknown> {
+  if (!raw) return {};
+  if (type?.includes("application/json")) return JSON.parse(raw) as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of new URLSearchParams(raw)) {
+    // The Web API client sends arrays and objects (blocks) as JSON strings.
+    out[k] = /^[[{]/.test(v) ? safeJson(v) : v;
+  }
+  return out;
+}
+
+function safeJson(v: string): unknown {
+  try {
+    return JSON.parse(v);
+  } catch {
+    return v;
+  }
+}
+
+export async function startSlackFake(): Promise<SlackFake> {
+  const calls: SlackCall[] = [];
+  const codes = new Map<string, { id: string; name: string }>();
+  const teams = new Map<string, Team>();
+  const limits = new Map<string, { times: number; retryAfter: number }>();
+  const users = new Map<string, FakeSlackUser>(); // by `${teamId}/${userId}`
+  const channels = new Map<string, string>();
+  let ts = 1_700_000_000;
+
+  const json = (res: ServerResponse, body: unknown, status = 200, headers: Record<string, string> = {}) =>
+    res.writeHead(status, { "content-type": "application/json", ...headers }).end(JSON.stringify(body));
+
+  const teamOf = (token: string | undefined) => [...teams.values()].find((t) => t.token === token);
+
+  async function handle(req: IncomingMessage, res: ServerResponse) {
+    let raw = "";
+    for await (const part of req) raw += String(part);
+    const method = (req.url ?? "/").split("?")[0]!.replace(/^\/api\//, "");
+    const args = parseBody(raw, req.headers["content-type"]);
+    const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1] ?? (args.token as string | undefined);
+    const team = teamOf(bearer);
+    calls.push({ method, teamId: team?.id ?? null, args });
+
+    const limit = limits.get(method);
+    if (limit && limit.times > 0) {
+      limit.times--;
+      return json(res, { ok: false, error: "ratelimited" }, 429, { "retry-after": String(limit.retryAfter) });
+    }
+    if (method === "oauth.v2.access") {
+      const grant = codes.get(String(args.code));
+      if (!grant) return json(res, { ok: false, error: "invalid_code" });
+      codes.delete(String(args.code));
+      const existing = teams.get(grant.id);
+      // Like Slack, a reinstall of the same app keeps the team's bot token.
+      const token = existing?.token ?? `xoxb-${grant.id}-${randomUUID().slice(0, 8)}`;
+      const botUserId = existing?.botUserId ?? `UBOT${grant.id}`;
+      teams.set(grant.id, { id: grant.id, name: grant.name, token, botUserId });
+      return json(res, {
+        ok: true,
+        app_id: "AJACE",
+        authed_user: { id: "UINSTALLER" },
+        scope: "commands,chat:write,chat:write.public,users:read,users:read.email,channels:read,groups:read",
+        token_type: "bot",
+        access_token: token,
+        bot_user_id: botUserId,
+        team: { id: grant.id, name: grant.name },
+        enterprise: null,
+        is_enterprise_install: false,
+      });
+    }
+    if (!team) return json(res, { ok: false, error: "invalid_auth" });
+    const channel = String(args.channel ?? "");
+    switch (method) {
+      case "auth.test":
+        return json(res, {
+          ok: true,
+          url: `https://${team.name}.slack.test/`,
+          team: team.name,
+          team_id: team.id,
+          user_id: team.botUserId,
+          bot_id: `B${team.id}`,
+        });
+      case "auth.revoke":
+        teams.set(team.id, { ...team, token: `revoked-${randomUUID()}` });
+        return json(res, { ok: true, revoked: true });
+      case "chat.postMessage":
+        if (!channel) return json(res, { ok: false, error: "channel_not_found" });
+        return json(res, { ok: true, channel, ts: `${++ts}.000100`, message: { text: args.text } });
+      case "chat.update":
+        return json(res, { ok: true, channel, ts: args.ts, text: args.text });
+      case "chat.postEphemeral":
+        return json(res, { ok: true, message_ts: `${++ts}.000200` });
+      case "users.info": {
+        const user = users.get(`${team.id}/${String(args.user)}`);
+        if (!user) return json(res, { ok: false, error: "user_not_found" });
+        return json(res, {
+          ok: true,
+          user: {
+            id: user.id,
+            team_id: team.id,
+            is_bot: user.isBot ?? false,
+            is_email_confirmed: user.emailConfirmed ?? true,
+            profile: { email: user.email },
+          },
+        });
+      }
+      case "conversations.info": {
+        const name = channels.get(`${team.id}/${channel}`);
+        return name ? json(res, { ok: true, channel: { id: channel, name } }) : json(res, { ok: false, error: "channel_not_found" });
+      }
+      default:
+        return json(res, { ok: false, error: "unknown_method" });
+    }
+  }
+
+  const server = createServer((req, res) => void handle(req, res).catch(() => res.destroy()));
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const { port } = server.address() as AddressInfo;
+  return {
+    apiUrl: `http://127.0.0.1:${port}/api/`,
+    calls,
+    authorizeCode(teamId, teamName) {
+      const code = `code-${randomUUID()}`;
+      codes.set(code, { id: teamId, name: teamName });
+      return code;
+    },
+    addUser(teamId, user) {
+      users.set(`${teamId}/${user.id}`, user);
+    },
+    addChannel(teamId, channelId, name) {
+      channels.set(`${teamId}/${channelId}`, name);
+    },
+    tokenOf: (teamId) => teams.get(teamId)?.token,
+    rateLimit(method, times, retryAfterSeconds) {
+      limits.set(method, { times, retryAfter: retryAfterSeconds });
+    },
+    callsOf: (method, teamId) => calls.filter((c) => c.method === method && (teamId === undefined || c.teamId === teamId)),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
