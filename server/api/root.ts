@@ -1,5 +1,6 @@
 import { apiKeyRouter } from "../features/api-keys/router";
 import { auditRouter } from "../features/audit/router";
+import { integrationRouter } from "../features/integrations/router";
 import { invitationRouter, memberRouter } from "../features/members/router";
 import { projectRouter } from "../features/projects/router";
 import { runnerRouter } from "../features/runners/router";
@@ -21,6 +22,7 @@ export const appRouter = createTRPCRouter({
   usage: usageRouter,
   providerKey: providerKeyRouter,
   model: modelRouter,
+  integration: integrationRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,6 +1,7 @@
 import { TRPCError } from "@trpc/server";
 import { beforeAll, describe, expect, it } from "vitest";
 import { createApiKey } from "../features/api-keys/api-keys";
+import { createLinkToken } from "../integrations/slack";
 import { hashToken } from "../crypto";
 import { testDb } from "../testing/db";
 import { addMember, callerFor, createUser, createWorkspaceFor, type TestUser } from "../testing/factories";
@@ -24,6 +25,8 @@ type Targets = {
   tokenId: string;
   taskId: string;
   budgetId: string;
+  slackLinkId: string;
+  slackLinkToken: string;
 };
 type Case = { input: (t: Targets) => unknown; scoped: boolean; write: boolean };
 
@@ -106,6 +109,16 @@ const cases: Record<string, Case> = {
   },
   "model.resetEntry": { input: (t) => ({ workspaceSlug: t.slug, name: "fast" }), scoped: true, write: true },
   "model.setPricing": { input: (t) => ({ workspaceSlug: t.slug, pricing: { baseFeeMicros: 1 } }), scoped: true, write: true },
+  "integration.slack": { input: (t) => ({ workspaceSlug: t.slug }), scoped: true, write: false },
+  "integration.disconnectSlack": { input: (t) => ({ workspaceSlug: t.slug }), scoped: true, write: true },
+  "integration.setChannelDigest": {
+    input: (t) => ({ workspaceSlug: t.slug, linkId: t.slackLinkId, digest: true }),
+    scoped: true,
+    write: true,
+  },
+  "integration.unlinkChannel": { input: (t) => ({ workspaceSlug: t.slug, linkId: t.slackLinkId }), scoped: true, write: true },
+  // Links only the caller's own Slack identity, so viewers may; another workspace's token is NOT_FOUND.
+  "integration.linkSlackUser": { input: (t) => ({ workspaceSlug: t.slug, token: t.slackLinkToken }), scoped: true, write: false },
 };
 
 type AnyProcedure = (input: unknown) => Promise<unknown>;
@@ -145,8 +158,13 @@ async function snapshotB(workspaceId: string) {
       db.budget.findMany({ where: { workspaceId }, orderBy: { id: "asc" } }),
       db.providerCredential.findMany({ where: { workspaceId }, orderBy: { id: "asc" } }),
     ]);
+  const slack = await Promise.all([
+    db.slackInstallation.findMany({ where: { workspaceId }, orderBy: { id: "asc" } }),
+    db.slackChannelLink.findMany({ where: { workspaceId }, orderBy: { id: "asc" } }),
+    db.slackUserLink.findMany({ where: { workspaceId }, orderBy: { id: "asc" } }),
+  ]);
   return JSON.stringify(
-    { workspace, projects, members, invitations, keys, audit, runners, jobs, tasks, taskLogs, taskSteps, budgets, credentials },
+    { workspace, projects, members, invitations, keys, audit, runners, jobs, tasks, taskLogs, taskSteps, budgets, credentials, slack },
     (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v),
   );
 }
@@ -202,6 +220,20 @@ async function seedWorkspace(owner: TestUser, other: TestUser): Promise<Targets 
     data: { workspaceId: ws.id, scope: project.id, projectId: project.id, monthlyLimitMicros: 5_000_000, periodStart: new Date() },
   });
   await db.providerCredential.create({ data: { workspaceId: ws.id, provider: "openai", encryptedKey: "unused", last4: "abcd" } });
+  // A Slack connection with a linked channel: disconnecting or unlinking would show in the snapshot.
+  const slack = await db.slackInstallation.create({
+    data: {
+      workspaceId: ws.id,
+      teamId: `T${ws.id}`,
+      teamName: "Secret team",
+      botUserId: "UBOT",
+      encryptedBotToken: "unused",
+      botScopes: [],
+    },
+  });
+  const slackLink = await db.slackChannelLink.create({
+    data: { workspaceId: ws.id, installationId: slack.id, channelId: "CSECRET", channelName: "secret", projectId: project.id },
+  });
   return {
     id: ws.id,
     slug: ws.slug,
@@ -215,6 +247,8 @@ async function seedWorkspace(owner: TestUser, other: TestUser): Promise<Targets 
     runnerId: runner.id,
     jobId: job.id,
     tokenId: enrollToken.id,
+    slackLinkId: slackLink.id,
+    slackLinkToken: createLinkToken(slack.id, "UINTRUDER"),
   };
 }
 
@@ -266,6 +300,9 @@ describe("tenant isolation", () => {
     "task.replay",
     "usage.upsertBudget",
     "usage.deleteBudget",
+    "integration.setChannelDigest",
+    "integration.unlinkChannel",
+    "integration.linkSlackUser",
   ])("%s: B's ids used through A's slug are NOT_FOUND and change nothing", async (path) => {
     const bId = (await db.workspace.findUniqueOrThrow({ where: { slug: b.slug } })).id;
     const before = await snapshotB(bId);
