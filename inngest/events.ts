@@ -28,6 +28,11 @@ export const runnerJobFinished = eventType("runner/job.finished", {
   schema: z.object({ jobId: id, status: z.enum(["succeeded", "failed", "cancelled"]) }),
 });
 
+/** Asks for an immediate metering flush (the function also runs every minute). */
+export const billingUsageFlush = eventType("billing/usage.flush", {
+  schema: z.object({ reason: z.string().max(200) }),
+});
+
 /** Event ids: the executor (and Inngest Cloud, for 24 h) drops a second event with the same id. */
 export const eventIds = {
   taskCreated: (taskId: string) => `task-created-${taskId}`,

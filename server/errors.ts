@@ -63,5 +63,8 @@ export function errorResponse(error: unknown, requestId: string, onInternal?: (e
   const body: ErrorBody = {
     error: { code: appError.code, message: appError.message, requestId, ...(appError.details ? { details: appError.details } : {}) },
   };
-  return Response.json(body, { status: appError.httpStatus, headers: { "x-request-id": requestId } });
+  const headers: Record<string, string> = { "x-request-id": requestId };
+  const retryAfter = appError.details?.retryAfterSeconds;
+  if (appError.code === "RATE_LIMITED" && typeof retryAfter === "number") headers["retry-after"] = String(retryAfter);
+  return Response.json(body, { status: appError.httpStatus, headers });
 }

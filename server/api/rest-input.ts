@@ -41,7 +41,7 @@ function tooLarge(maxBytes: number): AppError {
 }
 
 /** Reads the body without ever buffering more than `maxBytes` (a missing or lying content-length cannot get past it). */
-async function readText(req: Request, maxBytes: number): Promise<string> {
+export async function readText(req: Request, maxBytes: number): Promise<string> {
   const declared = Number(req.headers.get("content-length") ?? 0);
   if (declared > maxBytes) throw tooLarge(maxBytes);
   if (!req.body) return "";

@@ -1,6 +1,7 @@
 import { authenticateApiKey, type ApiKeyPrincipal } from "../features/api-keys/api-keys";
 import { getDb, type Db } from "../db";
 import { errorResponse, newRequestId } from "../errors";
+import { checkRateLimit } from "../features/billing/rate-limit";
 import { logger, type Logger } from "../logger";
 
 export type RestContext = { db: Db; principal: ApiKeyPrincipal; requestId: string; log: Logger };
@@ -16,6 +17,7 @@ export function withApiKey(handler: (req: Request, ctx: RestContext) => Promise<
     try {
       const db = getDb();
       const principal = await authenticateApiKey(db, req.headers.get("authorization"));
+      await checkRateLimit(db, principal.workspace, "api");
       const response = await handler(req, {
         db,
         principal,

@@ -1,6 +1,7 @@
 import { apiKeyRouter } from "../features/api-keys/router";
 import { auditRouter } from "../features/audit/router";
 import { integrationRouter } from "../features/integrations/router";
+import { billingRouter } from "../features/billing/router";
 import { invitationRouter, memberRouter } from "../features/members/router";
 import { projectRouter } from "../features/projects/router";
 import { runnerRouter } from "../features/runners/router";
@@ -23,6 +24,7 @@ export const appRouter = createTRPCRouter({
   providerKey: providerKeyRouter,
   model: modelRouter,
   integration: integrationRouter,
+  billing: billingRouter,
 });
 
 export type AppRouter = typeof appRouter;

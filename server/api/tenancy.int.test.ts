@@ -119,6 +119,12 @@ const cases: Record<string, Case> = {
   "integration.unlinkChannel": { input: (t) => ({ workspaceSlug: t.slug, linkId: t.slackLinkId }), scoped: true, write: true },
   // Links only the caller's own Slack identity, so viewers may; another workspace's token is NOT_FOUND.
   "integration.linkSlackUser": { input: (t) => ({ workspaceSlug: t.slug, token: t.slackLinkToken }), scoped: true, write: false },
+  "billing.overview": { input: (t) => ({ workspaceSlug: t.slug }), scoped: true, write: false },
+  // Owners only: "write" here means a viewer is refused.
+  "billing.invoices": { input: (t) => ({ workspaceSlug: t.slug }), scoped: true, write: true },
+  "billing.changePlan": { input: (t) => ({ workspaceSlug: t.slug, plan: "pro" }), scoped: true, write: true },
+  "billing.portal": { input: (t) => ({ workspaceSlug: t.slug }), scoped: true, write: true },
+  "billing.resync": { input: (t) => ({ workspaceSlug: t.slug }), scoped: true, write: true },
 };
 
 type AnyProcedure = (input: unknown) => Promise<unknown>;

@@ -5,6 +5,7 @@ import type { Role } from "../generated/prisma/enums";
 import type { Workspace } from "../generated/prisma/client";
 import { can, type Permission } from "../auth/permissions";
 import { AppError, toAppError } from "../errors";
+import { readOnlyReason } from "../features/billing/quotas";
 import type { Context } from "./context";
 
 const t = initTRPC.context<Context>().create({
@@ -47,6 +48,9 @@ export const workspaceInput = z.object({ workspaceSlug: z.string().min(1).max(64
 
 export type WorkspaceContext = { workspace: Workspace; role: Role };
 
+/** What still works in a workspace that is read-only after a failed payment: reading, paying, leaving. */
+const allowedWhileReadOnly = new Set<Permission>(["workspace.read", "audit.read", "billing.manage", "workspace.delete"]);
+
 /**
  * Resolves the workspace from the slug in the input and the caller's membership, and checks the
  * declared permission. A workspace the caller is not a member of is reported as NOT_FOUND, so
@@ -56,14 +60,22 @@ export function workspaceProcedure(permission: Permission) {
   return protectedProcedure.input(workspaceInput).use(async ({ ctx, input, next }) => {
     const membership = await ctx.db.membership.findFirst({
       where: { userId: ctx.session.userId, workspace: { slug: input.workspaceSlug } },
-      include: { workspace: true },
+      include: { workspace: { include: { billingAccount: { select: { status: true, graceEndsAt: true } } } } },
     });
     if (!membership) throw new TRPCError({ code: "NOT_FOUND", message: "Workspace not found, or you are not a member of it." });
     if (!can(membership.role, permission)) {
       throw new TRPCError({ code: "FORBIDDEN", message: `Your role (${membership.role}) does not allow this. Ask a workspace admin.` });
     }
+    const { billingAccount, ...workspace } = membership.workspace;
+    const readOnly = allowedWhileReadOnly.has(permission) ? null : readOnlyReason(billingAccount);
+    if (readOnly) {
+      throw new TRPCError({
+        code: "FORBIDDEN",
+        message: `This workspace is read-only: ${readOnly}. An owner can pay the open invoice on the Billing page.`,
+      });
+    }
     return next({
-      ctx: { ...ctx, workspace: membership.workspace, role: membership.role, log: ctx.log.child({ workspaceId: membership.workspaceId }) },
+      ctx: { ...ctx, workspace, role: membership.role, log: ctx.log.child({ workspaceId: membership.workspaceId }) },
     });
   });
 }

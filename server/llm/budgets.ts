@@ -33,6 +33,7 @@ export const monthStart = (now = new Date()) => new Date(Date.UTC(now.getUTCFull
 
 async function budgetName(db: Db, b: Pick<Budget, "scope" | "projectId">): Promise<string> {
   if (b.scope === "workspace") return "workspace budget";
+  if (b.scope === "plan") return "plan's included allowance";
   const project = b.projectId ? await db.project.findUnique({ where: { id: b.projectId }, select: { name: true } }) : null;
   return `budget of project "${project?.name ?? b.scope}"`;
 }
@@ -53,8 +54,12 @@ export async function reserveBudget(
   workspaceId: string,
   projectId: string | null | undefined,
   amountMicros: number,
+  /** The plan's included cloud spend when the call uses Jace's own key (null: unlimited). */
+  opts: { planAllowanceMicros?: number | null } = {},
 ): Promise<Reservation> {
-  const scopes = ["workspace", ...(projectId ? [projectId] : [])];
+  const planAllowance = opts.planAllowanceMicros ?? null;
+  if (planAllowance !== null) await ensurePlanBudget(db, workspaceId, planAllowance);
+  const scopes = [...(planAllowance !== null ? ["plan"] : []), "workspace", ...(projectId ? [projectId] : [])];
   const budgets = await db.budget.findMany({ where: { workspaceId, scope: { in: scopes } } });
   if (budgets.length === 0) return { rows: [], amountMicros };
   if (budgets.some((b) => b.periodStart < monthStart())) await rollBudgetPeriods(db);
@@ -83,6 +88,22 @@ export async function reserveBudget(
       throw err;
     });
   return { rows, amountMicros: amount };
+}
+
+/** The "plan" budget row: the plan's included cloud allowance, kept at the plan's current figure. */
+async function ensurePlanBudget(db: Db, workspaceId: string, limitMicros: number): Promise<void> {
+  await db.budget.upsert({
+    where: { workspaceId_scope: { workspaceId, scope: "plan" } },
+    create: {
+      workspaceId,
+      scope: "plan",
+      monthlyLimitMicros: limitMicros,
+      softThresholdPct: 80,
+      hardLimit: true,
+      periodStart: monthStart(),
+    },
+    update: { monthlyLimitMicros: limitMicros },
+  });
 }
 
 /** Replaces the held estimate with the true cost (0 to release) and sends threshold alerts. */

@@ -6,6 +6,7 @@ import { getDb, type Db } from "@/server/db";
 import { getEnv } from "@/server/env";
 import { AppError, newRequestId, toAppError, type AppErrorCode } from "@/server/errors";
 import { authenticateApiKey } from "@/server/features/api-keys/api-keys";
+import { checkRateLimit } from "@/server/features/billing/rate-limit";
 import { logger, type Logger } from "@/server/logger";
 import { resolveCatalog } from "./catalog";
 import { describeOpenAIKey } from "./credentials";
@@ -455,6 +456,9 @@ export function openAIError(
     headers: {
       "x-request-id": requestId,
       ...(e.code === "QUOTA_EXCEEDED" || e.code === "UNPROCESSABLE" ? { "x-should-retry": "false" } : {}),
+      ...(e.code === "RATE_LIMITED" && typeof e.details?.retryAfterSeconds === "number"
+        ? { "retry-after": String(e.details.retryAfterSeconds) }
+        : {}),
     },
   };
 }
@@ -471,6 +475,7 @@ export function withOpenAIApiKey(handler: (req: Request, ctx: RestContext) => Pr
     try {
       const db = getDb();
       const principal = await authenticateApiKey(db, req.headers.get("authorization"));
+      await checkRateLimit(db, principal.workspace, "api");
       const ctx = { db, principal, requestId, log: log.child({ workspaceId: principal.workspace.id, apiKeyId: principal.apiKeyId }) };
       const response = await handler(req, ctx);
       response.headers.set("x-request-id", requestId);

@@ -4,6 +4,7 @@ import { AppError } from "@/server/errors";
 import type { Prisma } from "@/server/generated/prisma/client";
 import { logger } from "@/server/logger";
 import { projectSettings } from "../features/projects/schemas";
+import { planOf } from "../features/billing/plans";
 import { CircuitBreaker } from "./breaker";
 import { BudgetExhaustedError, reserveBudget, settleBudget, type Reservation } from "./budgets";
 import { resolveCatalog } from "./catalog";
@@ -24,7 +25,7 @@ export const breaker = new CircuitBreaker({ threshold: 5, cooldownMs: 30_000 });
 
 type Candidate = { provider: "runner"; patterns: string[] } | { provider: "openai"; model: string };
 
-export type RoutePlan = { requested: string; policy: RoutingPolicy; candidates: Candidate[]; pricing: Pricing };
+export type RoutePlan = { requested: string; policy: RoutingPolicy; candidates: Candidate[]; pricing: Pricing; workspacePlan: string };
 
 /** How long a call waits for a busy runner before failing over, by policy. */
 const queueWaitMs: Record<RoutingPolicy, number> = {
@@ -36,7 +37,7 @@ const queueWaitMs: Record<RoutingPolicy, number> = {
 
 export async function planRoute(db: Db, req: Pick<LlmRequest, "workspaceId" | "projectId" | "model" | "policy">): Promise<RoutePlan> {
   const [workspace, project] = await Promise.all([
-    db.workspace.findUniqueOrThrow({ where: { id: req.workspaceId }, select: { llmSettings: true } }),
+    db.workspace.findUniqueOrThrow({ where: { id: req.workspaceId }, select: { llmSettings: true, plan: true } }),
     req.projectId ? db.project.findFirst({ where: { id: req.projectId, workspaceId: req.workspaceId }, select: { settings: true } }) : null,
   ]);
   const llm = (workspace.llmSettings ?? {}) as { catalog?: unknown; pricing?: unknown };
@@ -69,7 +70,7 @@ export async function planRoute(db: Db, req: Pick<LlmRequest, "workspaceId" | "p
       details: { model: req.model },
     });
   }
-  return { requested: req.model, policy, candidates, pricing };
+  return { requested: req.model, policy, candidates, pricing, workspacePlan: workspace.plan };
 }
 
 async function offeredByARunner(db: Db, workspaceId: string, model: string): Promise<boolean> {
@@ -240,12 +241,15 @@ async function viaCloud(
   onToken?: (t: string) => void,
 ): Promise<Served | Skip> {
   const env = getEnv();
-  const apiKey = (await workspaceOpenAIKey(db, req.workspaceId)) ?? env.OPENAI_API_KEY ?? null;
+  const ownKey = await workspaceOpenAIKey(db, req.workspaceId);
+  const apiKey = ownKey ?? env.OPENAI_API_KEY ?? null;
   if (!apiKey) return { reason: "no OpenAI key configured (workspace or OPENAI_API_KEY)" };
+  // Jace's own key spends the plan's included allowance; a workspace's own key is theirs to spend.
+  const planAllowanceMicros = ownKey ? null : planOf(plan.workspacePlan).limits.cloudBudgetMicros;
   const estimate = cloudCostMicros(plan.pricing, model, estimatePromptTokens(req.messages), maxTokens);
   let reservation: Reservation;
   try {
-    reservation = await reserveBudget(db, req.workspaceId, req.projectId, estimate);
+    reservation = await reserveBudget(db, req.workspaceId, req.projectId, estimate, { planAllowanceMicros });
   } catch (err) {
     if (err instanceof BudgetExhaustedError) return { reason: `budget: ${err.message}`, budget: err };
     throw err;

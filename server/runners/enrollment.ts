@@ -4,6 +4,7 @@ import type { Db } from "../db";
 import { hashToken, randomToken } from "../crypto";
 import { AppError } from "../errors";
 import { recordAudit, type UserActor } from "../features/audit/record";
+import { assertCanAdd } from "../features/billing/quotas";
 
 export const ENROLLMENT_TTL_MS = 60 * 60 * 1000;
 const TOKEN_PREFIX = "jrt_";
@@ -19,6 +20,7 @@ export async function createEnrollmentToken(
   const token = `${TOKEN_PREFIX}${randomToken(24)}`;
   const expiresAt = new Date(Date.now() + (opts.ttlMs ?? ENROLLMENT_TTL_MS));
   return db.$transaction(async (tx) => {
+    await assertCanAdd(tx, workspaceId, "runners");
     const row = await tx.runnerEnrollmentToken.create({
       data: { workspaceId, tokenHash: hashToken(token), labels: opts.labels, createdById: actor.id, expiresAt },
     });
@@ -56,6 +58,8 @@ export async function enrollRunner(db: Db, req: EnrollRequest, ip: string | null
 
   const labels = [...new Set([...row.labels, ...req.capabilities.labels])];
   const runner = await db.$transaction(async (tx) => {
+    // The plan may have changed (or other runners enrolled) since the token was made.
+    await assertCanAdd(tx, row.workspaceId, "runners");
     const consumed = await tx.runnerEnrollmentToken.updateMany({
       where: { id: row.id, usedAt: null, expiresAt: { gt: new Date() } },
       data: { usedAt: new Date() },

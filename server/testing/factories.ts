@@ -3,6 +3,7 @@ import pino from "pino";
 import { createCaller } from "../api/root";
 import type { Db } from "../db";
 import type { Role } from "../generated/prisma/enums";
+import type { PlanId } from "../features/billing/plans";
 
 export type TestUser = { id: string; email: string; name: string };
 
@@ -12,9 +13,13 @@ export async function createUser(db: Db, name = "Test User"): Promise<TestUser> 
   return { id: user.id, email: user.email, name };
 }
 
-export async function createWorkspaceFor(db: Db, owner: TestUser, name = "Acme") {
+/**
+ * A workspace owned by `owner`. Tests get the unlimited plan unless they ask for another, so only
+ * the tests about plan limits meet them (server/features/billing/).
+ */
+export async function createWorkspaceFor(db: Db, owner: TestUser, name = "Acme", plan: PlanId = "enterprise") {
   const slug = `ws-${randomUUID().slice(0, 8)}`;
-  return db.workspace.create({ data: { name, slug, memberships: { create: { userId: owner.id, role: "owner" } } } });
+  return db.workspace.create({ data: { name, slug, plan, memberships: { create: { userId: owner.id, role: "owner" } } } });
 }
 
 export async function addMember(db: Db, workspaceId: string, user: TestUser, role: Role) {

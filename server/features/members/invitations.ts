@@ -7,6 +7,7 @@ import { getEnv } from "@/server/env";
 import { AppError } from "@/server/errors";
 import type { Role } from "@/server/generated/prisma/enums";
 import { recordAudit, type Actor, type UserActor } from "../audit/record";
+import { assertCanAdd } from "../billing/quotas";
 
 export const INVITATION_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 
@@ -44,6 +45,11 @@ export async function inviteMember(
   const invitation = await db.$transaction(async (tx) => {
     const existing = await tx.membership.findFirst({ where: { workspaceId: workspace.id, user: { email: input.email } } });
     if (existing) throw new AppError("CONFLICT", `${input.email} is already a member of this workspace.`);
+    // Re-inviting an address replaces its pending invitation and takes no new seat.
+    const pending = await tx.invitation.count({
+      where: { workspaceId: workspace.id, email: input.email, acceptedAt: null, revokedAt: null, expiresAt: { gt: new Date() } },
+    });
+    if (pending === 0) await assertCanAdd(tx, workspace.id, "members");
     await tx.invitation.updateMany({
       where: { workspaceId: workspace.id, email: input.email, acceptedAt: null, revokedAt: null },
       data: { revokedAt: new Date() },

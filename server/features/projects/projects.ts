@@ -3,6 +3,7 @@ import type { Db } from "@/server/db";
 import { AppError } from "@/server/errors";
 import { Prisma, type Project } from "@/server/generated/prisma/client";
 import { recordAudit, type Actor } from "../audit/record";
+import { assertCanAdd } from "../billing/quotas";
 import { projectSettings, type createProjectInput, type ProjectOutput, type updateProjectInput } from "./schemas";
 
 function toOutput(p: Project): ProjectOutput {
@@ -41,6 +42,7 @@ export async function createProject(
 ): Promise<ProjectOutput> {
   try {
     return await db.$transaction(async (tx) => {
+      await assertCanAdd(tx, workspaceId, "projects");
       const project = await tx.project.create({
         data: { workspaceId, name: input.name, description: input.description, settings: input.settings },
       });
@@ -101,6 +103,7 @@ export async function setProjectArchived(
   return db.$transaction(async (tx) => {
     const before = await tx.project.findFirst({ where: { id: projectId, workspaceId } });
     if (!before) throw new AppError("NOT_FOUND", "Project not found in this workspace.");
+    if (!archived && before.archivedAt) await assertCanAdd(tx, workspaceId, "projects");
     const project = await tx.project.update({ where: { id: before.id }, data: { archivedAt: archived ? new Date() : null } });
     await recordAudit(tx, workspaceId, actor, ip, {
       action: archived ? "project.archived" : "project.unarchived",

@@ -6,6 +6,8 @@ import { eventIds, runnerJobFinished, taskCreated } from "@/inngest/events";
 import { getInngest } from "@/inngest/client";
 import { recordAudit, type Actor } from "../audit/record";
 import { projectSettings } from "../projects/schemas";
+import { alertTaskQuota, reserveTaskQuota, type TaskReservation } from "../billing/quotas";
+import { checkRateLimit } from "../billing/rate-limit";
 import { publishTaskEvent } from "@/server/runners/bus";
 import type { CreateTaskInput, TaskInput, TaskSource } from "./schemas";
 
@@ -31,10 +33,14 @@ export function defaultTitle(task: TaskInput): string {
   return oneLine.length > 120 ? `${oneLine.slice(0, 117)}...` : oneLine;
 }
 
+/** Sources whose requests are rate limited as API calls already (see server/api/rest.ts). */
+const webSources = new Set<TaskSource>(["web", "api"]);
+
 async function resolveProject(db: Db, workspaceId: string, projectId: string | undefined) {
+  const include = { workspace: { select: { slug: true, plan: true, id: true } } } as const;
   const project = projectId
-    ? await db.project.findFirst({ where: { id: projectId, workspaceId } })
-    : await db.project.findFirst({ where: { workspaceId, archivedAt: null }, orderBy: { createdAt: "asc" } });
+    ? await db.project.findFirst({ where: { id: projectId, workspaceId }, include })
+    : await db.project.findFirst({ where: { workspaceId, archivedAt: null }, orderBy: { createdAt: "asc" }, include });
   if (!project) {
     throw projectId
       ? new AppError("NOT_FOUND", "Project not found in this workspace.")
@@ -65,13 +71,19 @@ export async function createTask(
   const requiresApproval =
     input.task.kind === "custom" || input.requireApproval === true || (settings.success && settings.data.requireApproval === true);
 
+  if (!webSources.has(opts.source)) await checkRateLimit(db, project.workspace, "webhook");
+
   let task: Task;
+  let quota: TaskReservation | undefined;
   try {
     task = await db.$transaction(
       async (tx) => {
-        const [counter] = await tx.$queryRaw<{ taskCounter: number }[]>`
-        UPDATE "Workspace" SET "taskCounter" = "taskCounter" + 1 WHERE id = ${workspaceId} RETURNING "taskCounter"`;
+        // Locks the workspace row: intake into one workspace is serialised from here on, which
+        // makes the quota reservation below exact.
+        const [counter] = await tx.$queryRaw<{ taskCounter: number; slug: string; plan: string }[]>`
+        UPDATE "Workspace" SET "taskCounter" = "taskCounter" + 1 WHERE id = ${workspaceId} RETURNING "taskCounter", slug, plan`;
         if (!counter) throw new AppError("NOT_FOUND", "Workspace not found.");
+        quota = await reserveTaskQuota(tx, { id: workspaceId, slug: counter.slug, plan: counter.plan });
         const created = await tx.task.create({
           data: {
             workspaceId,
@@ -118,6 +130,7 @@ export async function createTask(
     }
     throw error;
   }
+  if (quota) await alertTaskQuota(db, { id: workspaceId, slug: project.workspace.slug, plan: project.workspace.plan }, quota);
   await startPipeline(task);
   return { task, created: true };
 }

@@ -44,7 +44,8 @@ async function projectNames(db: Db | Tx, workspaceId: string, ids: string[]): Pr
 
 /** The workspace budget first, then project budgets by name. */
 export async function listBudgets(db: Db, workspaceId: string, now = new Date()): Promise<BudgetOutput[]> {
-  const rows = await db.budget.findMany({ where: { workspaceId } });
+  // The plan's included allowance is shown with the plan (billing), not as a budget people edit.
+  const rows = await db.budget.findMany({ where: { workspaceId, scope: { not: "plan" } } });
   const names = await projectNames(
     db,
     workspaceId,

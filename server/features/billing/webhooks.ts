@@ -1,0 +1,72 @@
+import type { Db } from "@/server/db";
+import type { Stripe } from "@/server/integrations/stripe";
+import { logger } from "@/server/logger";
+import { recordPaymentFailure, syncBilling } from "./sync";
+
+/**
+ * Stripe webhook events, each processed once: the event id is claimed first (a replayed delivery
+ * finds it and is acknowledged without effect), then its handler runs; a handler that fails
+ * releases the claim so Stripe's retry processes it again.
+ */
+
+export type WebhookOutcome = { status: "processed" | "duplicate" | "ignored"; workspaceId: string | null };
+
+type Handler = (db: Db, event: Stripe.Event) => Promise<string | null>;
+
+const idOf = (v: string | { id: string } | null | undefined): string | null => (typeof v === "string" ? v : (v?.id ?? null));
+
+async function workspaceForCustomer(db: Db, customer: string | null): Promise<string | null> {
+  if (!customer) return null;
+  const account = await db.billingAccount.findUnique({ where: { stripeCustomerId: customer }, select: { workspaceId: true } });
+  return account?.workspaceId ?? null;
+}
+
+const syncCustomer: Handler = async (db, event) => {
+  const object = event.data.object as { customer?: string | { id: string } | null };
+  const workspaceId = await workspaceForCustomer(db, idOf(object.customer));
+  if (workspaceId) await syncBilling(db, workspaceId);
+  return workspaceId;
+};
+
+const handlers: Partial<Record<Stripe.Event["type"], Handler>> = {
+  "checkout.session.completed": async (db, event) => {
+    const session = event.data.object as Stripe.Checkout.Session;
+    const customer = idOf(session.customer);
+    // The session names the workspace it was started for; the customer must be that workspace's.
+    const workspaceId = (await workspaceForCustomer(db, customer)) ?? null;
+    if (!workspaceId) {
+      logger.warn({ eventId: event.id, customer, claimed: session.client_reference_id }, "checkout for an unknown customer ignored");
+      return null;
+    }
+    await syncBilling(db, workspaceId);
+    return workspaceId;
+  },
+  "customer.subscription.created": syncCustomer,
+  "customer.subscription.updated": syncCustomer,
+  "customer.subscription.deleted": syncCustomer,
+  "invoice.paid": syncCustomer,
+  "invoice.payment_failed": async (db, event) => {
+    const invoice = event.data.object as Stripe.Invoice;
+    const workspaceId = await workspaceForCustomer(db, idOf(invoice.customer));
+    if (!workspaceId) return null;
+    await recordPaymentFailure(db, workspaceId);
+    await syncBilling(db, workspaceId);
+    return workspaceId;
+  },
+};
+
+export async function handleStripeEvent(db: Db, event: Stripe.Event): Promise<WebhookOutcome> {
+  const claimed = await db.$executeRaw`
+    INSERT INTO "StripeEvent" (id, type, "receivedAt") VALUES (${event.id}, ${event.type}, now()) ON CONFLICT (id) DO NOTHING`;
+  if (claimed === 0) return { status: "duplicate", workspaceId: null };
+  const handler = handlers[event.type];
+  if (!handler) return { status: "ignored", workspaceId: null };
+  try {
+    const workspaceId = await handler(db, event);
+    if (workspaceId) await db.stripeEvent.update({ where: { id: event.id }, data: { workspaceId } });
+    return { status: "processed", workspaceId };
+  } catch (err) {
+    await db.stripeEvent.delete({ where: { id: event.id } }).catch(() => {});
+    throw err;
+  }
+}
