@@ -32,5 +32,6 @@ export default defineConfig({
     { name: "workspace", testMatch: /workspace\/.*\.spec\.ts/ },
     { name: "runners", testMatch: /runners\/.*\.spec\.ts/ },
     { name: "tasks", testMatch: /tasks\/.*\.spec\.ts/ },
+    { name: "billing", testMatch: /billing\/.*\.spec\.ts/ },
   ],
 });

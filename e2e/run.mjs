@@ -69,6 +69,46 @@ if (external) {
   env.EMBEDDED_PG_PORT = String(21000 + Math.floor(Math.random() * 20000));
 }
 
+// Billing runs against the loopback Stripe fake (its own process), whose webhooks are signed with
+// the real SDK's signer and reach the app's webhook route.
+const stripeSecret = `whsec_${randomBytes(24).toString("hex")}`;
+const stripe = spawn(
+  process.execPath,
+  [
+    "--import",
+    "tsx",
+    "test/fakes/stripe-server.ts",
+    "--port",
+    "0",
+    "--webhook-url",
+    `http://127.0.0.1:${port}/api/stripe/webhook`,
+    "--webhook-secret",
+    stripeSecret,
+    "--prices",
+    JSON.stringify({
+      price_e2e_pro: { product: "prod_pro", nickname: "Pro", unitAmount: 2900 },
+      price_e2e_team: { product: "prod_team", nickname: "Team", unitAmount: 9900 },
+    }),
+  ],
+  { cwd: root, stdio: ["ignore", "pipe", "inherit"] },
+);
+const stripeUrl = await new Promise((resolve, reject) => {
+  let seen = "";
+  stripe.stdout.on("data", (chunk) => {
+    seen += chunk;
+    const match = /listening on (\S+)/.exec(seen);
+    if (match) resolve(match[1]);
+  });
+  stripe.once("exit", (code) => reject(new Error(`e2e: the Stripe fake exited (${code})`)));
+});
+Object.assign(env, {
+  STRIPE_SECRET_KEY: "sk_test_jace_fake",
+  STRIPE_WEBHOOK_SECRET: stripeSecret,
+  STRIPE_API_URL: stripeUrl,
+  STRIPE_PRICE_PRO: "price_e2e_pro",
+  STRIPE_PRICE_TEAM: "price_e2e_team",
+});
+
 const logFile = join(root, "e2e/.artifacts/server.log");
 spawnSync("mkdir", ["-p", join(root, "e2e/.artifacts")]);
 const { openSync } = await import("node:fs");
@@ -111,6 +151,7 @@ let orphaned = false;
 
 async function cleanup() {
   await stopServer();
+  stripe.kill("SIGTERM");
   // A clean shutdown stops the embedded PostgreSQL too: nothing may be left listening.
   if (env.EMBEDDED_PG_PORT && (await listening(Number(env.EMBEDDED_PG_PORT)))) {
     console.error(`e2e: the embedded PostgreSQL on port ${env.EMBEDDED_PG_PORT} outlived the app (orphaned process)`);

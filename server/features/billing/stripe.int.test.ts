@@ -10,6 +10,9 @@ import { callerFor, createUser, createWorkspaceFor, type TestUser } from "@/serv
 import { startStripeFake, type StripeFake } from "@/test/fakes/stripe";
 import { createTask } from "../tasks/intake";
 import { monthKey } from "../usage/period";
+import { meterUsage } from "@/inngest/functions/billing/meter-usage";
+import { billingUsageFlush } from "@/inngest/events";
+import { startHarness } from "@/inngest/executor/test-harness";
 import { collectMeterReports, meterStatus, sendMeterReports } from "./metering";
 
 /**
@@ -246,6 +249,25 @@ describe("usage metering", () => {
     await sendMeterReports(db);
     expect(fake.meterTotals(customer, "jace_tasks")).toBe(10);
     expect(fake.duplicateMeterEvents.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it("runs as the billing-meter-usage function through the embedded executor", async () => {
+    await subscribe();
+    const customer = (await db.billingAccount.findUniqueOrThrow({ where: { workspaceId: ws.id } })).stripeCustomerId!;
+    await db.usageCounter.upsert({
+      where: { workspaceId_period: { workspaceId: ws.id, period: monthKey(new Date()) } },
+      create: { workspaceId: ws.id, period: monthKey(new Date()), tasks: 4 },
+      update: { tasks: 4 },
+    });
+    const h = await startHarness((inngest) => [meterUsage(inngest)]);
+    try {
+      await h.inngest.send(billingUsageFlush.create({ reason: "test" }));
+      const [run] = await h.waitForRun((rs) => rs.some((r) => r.status === "completed"), 20_000);
+      expect(run!.steps.map((st) => st.name)).toEqual(expect.arrayContaining(["prune-rate-limits", "collect", "send"]));
+      expect(fake.meterTotals(customer, "jace_tasks")).toBe(4);
+    } finally {
+      await h.close();
+    }
   });
 
   it("meters nothing for a workspace without a Stripe customer", async () => {

@@ -1,0 +1,132 @@
+/**
+ * Billing overheads: the quota check and reservation at intake (goal p99 <= 5 ms), the rate-limit
+ * check, and meter events flushed to Stripe per second (the real SDK against the loopback fake).
+ *   npx tsx bench/billing.ts [samples] [meterReports]
+ */
+import { performance } from "node:perf_hooks";
+import { Inngest } from "inngest";
+import { setInngest } from "@/inngest/client";
+import { createDb, setDb } from "@/server/db";
+import { overrideEnv } from "@/server/env";
+import { reserveTaskQuota } from "@/server/features/billing/quotas";
+import { checkRateLimit } from "@/server/features/billing/rate-limit";
+import { sendMeterReports } from "@/server/features/billing/metering";
+import { createTask } from "@/server/features/tasks/intake";
+import { startStripeFake } from "@/test/fakes/stripe";
+import { benchDatabase, summary } from "./lib";
+
+const samples = Number(process.argv[2] ?? 1000);
+const reports = Number(process.argv[3] ?? 2000);
+
+const database = await benchDatabase();
+const fake = await startStripeFake({
+  webhookSecret: "whsec_bench",
+  prices: { price_bench: { product: "p", nickname: "Pro", unitAmount: 2900 } },
+});
+overrideEnv({
+  DATABASE_URL: database.url,
+  APP_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString("base64"),
+  AUTH_SECRET: "b".repeat(40),
+  LOG_LEVEL: "silent",
+  STRIPE_SECRET_KEY: fake.secretKey,
+  STRIPE_WEBHOOK_SECRET: "whsec_bench",
+  STRIPE_API_URL: fake.url,
+  STRIPE_PRICE_PRO: "price_bench",
+  STRIPE_PRICE_TEAM: "price_bench_team",
+});
+const db = createDb(database.url);
+setDb(db);
+// Intake sends task/created; nothing needs to run the pipelines here.
+setInngest(
+  new Inngest({
+    id: "bench",
+    isDev: true,
+    eventKey: "b",
+    baseUrl: "http://127.0.0.1:9/",
+    logger: { info() {}, warn() {}, error() {}, debug() {} },
+  }),
+);
+
+try {
+  const user = await db.user.create({ data: { email: `bench-${Date.now()}@example.test` } });
+  const actor = { type: "user" as const, id: user.id, label: user.email };
+  const ws = await db.workspace.create({ data: { name: "Bench", slug: `bench-${Date.now()}`, plan: "team" } });
+  await db.project.create({ data: { workspaceId: ws.id, name: "p" } });
+
+  // 1. The reservation alone, inside a transaction holding the workspace row lock as intake does.
+  const reserve: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    await db.$transaction(async (tx) => {
+      await tx.$executeRaw`UPDATE "Workspace" SET "taskCounter" = "taskCounter" WHERE id = ${ws.id}`;
+      const t0 = performance.now();
+      await reserveTaskQuota(tx, ws);
+      reserve.push(performance.now() - t0);
+    });
+  }
+  console.log(summary("quota check + reservation (sequential)", reserve));
+
+  // 2. The same under load: 8 submitters creating real tasks at once (reservations queue on the lock).
+  await db.usageCounter.deleteMany({ where: { workspaceId: ws.id } });
+  const concurrentWs = await db.workspace.create({ data: { name: "Bench 2", slug: `bench2-${Date.now()}`, plan: "enterprise" } });
+  await db.project.create({ data: { workspaceId: concurrentWs.id, name: "p" } });
+  const intake: number[] = [];
+  let n = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      while (n < samples) {
+        n++;
+        const t0 = performance.now();
+        await createTask(db, concurrentWs.id, actor, { task: { kind: "ask", question: "q" } }, { source: "api" });
+        intake.push(performance.now() - t0);
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  console.log(
+    summary("whole intake incl. reservation (8 concurrent submitters)", intake),
+    `-> ${(intake.length / seconds).toFixed(0)} tasks/s`,
+  );
+
+  const rate: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    const t0 = performance.now();
+    await checkRateLimit(db, { id: ws.id, plan: "enterprise" }, "webhook");
+    rate.push(performance.now() - t0);
+  }
+  console.log(summary("rate-limit check", rate));
+
+  // 3. Meter events flushed per second.
+  const stripeCustomer = (await fetch(`${fake.url}/v1/customers`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${fake.secretKey}`, "content-type": "application/x-www-form-urlencoded" },
+    body: "name=Bench",
+  }).then((r) => r.json())) as { id: string };
+  await db.billingAccount.create({ data: { workspaceId: ws.id, stripeCustomerId: stripeCustomer.id } });
+  await db.meterReport.createMany({
+    data: Array.from({ length: reports }, (_, i) => ({
+      id: `${ws.id}:bench:tasks:${i}`,
+      workspaceId: ws.id,
+      period: "2026-12",
+      metric: "tasks",
+      value: 1,
+    })),
+  });
+  for (const concurrency of [1, 8, 16]) {
+    await db.meterReport.updateMany({ where: { workspaceId: ws.id }, data: { status: "pending" } });
+    fake.meterEvents.length = 0;
+    const t0 = performance.now();
+    let sent = 0;
+    for (;;) {
+      const r = await sendMeterReports(db, { limit: 500, concurrency });
+      sent += r.sent;
+      if (r.sent + r.failed === 0) break;
+    }
+    const s = (performance.now() - t0) / 1000;
+    console.log(`meter events flushed: ${sent} in ${s.toFixed(2)} s = ${(sent / s).toFixed(0)} events/s (concurrency ${concurrency})`);
+  }
+} finally {
+  await db.$disconnect();
+  await fake.close();
+  await database.cleanup();
+}
