@@ -20,11 +20,13 @@ export type SlackFake = {
   calls: SlackCall[];
   /** A one-time OAuth code that installs the bot into this team. */
   authorizeCode(teamId: string, teamName: string): string;
+  /** Registers an installed team directly (benchmarks that seed the database) and returns its bot token. */
+  installTeam(teamId: string, teamName: string): string;
   addUser(teamId: string, user: FakeSlackUser): void;
   addChannel(teamId: string, channelId: string, name: string): void;
   tokenOf(teamId: string): string | undefined;
-  /** The next `times` calls of `method` answer 429 with Retry-After: `retryAfterSeconds`. */
-  rateLimit(method: string, times: number, retryAfterSeconds: number): void;
+  /** The next `times` calls of `method` (by `teamId`'s bot, if given) answer 429 with Retry-After. */
+  rateLimit(method: string, times: number, retryAfterSeconds: number, teamId?: string): void;
   callsOf(method: string, teamId?: string): SlackCall[];
   close(): Promise<void>;
 };
@@ -58,7 +60,7 @@ export async function startSlackFake(): Promise<SlackFake> {
   const calls: SlackCall[] = [];
   const codes = new Map<string, { id: string; name: string }>();
   const teams = new Map<string, Team>();
-  const limits = new Map<string, { times: number; retryAfter: number }>();
+  const limits = new Map<string, { times: number; retryAfter: number; teamId?: string }>();
   const users = new Map<string, FakeSlackUser>(); // by `${teamId}/${userId}`
   const channels = new Map<string, string>();
   let ts = 1_700_000_000;
@@ -78,7 +80,7 @@ export async function startSlackFake(): Promise<SlackFake> {
     calls.push({ method, teamId: team?.id ?? null, args });
 
     const limit = limits.get(method);
-    if (limit && limit.times > 0) {
+    if (limit && limit.times > 0 && (!limit.teamId || limit.teamId === team?.id)) {
       limit.times--;
       return json(res, { ok: false, error: "ratelimited" }, 429, { "retry-after": String(limit.retryAfter) });
     }
@@ -160,6 +162,11 @@ export async function startSlackFake(): Promise<SlackFake> {
       codes.set(code, { id: teamId, name: teamName });
       return code;
     },
+    installTeam(teamId, teamName) {
+      const token = `xoxb-${teamId}-${randomUUID().slice(0, 8)}`;
+      teams.set(teamId, { id: teamId, name: teamName, token, botUserId: `UBOT${teamId}` });
+      return token;
+    },
     addUser(teamId, user) {
       users.set(`${teamId}/${user.id}`, user);
     },
@@ -167,8 +174,8 @@ export async function startSlackFake(): Promise<SlackFake> {
       channels.set(`${teamId}/${channelId}`, name);
     },
     tokenOf: (teamId) => teams.get(teamId)?.token,
-    rateLimit(method, times, retryAfterSeconds) {
-      limits.set(method, { times, retryAfter: retryAfterSeconds });
+    rateLimit(method, times, retryAfterSeconds, teamId) {
+      limits.set(method, { times, retryAfter: retryAfterSeconds, teamId });
     },
     callsOf: (method, teamId) => calls.filter((c) => c.method === method && (teamId === undefined || c.teamId === teamId)),
     close: () =>

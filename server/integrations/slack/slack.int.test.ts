@@ -292,7 +292,7 @@ describe("tenancy", () => {
 
 describe("rate limits and disconnection", () => {
   it("retries a 429 after Retry-After and still posts the thread", async () => {
-    s.fake.rateLimit("chat.postMessage", 1, 1);
+    s.fake.rateLimit("chat.postMessage", 1, 1, TEAM_B);
     const before = s.fake.callsOf("chat.postMessage", TEAM_B).length;
     const res = await s.command(TEAM_B, "UBOB", CHAN_B, "ask does it retry?");
     expect(res.body?.text).toMatch(/Got it/);

@@ -18,10 +18,10 @@ const PENDING = "pending";
 async function threadContext(db: Db, taskId: string) {
   const config = slackConfig();
   if (!config) return null;
-  const thread = await db.slackThread.findUnique({ where: { taskId } });
-  if (!thread) return null;
-  const installation = await db.slackInstallation.findUnique({ where: { id: thread.installationId }, select: { teamId: true } });
-  const connected = installation ? await findInstallation(db, installation.teamId) : null;
+  const found = await db.slackThread.findUnique({ where: { taskId }, include: { installation: { select: { teamId: true } } } });
+  if (!found) return null;
+  const { installation, ...thread } = found;
+  const connected = await findInstallation(db, installation.teamId);
   if (!connected || connected.id !== thread.installationId) return null;
   const task = await db.task.findFirst({ where: { id: taskId, workspaceId: thread.workspaceId } });
   if (!task) return null;

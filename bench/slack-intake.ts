@@ -1,0 +1,184 @@
+/**
+ * Slack intake: genuinely signed `/jace ask` slash commands through the real Bolt receiver (the
+ * handler the app mounts under /api/slack/) to the acknowledgement, while each one creates a task
+ * (Postgres transaction, task/created sent to the embedded executor's event API) and its thread is
+ * posted to a loopback Slack fake. Prints sustained requests/s and latency percentiles.
+ *   npx tsx bench/slack-intake.ts [seconds=10] [concurrency=32] [teams=1]
+ * Goal: >= 300 req/s with p99 <= 50 ms.
+ */
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage } from "node:http";
+import type { AddressInfo } from "node:net";
+import { performance } from "node:perf_hooks";
+import pino from "pino";
+import { createInngestClient, setInngest } from "@/inngest/client";
+import { createEmbeddedExecutor } from "@/inngest/executor";
+import { encryptSecret } from "@/server/crypto";
+import { createDb, setDb } from "@/server/db";
+import { overrideEnv } from "@/server/env";
+import { startSlack } from "@/server/integrations/slack";
+import { logger } from "@/server/logger";
+import { stopBus } from "@/server/runners/bus";
+import { slackSignature, startSlackFake } from "@/test/fakes/slack";
+import { benchDatabase, percentile } from "./lib";
+
+const SECONDS = Number(process.argv[2] ?? 10);
+const CONCURRENCY = Number(process.argv[3] ?? 32);
+const TEAMS = Number(process.argv[4] ?? 1);
+const SIGNING_SECRET = "bench-signing-secret-0123456789abcdef";
+const signingKey = `signkey-bench-${"c4".repeat(32)}`;
+
+async function toRequest(req: IncomingMessage): Promise<Request> {
+  const chunks: Buffer[] = [];
+  for await (const c of req as AsyncIterable<Buffer>) chunks.push(c);
+  return new Request(`http://localhost${req.url}`, {
+    method: req.method,
+    headers: req.headers as Record<string, string>,
+    body: chunks.length ? Buffer.concat(chunks) : undefined,
+  });
+}
+
+async function main() {
+  // The app's logger is built at import time; quiet it so the figures do not measure log output.
+  logger.level = "warn";
+  const database = await benchDatabase();
+  const fake = await startSlackFake();
+  const executor = createEmbeddedExecutor({
+    databaseUrl: database.url,
+    serveUrl: "http://127.0.0.1:1/unused",
+    signingKey,
+    eventKey: "bench",
+    syncOnStart: false,
+    log: pino({ level: "silent" }),
+  });
+  let slackHandler: ReturnType<typeof startSlack>["handler"] = null;
+  const server = createServer((req, res) => {
+    if (req.url?.startsWith("/api/slack/")) return slackHandler!(req, res);
+    void toRequest(req)
+      .then((r) => executor.handleEventApi(r))
+      .then(async (r) => res.writeHead(r.status, { "content-type": "application/json" }).end(await r.text()))
+      .catch(() => res.writeHead(503).end());
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  overrideEnv({
+    DATABASE_URL: database.url,
+    APP_ENCRYPTION_KEY: Buffer.alloc(32, 3).toString("base64"),
+    AUTH_SECRET: "s".repeat(40),
+    APP_URL: url,
+    LOG_LEVEL: "silent",
+    SLACK_CLIENT_ID: "1111.2222",
+    SLACK_CLIENT_SECRET: "bench-client-secret-0123456789",
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_API_URL: fake.apiUrl,
+  });
+  const db = createDb(database.url);
+  setDb(db);
+  await executor.start();
+  setInngest(createInngestClient({ signingKey, eventKey: "bench", baseUrl: `${url}/`, isDev: false }));
+  const slack = startSlack(db, pino({ level: "silent" }));
+  slackHandler = slack.handler;
+
+  // Teams, each installed into its own workspace with a linked channel, a member and a runner online.
+  const teams: { teamId: string; channelId: string; userId: string }[] = [];
+  for (let i = 0; i < TEAMS; i++) {
+    const teamId = `TBENCH${i}`;
+    const user = await db.user.create({ data: { email: `bench-${i}-${Date.now()}@example.test`, emailVerified: new Date() } });
+    const ws = await db.workspace.create({
+      // Enterprise: no plan limits, so the benchmark measures intake rather than the quota refusal.
+      data: {
+        name: `Bench ${i}`,
+        slug: `bench-${i}-${Date.now()}`,
+        plan: "enterprise",
+        memberships: { create: { userId: user.id, role: "owner" } },
+      },
+    });
+    const project = await db.project.create({ data: { workspaceId: ws.id, name: "api" } });
+    await db.runner.create({ data: { workspaceId: ws.id, name: "box", publicKey: "unused", status: "online" } });
+    const token = fake.installTeam(teamId, `Bench ${i}`);
+    const installation = await db.slackInstallation.create({
+      data: {
+        workspaceId: ws.id,
+        teamId,
+        teamName: `Bench ${i}`,
+        botUserId: "UBOT",
+        encryptedBotToken: encryptSecret(token, teamId),
+        botScopes: [],
+      },
+    });
+    const channelId = `CBENCH${i}`;
+    await db.slackChannelLink.create({
+      data: { workspaceId: ws.id, installationId: installation.id, channelId, channelName: "bench", projectId: project.id },
+    });
+    await db.slackUserLink.create({
+      data: { workspaceId: ws.id, installationId: installation.id, slackUserId: `U${i}`, userId: user.id, linkedVia: "email" },
+    });
+    teams.push({ teamId, channelId, userId: `U${i}` });
+  }
+
+  let n = 0;
+  const send = async () => {
+    const t = teams[n++ % teams.length]!;
+    const body = new URLSearchParams({
+      team_id: t.teamId,
+      channel_id: t.channelId,
+      channel_name: "bench",
+      user_id: t.userId,
+      command: "/jace",
+      text: `ask how fast is intake number ${n}?`,
+      trigger_id: randomUUID(),
+      response_url: `${fake.apiUrl}response`,
+    }).toString();
+    const start = performance.now();
+    const res = await fetch(`${url}/api/slack/events`, {
+      method: "POST",
+      body,
+      headers: { "content-type": "application/x-www-form-urlencoded", ...slackSignature(SIGNING_SECRET, body) },
+    });
+    const text = await res.text();
+    const ms = performance.now() - start;
+    if (process.env.BENCH_DEBUG && !text.includes("Got it")) console.error(res.status, text.slice(0, 300));
+    return { ok: res.status === 200 && text.includes("Got it"), ms };
+  };
+
+  // Warm-up: module loading, prepared statements, the installation cache.
+  for (let i = 0; i < 20; i++) await send();
+  const samples: number[] = [];
+  let failures = 0;
+  const started = performance.now();
+  const deadline = started + SECONDS * 1000;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (performance.now() < deadline) {
+        const r = await send();
+        if (r.ok) samples.push(r.ms);
+        else failures++;
+      }
+    }),
+  );
+  const elapsed = (performance.now() - started) / 1000;
+  const sorted = samples.sort((a, b) => a - b);
+  const tasks = await db.task.count({ where: { source: "slack" } });
+  console.log(`slack intake: ${SECONDS}s, ${CONCURRENCY} concurrent, ${TEAMS} team(s)`);
+  console.log(`  acknowledged: ${samples.length} (${failures} failed), ${(samples.length / elapsed).toFixed(0)} req/s`);
+  console.log(
+    `  ack latency: p50 ${percentile(sorted, 50).toFixed(1)} ms, p95 ${percentile(sorted, 95).toFixed(1)} ms, p99 ${percentile(sorted, 99).toFixed(1)} ms, max ${sorted.at(-1)!.toFixed(1)} ms`,
+  );
+  console.log(`  tasks stored: ${tasks} (warm-up included), thread posts seen by the fake: ${fake.callsOf("chat.postMessage").length}`);
+
+  // Let the last threads and task/created events land before stopping what they need.
+  await new Promise((r) => setTimeout(r, 2000));
+  await slack.stop();
+  await executor.stop();
+  server.closeAllConnections();
+  server.close();
+  await fake.close();
+  await stopBus();
+  await db.$disconnect();
+  await database.cleanup();
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
