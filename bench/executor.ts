@@ -2,6 +2,7 @@
  * The embedded executor alone: a function of 5 no-op `step.run`s, served by the real SDK
  * (`inngest/node`) over loopback HTTP, driven by the executor on PostgreSQL, as in the app.
  *   event -> completed = the event is sent -> the run is marked completed
+ *   event -> first step = the event is sent -> the first step body runs
  *   step call overhead = one step body ran -> the next one runs (executor round trip + SDK replay)
  * Scenarios: runs one at a time (unloaded latency), then all runs sent at once (throughput), each
  * in the SDK's classic mode (one step per request) and with checkpointing (several per request).
@@ -21,6 +22,15 @@ const SEQUENTIAL = 50;
 const STEPS = 5;
 const signingKey = `signkey-bench-${"b7".repeat(32)}`;
 const quiet = { info() {}, warn() {}, error() {}, debug() {} };
+
+/** SQL round trips by the executor (every pg client but the benchmark's own polling pool). */
+let sqlQueries = 0;
+const benchClients = new WeakSet<object>();
+const clientQuery = pg.Client.prototype.query;
+pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+  if (!benchClients.has(this)) sqlQueries++;
+  return (clientQuery as (...a: unknown[]) => unknown).apply(this, args);
+} as typeof clientQuery;
 
 /** Step bodies' times per run id (performance.now()). */
 const marks = new Map<string, number[]>();
@@ -45,6 +55,7 @@ async function toRequest(req: IncomingMessage): Promise<Request> {
 async function main() {
   const database = await benchDatabase();
   const pool = new pg.Pool({ connectionString: database.url, max: 2 });
+  pool.on("connect", (c) => benchClients.add(c));
   let executor: EmbeddedExecutor | undefined;
   const server = createServer((req, res) => {
     const api = req.url?.startsWith("/e/") ? "event" : req.url?.startsWith("/v1/") ? "api" : undefined;
@@ -75,7 +86,10 @@ async function main() {
   /** Sends `count` events (in batches of `batch`) and waits until their runs end. */
   async function scenario(label: string, count: number, batch: number) {
     const sentAt = new Map<string, number>();
+    /** performance.now() at send, on the same clock as the step marks. */
+    const sentPerf = new Map<string, number>();
     const t0 = Date.now();
+    const queries0 = sqlQueries;
     for (let i = 0; i < count; i += batch) {
       const events = Array.from({ length: Math.min(batch, count - i) }, (_, j) => ({
         id: `${label}-${i + j}`,
@@ -83,23 +97,34 @@ async function main() {
         data: {},
       }));
       const at = Date.now();
+      const atPerf = performance.now();
       await executor!.send(events);
-      for (const e of events) sentAt.set(e.id, at);
+      for (const e of events) {
+        sentAt.set(e.id, at);
+        sentPerf.set(e.id, atPerf);
+      }
       if (batch === 1) await waitForRuns(label, i + 1);
     }
     const runs = await waitForRuns(label, count);
+    const queries = sqlQueries - queries0;
     const elapsed = (Math.max(...runs.map((r) => Number(r.ended_at))) - t0) / 1000;
     const latency = runs.map((r) => Number(r.ended_at) - sentAt.get(r.event_id)!);
     const gaps = runs.flatMap((r) => {
       const m = marks.get(r.id) ?? [];
       return m.slice(1).map((t, i) => t - m[i]!);
     });
+    const firstStep = runs.flatMap((r) => {
+      const first = marks.get(r.id)?.[0];
+      return first === undefined ? [] : [first - sentPerf.get(r.event_id)!];
+    });
     const failed = runs.filter((r) => r.status !== "completed").length;
     console.log(
       `[${label}] ${count} runs in ${elapsed.toFixed(1)} s = ${(count / elapsed).toFixed(1)} runs/s${failed ? ` (${failed} not completed!)` : ""}`,
     );
     console.log(`[${label}]   event -> completed : ${ms(latency)}`);
+    console.log(`[${label}]   event -> first step: ${ms(firstStep)}`);
     console.log(`[${label}]   step call overhead : ${ms(gaps)} (${gaps.length} step-to-step gaps)`);
+    console.log(`[${label}]   SQL round trips    : ${(queries / (count * STEPS)).toFixed(1)} per step (${queries} in all)`);
   }
 
   async function waitForRuns(prefix: string, count: number) {
