@@ -11,6 +11,7 @@ import { handleCommand } from "./command";
 import { SLACK_EVENTS_PATH, SLACK_INSTALL_PATH, SLACK_REDIRECT_PATH, SLACK_SCOPES, type SlackConfig } from "./config";
 import { registerEvents } from "./events";
 import { findInstallation, installationStore, installMetadata } from "./installations";
+import { createLimiter } from "./limiter";
 import { ephemeral } from "./messages";
 import { sessionUserId } from "./session";
 
@@ -22,7 +23,12 @@ export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void;
  * install, and dispatches commands, button clicks and events. `handler` is mounted on the app's
  * server under /api/slack/.
  */
-export function createSlackApp(db: Db, config: SlackConfig, log: Logger): { app: App; handler: NodeHandler } {
+export function createSlackApp(
+  db: Db,
+  config: SlackConfig,
+  log: Logger,
+  opts: { intakeConcurrency?: number } = {},
+): { app: App; handler: NodeHandler; idle: () => Promise<void> } {
   const redirectUri = `${config.appUrl}${SLACK_REDIRECT_PATH}`;
   const boltLog = slackLogger(log.child({ component: "slack" }));
   const done = (res: ServerResponse, location: string) => {
@@ -70,6 +76,8 @@ export function createSlackApp(db: Db, config: SlackConfig, log: Logger): { app:
   });
 
   const app = new App({ receiver, logger: boltLog, clientOptions: { slackApiUrl: config.apiUrl, retryConfig } });
+  // Intake after the acknowledgement: a few at a time (the database pool has 10 connections).
+  const intake = createLimiter(opts.intakeConcurrency ?? 6, 2000);
 
   app.command("/jace", async ({ command, ack }) => {
     const installation = await findInstallation(db, command.team_id);
@@ -90,8 +98,12 @@ export function createSlackApp(db: Db, config: SlackConfig, log: Logger): { app:
         },
       };
     });
+    const after = "after" in reply ? reply.after : undefined;
+    if (after && !intake.run(() => after().catch((err: unknown) => log.warn({ err }, "could not start the Slack thread")))) {
+      await ack({ response_type: "ephemeral", ...ephemeral("Jace is very busy right now and did not take this. Try again in a minute.") });
+      return;
+    }
     await ack(reply.response);
-    if ("after" in reply && reply.after) void reply.after().catch((err: unknown) => log.warn({ err }, "could not start the Slack thread"));
   });
 
   app.action(/^jace_/, async ({ ack, body, action }) => {
@@ -154,7 +166,7 @@ export function createSlackApp(db: Db, config: SlackConfig, log: Logger): { app:
     });
   }
 
-  return { app, handler };
+  return { app, handler, idle: () => intake.idle() };
 }
 
 function safeJson(value: string | undefined): unknown {

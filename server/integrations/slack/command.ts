@@ -2,7 +2,7 @@ import { can, type Permission } from "@/server/auth/permissions";
 import type { Db } from "@/server/db";
 import { AppError, toAppError } from "@/server/errors";
 import { approveTask, cancelTask, rejectTask } from "@/server/features/tasks/decisions";
-import { createTask } from "@/server/features/tasks/intake";
+import { createTask, defaultTitle } from "@/server/features/tasks/intake";
 import { findTask } from "@/server/features/tasks/tasks";
 import type { TaskInput } from "@/server/features/tasks/schemas";
 import { usageSummary } from "@/server/features/usage/usage";
@@ -80,7 +80,7 @@ function requirePermission(ctx: Ctx, member: SlackMember, permission: Permission
 const actor = (m: SlackMember) => ({ type: "user" as const, id: m.userId, label: m.email });
 
 async function submit(ctx: Ctx, member: SlackMember, task: TaskInput): Promise<CommandReply> {
-  const { db, installation, command, config } = ctx;
+  const { db, installation, command } = ctx;
   requirePermission(ctx, member, "tasks.create", "hand Jace work");
   const project = await channelProject(db, installation, command.channel_id);
   if (!project) {
@@ -93,32 +93,49 @@ async function submit(ctx: Ctx, member: SlackMember, task: TaskInput): Promise<C
   }
   const noRunner = await noRunnerReason(db, installation, project.settings, task);
   if (noRunner) return reply(noRunner);
-  const { task: created, created: isNew } = await createTask(
-    db,
-    installation.workspaceId,
-    actor(member),
-    // Running someone's repository is worth a look first: `test` from Slack waits for approval.
-    { projectId: project.id, task, requireApproval: task.kind === "test" ? true : undefined },
-    {
-      source: "slack",
-      deliveryId: command.trigger_id,
-      replyTo: { teamId: installation.teamId, channelId: command.channel_id, userId: command.user_id },
-    },
-  );
-  const url = taskUrl(config.appUrl, installation.workspace.slug, created.id);
-  if (!isNew) return reply(`Already on it: ${link(url, `task #${created.number}`)}.`);
+  // Acknowledged now; the task is written right after. Refusals from intake (quota, budget, read
+  // only) reach the person as an ephemeral message; a repeated delivery (same trigger id) finds
+  // the first task and says nothing.
+  const say = (text: string) =>
+    ctx.client.chat.postEphemeral({ channel: command.channel_id, user: command.user_id, ...ephemeral(text) }).then(() => undefined);
   return {
     response: {
       response_type: "ephemeral",
-      ...ephemeral(`Got it: ${link(url, `task #${created.number}`)}. Follow it in the thread below.`),
+      ...ephemeral(`Working on it: ${escape(defaultTitle(task))}. The task and its progress follow in a thread here.`),
     },
-    after: () =>
-      startThread(db, {
-        taskId: created.id,
+    after: async () => {
+      let created;
+      try {
+        created = await createTask(
+          db,
+          installation.workspaceId,
+          actor(member),
+          // Running someone's repository is worth a look first: `test` from Slack waits for approval.
+          { projectId: project.id, task, requireApproval: task.kind === "test" ? true : undefined },
+          {
+            source: "slack",
+            deliveryId: command.trigger_id,
+            replyTo: { teamId: installation.teamId, channelId: command.channel_id, userId: command.user_id },
+          },
+        );
+      } catch (err) {
+        const appError = toAppError(err);
+        if (appError.code === "INTERNAL") logger.error({ err, teamId: installation.teamId }, "slack intake failed");
+        await say(
+          appError.code === "INTERNAL"
+            ? "Something went wrong on our side and no task was created. Try again in a minute."
+            : appError.message,
+        );
+        return;
+      }
+      if (!created.created) return;
+      await startThread(db, {
+        taskId: created.task.id,
         workspaceId: installation.workspaceId,
         installationId: installation.id,
         channelId: command.channel_id,
-      }),
+      });
+    },
   };
 }
 

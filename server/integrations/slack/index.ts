@@ -23,13 +23,25 @@ export function registerSlackDelivery(): void {
   registerDeliveryChannel(slackDelivery);
 }
 
-export type SlackRuntime = { handler: NodeHandler | null; stop: () => Promise<void> };
+export type SlackRuntime = {
+  handler: NodeHandler | null;
+  /** Resolves when the work started by acknowledged requests (task intake, threads) is done. */
+  idle: () => Promise<void>;
+  stop: () => Promise<void>;
+};
 
-export function startSlack(db: Db, log: Logger, opts: { batchMs?: number } = {}): SlackRuntime {
+export function startSlack(db: Db, log: Logger, opts: { batchMs?: number; intakeConcurrency?: number } = {}): SlackRuntime {
   const config = slackConfig();
-  if (!config) return { handler: null, stop: async () => {} };
-  const { handler } = createSlackApp(db, config, log);
+  if (!config) return { handler: null, idle: async () => {}, stop: async () => {} };
+  const { handler, idle } = createSlackApp(db, config, log, opts);
   const stopSync = startThreadSync(db, opts);
   log.info("Slack integration on");
-  return { handler, stop: stopSync };
+  return {
+    handler,
+    idle,
+    stop: async () => {
+      await idle();
+      await stopSync();
+    },
+  };
 }

@@ -22,10 +22,15 @@ const blocksText = (c: SlackCall) => JSON.stringify(c.args.blocks ?? "");
 const inThread = (ts: string) => s.fake.callsOf("chat.postMessage", TEAM).filter((c) => c.args.thread_ts === ts);
 
 async function submit(text: string) {
+  const since = new Date();
   const res = await s.command(TEAM, OWNER, CHANNEL, text);
-  expect(res.body?.text).toMatch(/Got it/);
-  const number = Number(/task #(\d+)/.exec(res.body!.text!)![1]);
-  const task = await h.db.task.findFirstOrThrow({ where: { workspaceId: h.workspace.id, number } });
+  expect(res.body?.text).toMatch(/^Working on it/);
+  const task = (await pollUntil(
+    () => h.db.task.findFirst({ where: { workspaceId: h.workspace.id, source: "slack", createdAt: { gte: since } } }),
+    Boolean,
+    10_000,
+    "the task",
+  ))!;
   const thread = await pollUntil(
     () => h.db.slackThread.findUnique({ where: { taskId: task.id } }),
     (t) => Boolean(t?.threadTs && t.threadTs !== "pending"),
