@@ -11,6 +11,7 @@ export * from "./icons";
 export * from "./input";
 export * from "./logo";
 export * from "./page-header";
+export * from "./progress-bar";
 export * from "./select";
 export * from "./skeleton";
 export * from "./spinner";

@@ -80,3 +80,51 @@ export const palette = {
   gpu: "oklch(59.6% 0.145 163.225)", // emerald-600
   base: "oklch(87.1% 0.006 286.286)", // zinc-300
 };
+
+const dateLabel = new Intl.DateTimeFormat("en-US", { month: "short", day: "numeric", year: "numeric", timeZone: "UTC" });
+const dateTimeLabel = new Intl.DateTimeFormat("en-US", {
+  month: "short",
+  day: "numeric",
+  hour: "numeric",
+  minute: "2-digit",
+  timeZone: "UTC",
+  timeZoneName: "short",
+});
+
+/** "Jan 1, 2027" (UTC, so the server and the browser render the same text). */
+export function formatDate(date: Date): string {
+  return dateLabel.format(date);
+}
+
+/** "Dec 4, 4:05 AM UTC". */
+export function formatDateTime(date: Date): string {
+  return dateTimeLabel.format(date);
+}
+
+/** A plan's monthly price: "$29/month", "Free", or "Contact us" for plans sold by hand. */
+export function formatPlanPrice(priceCents: number | null): string {
+  if (priceCents === null) return "Contact us";
+  if (priceCents === 0) return "Free";
+  return `${formatMoney(priceCents, "usd", { dropZeroCents: true })}/month`;
+}
+
+/**
+ * An amount in the currency's minor unit, as Stripe sends it: (2900, "usd") -> "$29.00",
+ * (1050, "eur") -> "€10.50", (500, "jpy") -> "¥500". `dropZeroCents` turns "$29.00" into "$29".
+ */
+export function formatMoney(minor: number, currency: string, { dropZeroCents = false } = {}): string {
+  const code = currency.toUpperCase();
+  let format: Intl.NumberFormat;
+  try {
+    format = new Intl.NumberFormat("en-US", { style: "currency", currency: code });
+  } catch {
+    return `${(minor / 100).toFixed(2)} ${code}`;
+  }
+  const amount = minor / 10 ** (format.resolvedOptions().maximumFractionDigits ?? 2);
+  if (dropZeroCents && Number.isInteger(amount)) {
+    return new Intl.NumberFormat("en-US", { style: "currency", currency: code, minimumFractionDigits: 0, maximumFractionDigits: 0 }).format(
+      amount,
+    );
+  }
+  return format.format(amount);
+}

@@ -1,25 +1,14 @@
 "use client";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
-import {
-  Alert,
-  Badge,
-  Button,
-  buttonClasses,
-  Card,
-  EmptyState,
-  IconRunners,
-  IconUsage,
-  PageHeader,
-  Select,
-  Stat,
-} from "@/app/_components/ui";
+import { Alert, Button, buttonClasses, Card, EmptyState, IconRunners, IconUsage, Select, Stat } from "@/app/_components/ui";
 import { useTRPC, type RouterOutputs } from "@/app/_lib/trpc";
 import Link from "next/link";
 import { useWorkspace } from "../../_components/workspace-context";
 import { BudgetsSection } from "./budgets-section";
 import { CostBreakdown } from "./cost-breakdown";
 import { ExpensiveTasks } from "./expensive-tasks";
+import { SectionHeading } from "./section-heading";
 import { formatCount, formatMonth, formatMonthName, formatPct, formatUsd, plural } from "./format";
 import { CostByDayChart, ShareList } from "./usage-charts";
 import { UsageSkeleton } from "./usage-skeleton";
@@ -55,14 +44,15 @@ export function UsageView({ month }: { month: string | undefined }) {
   ) : null;
 
   return (
-    <>
-      <PageHeader
-        title="Usage & billing"
+    <section aria-labelledby="usage-heading" className="mt-12">
+      <SectionHeading
+        id="usage-heading"
+        title="Model costs"
         description="What this workspace's model calls cost, how much running them on your own runners saved, and the budgets that cap cloud spend."
         actions={monthPicker}
       />
 
-      <div className="mt-8 flex flex-col gap-6">
+      <div className="mt-4 flex flex-col gap-6">
         {summary.isPending ? (
           <UsageSkeleton />
         ) : summary.isError && !data ? (
@@ -85,9 +75,8 @@ export function UsageView({ month }: { month: string | undefined }) {
         ) : null}
 
         <BudgetsSection viewingMonth={data && !data.current ? data.month : null} />
-        <PlanNote />
       </div>
-    </>
+    </section>
   );
 }
 
@@ -232,22 +221,5 @@ function NoCalls({ data, slug }: { data: UsageSummary; slug: string }) {
         ) : null
       }
     />
-  );
-}
-
-function PlanNote() {
-  return (
-    <Card className="flex flex-col gap-2 px-5 py-4 sm:flex-row sm:items-center sm:justify-between">
-      <div>
-        <div className="flex items-center gap-2">
-          <h2 className="text-[15px] leading-6 font-semibold">Plan and payments</h2>
-          <Badge>Not configured yet</Badge>
-        </div>
-        <p className="mt-0.5 text-sm text-ink-muted">
-          Jace does not bill this workspace yet: there are no plans, payment methods or invoices. The costs on this page are computed from
-          the model calls and your prices; cloud calls are charged by OpenAI to the owner of the key they used.
-        </p>
-      </div>
-    </Card>
   );
 }
