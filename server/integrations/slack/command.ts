@@ -16,7 +16,7 @@ import type { SlackConfig } from "./config";
 import type { ConnectedInstallation } from "./installations";
 import { createLinkToken } from "./link-token";
 import { ephemeral, escape, formatCost, helpMessage, link, linkChannelMessage, taskUrl, type SlackMessage } from "./messages";
-import { channelName, channelProject, linkChannel, resolveMember, type SlackMember } from "./resolve";
+import { cachedChannelProject, cachedMember, channelName, channelProject, linkChannel, resolveMember, type SlackMember } from "./resolve";
 import { startThread } from "./threads";
 
 /**
@@ -34,7 +34,10 @@ export async function handleCommand(ctx: Ctx): Promise<CommandReply> {
   const parsed = parseCommand(ctx.command.text);
   if (parsed.kind === "help") return { response: { response_type: "ephemeral", ...helpMessage(parsed.unknown) } };
   if (parsed.kind === "invalid") return reply(parsed.message);
-  const member = await resolveMember(ctx.db, ctx.installation, ctx.command.user_id, ctx.client);
+  const member =
+    parsed.kind === "task"
+      ? await cachedMember(ctx.db, ctx.installation, ctx.command.user_id, ctx.client)
+      : await resolveMember(ctx.db, ctx.installation, ctx.command.user_id, ctx.client);
   if (!member) return reply(unknownMember(ctx));
   try {
     switch (parsed.kind) {
@@ -82,7 +85,7 @@ const actor = (m: SlackMember) => ({ type: "user" as const, id: m.userId, label:
 async function submit(ctx: Ctx, member: SlackMember, task: TaskInput): Promise<CommandReply> {
   const { db, installation, command } = ctx;
   requirePermission(ctx, member, "tasks.create", "hand Jace work");
-  const project = await channelProject(db, installation, command.channel_id);
+  const project = await cachedChannelProject(db, installation, command.channel_id);
   if (!project) {
     const projects = await db.project.findMany({
       where: { workspaceId: installation.workspaceId, archivedAt: null },

@@ -3,6 +3,7 @@ import type { Role } from "@/server/generated/prisma/enums";
 import { logger } from "@/server/logger";
 import type { SlackClient } from "./client";
 import type { ConnectedInstallation } from "./installations";
+import { ttlCache } from "./ttl-cache";
 
 /**
  * Who and where a Slack request is in Jace terms: the Slack user as a member of the installation's
@@ -84,4 +85,17 @@ export async function linkChannel(
     create: { workspaceId: installation.workspaceId, installationId: installation.id, channelId, channelName: name, projectId },
     update: { projectId, channelName: name },
   });
+  projects.delete(`${installation.id}:${channelId}`);
+}
+
+const members = ttlCache<SlackMember | null>(3_000);
+const projects = ttlCache<Awaited<ReturnType<typeof channelProject>>>(3_000);
+
+/** For task submission only: a member's role may be up to 3 s old there. */
+export function cachedMember(db: Db, installation: ConnectedInstallation, slackUserId: string, client: SlackClient) {
+  return members.get(`${installation.id}:${slackUserId}`, () => resolveMember(db, installation, slackUserId, client));
+}
+
+export function cachedChannelProject(db: Db, installation: ConnectedInstallation, channelId: string) {
+  return projects.get(`${installation.id}:${channelId}`, () => channelProject(db, installation, channelId));
 }
