@@ -58,35 +58,39 @@ export async function reserveBudget(
   opts: { planAllowanceMicros?: number | null } = {},
 ): Promise<Reservation> {
   const planAllowance = opts.planAllowanceMicros ?? null;
-  if (planAllowance !== null) await ensurePlanBudget(db, workspaceId, planAllowance);
   const scopes = [...(planAllowance !== null ? ["plan"] : []), "workspace", ...(projectId ? [projectId] : [])];
-  const budgets = await db.budget.findMany({ where: { workspaceId, scope: { in: scopes } } });
+  let budgets = await db.budget.findMany({ where: { workspaceId, scope: { in: scopes } } });
+  const planRow = budgets.find((b) => b.scope === "plan");
+  if (planAllowance !== null && planRow?.monthlyLimitMicros !== planAllowance) {
+    await ensurePlanBudget(db, workspaceId, planAllowance);
+    budgets = await db.budget.findMany({ where: { workspaceId, scope: { in: scopes } } });
+  }
   if (budgets.length === 0) return { rows: [], amountMicros };
   if (budgets.some((b) => b.periodStart < monthStart())) await rollBudgetPeriods(db);
   const amount = Math.max(0, Math.ceil(amountMicros));
-  let exhausted: Budget | undefined;
-  const rows = await db
-    .$transaction(async (tx) => {
-      const held: { id: string; budgetId: string }[] = [];
-      for (const b of budgets) {
-        const updated = await tx.$executeRaw`
-          UPDATE "Budget" SET "reservedMicros" = "reservedMicros" + ${amount}
-           WHERE id = ${b.id} AND (NOT "hardLimit" OR "spentMicros" + "reservedMicros" + ${amount} <= "monthlyLimitMicros")`;
-        if (updated === 0) {
-          exhausted = b;
-          throw new Error("budget exhausted");
-        }
-        const r = await tx.budgetReservation.create({
-          data: { budgetId: b.id, workspaceId, amountMicros: amount, expiresAt: new Date(Date.now() + RESERVATION_TTL_MS) },
-        });
-        held.push({ id: r.id, budgetId: b.id });
-      }
-      return held;
-    })
-    .catch(async (err: unknown) => {
-      if (exhausted) throw new BudgetExhaustedError({ scope: exhausted.scope, name: await budgetName(db, exhausted) });
-      throw err;
-    });
+  const ids = budgets.map((b) => b.id);
+  const expiresAt = new Date(Date.now() + RESERVATION_TTL_MS);
+  // One statement: each budget row is raised only if it stays within its hard limit (the row lock
+  // of the UPDATE makes that exact under concurrency), and a reservation row is written for each.
+  const rows = await db.$queryRaw<{ id: string; budgetId: string }[]>`
+    WITH held AS (
+      UPDATE "Budget" SET "reservedMicros" = "reservedMicros" + ${amount}
+       WHERE id = ANY(${ids}) AND (NOT "hardLimit" OR "spentMicros" + "reservedMicros" + ${amount} <= "monthlyLimitMicros")
+      RETURNING id)
+    INSERT INTO "BudgetReservation" (id, "budgetId", "workspaceId", "amountMicros", "expiresAt")
+    SELECT gen_random_uuid()::text, held.id, ${workspaceId}, ${amount}, ${expiresAt} FROM held
+    RETURNING id, "budgetId"`;
+  if (rows.length < budgets.length) {
+    // Some budget had no room: give back what the others held, then name the one that is spent.
+    if (rows.length > 0) {
+      await db.$executeRaw`
+        WITH gone AS (DELETE FROM "BudgetReservation" WHERE id = ANY(${rows.map((r) => r.id)}) RETURNING "budgetId")
+        UPDATE "Budget" SET "reservedMicros" = GREATEST(0, "reservedMicros" - ${amount}) WHERE id IN (SELECT "budgetId" FROM gone)`;
+    }
+    const held = new Set(rows.map((r) => r.budgetId));
+    const exhausted = budgets.find((b) => !held.has(b.id))!;
+    throw new BudgetExhaustedError({ scope: exhausted.scope, name: await budgetName(db, exhausted) });
+  }
   return { rows, amountMicros: amount };
 }
 
@@ -110,20 +114,25 @@ async function ensurePlanBudget(db: Db, workspaceId: string, limitMicros: number
 export async function settleBudget(db: Db, reservation: Reservation, actualMicros: number): Promise<void> {
   if (reservation.rows.length === 0) return;
   const actual = Math.max(0, Math.ceil(actualMicros));
-  const touched: string[] = [];
-  await db.$transaction(async (tx) => {
-    for (const r of reservation.rows) {
-      const done = await tx.budgetReservation.updateMany({ where: { id: r.id, settledAt: null }, data: { settledAt: new Date() } });
-      if (done.count === 0) continue; // already settled or expired
-      await tx.$executeRaw`
-        UPDATE "Budget" SET "reservedMicros" = GREATEST(0, "reservedMicros" - ${reservation.amountMicros}), "spentMicros" = "spentMicros" + ${actual}
-         WHERE id = ${r.budgetId}`;
-      touched.push(r.budgetId);
-    }
-  });
-  if (actual > 0)
-    for (const id of touched)
-      await alertIfNeeded(db, id).catch((err: unknown) => logger.warn({ err, budgetId: id }, "budget alert failed"));
+  // One statement: only reservations not yet settled (or expired) move money, so settling twice is harmless.
+  const touched = await db.$queryRaw<
+    Pick<Budget, "id" | "spentMicros" | "monthlyLimitMicros" | "softThresholdPct" | "softAlertedAt" | "hardAlertedAt">[]
+  >`
+    WITH settled AS (
+      UPDATE "BudgetReservation" SET "settledAt" = now()
+       WHERE id = ANY(${reservation.rows.map((r) => r.id)}) AND "settledAt" IS NULL
+      RETURNING "budgetId")
+    UPDATE "Budget" b SET "reservedMicros" = GREATEST(0, b."reservedMicros" - ${reservation.amountMicros}), "spentMicros" = b."spentMicros" + ${actual}
+      FROM settled WHERE b.id = settled."budgetId"
+    RETURNING b.id, b."spentMicros", b."monthlyLimitMicros", b."softThresholdPct", b."softAlertedAt", b."hardAlertedAt"`;
+  if (actual === 0) return;
+  for (const b of touched) {
+    const crossed =
+      b.monthlyLimitMicros > 0 &&
+      ((b.spentMicros >= b.monthlyLimitMicros && !b.hardAlertedAt) ||
+        (b.spentMicros * 100 >= b.monthlyLimitMicros * b.softThresholdPct && !b.softAlertedAt && !b.hardAlertedAt));
+    if (crossed) await alertIfNeeded(db, b.id).catch((err: unknown) => logger.warn({ err, budgetId: b.id }, "budget alert failed"));
+  }
 }
 
 /** Releases reservations of calls that never settled (the process died mid-call). */

@@ -55,6 +55,8 @@ describe("workspaces", () => {
     const slug = `audit-${Date.now()}`;
     const caller = callerFor(db, user);
     await caller.workspace.create({ name: "A", slug });
+    // More projects than the Free plan allows.
+    await db.workspace.update({ where: { slug }, data: { plan: "team" } });
     for (let i = 0; i < 5; i++) await caller.project.create({ workspaceSlug: slug, name: `P${i}` });
     const page1 = await caller.audit.list({ workspaceSlug: slug, limit: 4 });
     expect(page1.items).toHaveLength(4);
