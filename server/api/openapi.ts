@@ -26,7 +26,7 @@ import {
  */
 
 type JsonSchema = Record<string, unknown>;
-type Status = 200 | 201 | 400 | 401 | 404 | 409 | 413 | 422 | 429 | 500 | 503;
+type Status = 200 | 201 | 400 | 401 | 402 | 404 | 409 | 413 | 422 | 429 | 500 | 503;
 type ErrorStatus = Exclude<Status, 200 | 201>;
 
 type OperationSpec = {
@@ -102,7 +102,7 @@ const operations: OperationSpec[] = [
         headers: { "Idempotent-Replayed": { description: "Always `true` on this response.", schema: { type: "string", const: "true" } } },
       },
     },
-    errors: [400, 404, 413, 422],
+    errors: [400, 402, 404, 413, 422, 429],
   },
   {
     method: "get",
@@ -172,7 +172,7 @@ const operations: OperationSpec[] = [
     description: "Creates a new task with the same input and project, linked to the original by `replayOfId`.",
     taskId: true,
     ok: { 201: { description: "The new task.", schema: "TaskDetail" } },
-    errors: [404, 422],
+    errors: [402, 404, 422, 429],
   },
   {
     method: "post",
@@ -238,6 +238,16 @@ const errorResponses: Partial<Record<ErrorStatus, { name: string; description: s
   409: { name: "Conflict", description: "The task is not in a state that allows this." },
   413: { name: "PayloadTooLarge", description: `The body is larger than ${MAX_JSON_BODY_BYTES / 1024} KB; nothing was stored.` },
   422: { name: "Unprocessable", description: "The request is valid but the workspace cannot take it (no project yet, or it is archived)." },
+  402: {
+    name: "QuotaExceeded",
+    description:
+      "A plan limit stops the task (monthly tasks, concurrent tasks) or the workspace is read-only after a failed payment; " +
+      "`details` names the limit, the current figure and the maximum, and the message says how to raise it.",
+  },
+  429: {
+    name: "RateLimited",
+    description: "The workspace's requests per minute are used up; `Retry-After` says how many seconds to wait.",
+  },
   500: { name: "InternalError", description: "Something failed on Jace's side; quote `requestId` when reporting it." },
 };
 
