@@ -3,6 +3,8 @@
  * check, and meter events flushed to Stripe per second (the real SDK against the loopback fake).
  *   npx tsx bench/billing.ts [samples] [meterReports]
  */
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { performance } from "node:perf_hooks";
 import { Inngest } from "inngest";
 import { setInngest } from "@/inngest/client";
@@ -36,13 +38,19 @@ overrideEnv({
 });
 const db = createDb(database.url);
 setDb(db);
-// Intake sends task/created; nothing needs to run the pipelines here.
+// Intake sends task/created; an event API that accepts everything stands in for the executor,
+// since nothing needs to run the pipelines here.
+const events = createServer((req, res) => {
+  req.resume();
+  req.on("end", () => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ ids: ["bench"], status: 200 })));
+});
+await new Promise<void>((r) => events.listen(0, "127.0.0.1", r));
 setInngest(
   new Inngest({
     id: "bench",
     isDev: true,
     eventKey: "b",
-    baseUrl: "http://127.0.0.1:9/",
+    baseUrl: `http://127.0.0.1:${(events.address() as AddressInfo).port}/`,
     logger: { info() {}, warn() {}, error() {}, debug() {} },
   }),
 );
@@ -128,5 +136,6 @@ try {
 } finally {
   await db.$disconnect();
   await fake.close();
+  events.close();
   await database.cleanup();
 }

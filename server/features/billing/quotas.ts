@@ -86,28 +86,36 @@ export type TaskReservation = { period: string; tasks: number; limit: number | n
  */
 export async function reserveTaskQuota(tx: Tx, workspace: BillingWorkspace, now = new Date()): Promise<TaskReservation> {
   const plan = planOf(workspace.plan);
-  const [state] = await tx.$queryRaw<{ active: number; status: string | null; graceEndsAt: Date | null }[]>`
-    SELECT (SELECT count(*)::int FROM "Task" WHERE "workspaceId" = ${workspace.id} AND status::text NOT IN (${terminal[0]}, ${terminal[1]}, ${terminal[2]})) AS active,
-           b.status, b."graceEndsAt"
-      FROM (SELECT 1) one LEFT JOIN "BillingAccount" b ON b."workspaceId" = ${workspace.id}`;
-  const reason = readOnlyReason(state?.status ? { status: state.status, graceEndsAt: state.graceEndsAt } : null, now);
-  if (reason) throw new WorkspaceReadOnlyError(workspace, reason);
+  const period = monthKey(now);
+  const limit = plan.limits.tasksPerMonth;
   const concurrent = plan.limits.concurrentTasks;
-  const active = state?.active ?? 0;
+  // One round trip: the workspace's state, and the monthly counter raised only when every limit
+  // has room. Which limit refused is worked out below from the state it returns.
+  const [row] = await tx.$queryRaw<{ active: number; status: string | null; graceEndsAt: Date | null; tasks: number | null }[]>`
+    WITH state AS (
+      SELECT (SELECT count(*)::int FROM "Task"
+               WHERE "workspaceId" = ${workspace.id} AND status::text NOT IN (${terminal[0]}, ${terminal[1]}, ${terminal[2]})) AS active,
+             b.status, b."graceEndsAt"
+        FROM (SELECT 1) one LEFT JOIN "BillingAccount" b ON b."workspaceId" = ${workspace.id}
+    ), bumped AS (
+      INSERT INTO "UsageCounter" ("workspaceId", period, tasks, "updatedAt")
+      SELECT ${workspace.id}, ${period}, 1, now() FROM state
+       WHERE (${concurrent}::int IS NULL OR state.active < ${concurrent}::int)
+         AND NOT (coalesce(state.status, '') = 'unpaid'
+                  OR (coalesce(state.status, '') = 'past_due' AND (state."graceEndsAt" IS NULL OR state."graceEndsAt" <= ${now})))
+      ON CONFLICT ("workspaceId", period) DO UPDATE SET tasks = "UsageCounter".tasks + 1, "updatedAt" = now()
+       WHERE ${limit}::int IS NULL OR "UsageCounter".tasks < ${limit}::int
+      RETURNING tasks
+    )
+    SELECT state.active, state.status, state."graceEndsAt", (SELECT tasks FROM bumped) AS tasks FROM state`;
+  if (row?.tasks != null && (limit === null || row.tasks <= limit)) return { period, tasks: row.tasks, limit };
+  const reason = readOnlyReason(row?.status ? { status: row.status, graceEndsAt: row.graceEndsAt } : null, now);
+  if (reason) throw new WorkspaceReadOnlyError(workspace, reason);
+  const active = row?.active ?? 0;
   if (concurrent !== null && active >= concurrent) {
     throw new QuotaExceededError("concurrentTasks", plan, active, concurrent, workspace, "wait for a running task to finish");
   }
-  const period = monthKey(now);
-  const limit = plan.limits.tasksPerMonth;
-  const [row] = await tx.$queryRaw<{ tasks: number }[]>`
-    INSERT INTO "UsageCounter" ("workspaceId", period, tasks, "updatedAt") VALUES (${workspace.id}, ${period}, 1, now())
-    ON CONFLICT ("workspaceId", period) DO UPDATE SET tasks = "UsageCounter".tasks + 1, "updatedAt" = now()
-     WHERE ${limit}::int IS NULL OR "UsageCounter".tasks < ${limit}::int
-    RETURNING tasks`;
-  if (!row || (limit !== null && row.tasks > limit)) {
-    throw new QuotaExceededError("tasksPerMonth", plan, limit ?? 0, limit ?? 0, workspace, `wait until ${nextMonthLabel(now)}`);
-  }
-  return { period, tasks: row.tasks, limit };
+  throw new QuotaExceededError("tasksPerMonth", plan, limit ?? 0, limit ?? 0, workspace, `wait until ${nextMonthLabel(now)}`);
 }
 
 /** Emails owners once per period when the monthly task quota passes 80% and when it is used up. */
