@@ -56,7 +56,16 @@ export async function startPipelineHarness(opts: FunctionOptions = {}): Promise<
     fleet,
     root,
     async waitForTask(taskId, statuses, timeoutMs = 60_000) {
-      const read = () => db.task.findUniqueOrThrow({ where: { id: taskId } });
+      // The executor's test clock stands still unless a test moves it. While a test waits, it
+      // follows real time, so a step retried after a backoff (one that failed on a loaded machine)
+      // comes due as it would in production instead of never.
+      let last = Date.now();
+      const read = () => {
+        const now = Date.now();
+        executor.clock.advance(now - last);
+        last = now;
+        return db.task.findUniqueOrThrow({ where: { id: taskId } });
+      };
       return pollUntil(read, (t) => statuses.includes(t.status), timeoutMs, `task ${taskId} to be ${statuses.join(" or ")}`);
     },
     async close() {
