@@ -2,7 +2,7 @@ import type { Db } from "@/server/db";
 import { logger } from "@/server/logger";
 import type { JobOutcome } from "./execute";
 import { cancelTaskJobs } from "./execute";
-import { appendLog, closeOpenSteps, finishStep, setTaskStatus, startStep } from "./progress";
+import { appendLog, changed, closeOpenSteps, finishStep, setTaskStatus, startStep } from "./progress";
 
 /** The last steps: usage, success, and the failure handler's side. */
 
@@ -25,10 +25,27 @@ export async function recordUsage(db: Db, taskId: string, outcomes: JobOutcome[]
 export async function finishTask(db: Db, taskId: string): Promise<void> {
   const task = await db.task.findUniqueOrThrow({ where: { id: taskId } });
   const finishedAt = new Date();
-  if (await setTaskStatus(db, task, "succeeded", { finishedAt })) {
-    const seconds = (finishedAt.getTime() - task.createdAt.getTime()) / 1000;
-    await appendLog(db, task, `Task succeeded in ${seconds.toFixed(1)} s`);
-  }
+  const seconds = (finishedAt.getTime() - task.createdAt.getTime()) / 1000;
+  // Status and its log line commit together: a process killed in between would otherwise leave a
+  // succeeded task whose re-run step finds nothing left to do and never writes the line.
+  await db.$transaction(async (tx) => {
+    const { count } = await tx.task.updateMany({
+      where: { id: task.id, status: { notIn: ["succeeded", "failed", "cancelled"] } },
+      data: { status: "succeeded", statusReason: null, finishedAt },
+    });
+    if (count === 0) return;
+    await tx.task.updateMany({ where: { id: task.id, startedAt: null }, data: { startedAt: finishedAt } });
+    await tx.taskLog.create({
+      data: {
+        workspaceId: task.workspaceId,
+        projectId: task.projectId,
+        taskId: task.id,
+        level: "info",
+        message: `Task succeeded in ${seconds.toFixed(1)} s`,
+      },
+    });
+  });
+  await changed(task);
 }
 
 /** Marks the task failed with the reason (unless it already ended) and stops its runner jobs. */

@@ -10,7 +10,7 @@ import { publishTaskEvent } from "@/server/runners/bus";
 
 export type TaskRef = { id: string; workspaceId: string; projectId: string };
 
-const changed = (task: TaskRef) => publishTaskEvent({ type: "task", taskId: task.id, workspaceId: task.workspaceId });
+export const changed = (task: TaskRef) => publishTaskEvent({ type: "task", taskId: task.id, workspaceId: task.workspaceId });
 
 /** Moves a live task to `status`; a finished task is never moved back. Returns false if finished. */
 export async function setTaskStatus(
