@@ -73,6 +73,15 @@ const schema = z
       .string()
       .regex(/^price_/, "must be a Stripe price id (price_...)")
       .optional(),
+    /** Metered overage prices (per task beyond the plan's included tasks); without them plans hard-cap. */
+    STRIPE_PRICE_PRO_METERED: z
+      .string()
+      .regex(/^price_/, "must be a Stripe price id (price_...)")
+      .optional(),
+    STRIPE_PRICE_TEAM_METERED: z
+      .string()
+      .regex(/^price_/, "must be a Stripe price id (price_...)")
+      .optional(),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     LOG_FORMAT: z.enum(["pretty", "json"]).optional(),
   })
