@@ -1,10 +1,11 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { z } from "zod";
 import type { ExecutorContext } from "./context";
-import { applyOps, loadFunction } from "./dispatch";
+import { applyOps, loadFunction, type JobRow } from "./dispatch";
 import { outgoingOp } from "./protocol";
 import { stripSigningKeyPrefix } from "./signing";
 import { lockRun, tx, type AfterCommit } from "./state";
+import { lockWaitEvents } from "./waits";
 
 /**
  * Inngest's checkpoint API (`POST /v1/checkpoint/:runId/async`). When the executor sends
@@ -37,9 +38,10 @@ export async function handleCheckpoint(ctx: ExecutorContext, req: Request, runId
   if (!body.success || body.data.run_id !== runId) return Response.json({ error: "Invalid checkpoint body" }, { status: 400 });
   const after: AfterCommit = { failedEvents: [] };
   const status = await tx(ctx.pool, async (c) => {
+    await lockWaitEvents(c, body.data.steps); // before the run lock (lock order)
     const run = await lockRun(c, runId);
-    const job = await c.query<{ id: string; run_id: string; kind: string; step_id: string; attempt: number }>(
-      "SELECT id, run_id, kind, step_id, attempt FROM inngest_executor.jobs WHERE id = $1 AND run_id = $2 AND lease_owner IS NOT NULL FOR UPDATE",
+    const job = await c.query<JobRow>(
+      "SELECT id, run_id, kind, step_id, attempt, due_at, since FROM inngest_executor.jobs WHERE id = $1 AND run_id = $2 AND lease_owner IS NOT NULL FOR UPDATE",
       [body.data.qi_id, runId],
     );
     const fn = run && (await loadFunction(c, run.function_id));

@@ -6,7 +6,6 @@ import {
   invokeOpts,
   stepsResponse,
   toSerializedError,
-  waitForEventOpts,
   type CallRequestBody,
   type FunctionConfig,
   type OutgoingOp,
@@ -27,8 +26,19 @@ import {
   type Db,
   type RunRow,
 } from "./state";
+import { lockWaitEvents, startWait } from "./waits";
 
-export type JobRow = { id: string; run_id: string; kind: string; step_id: string; attempt: number };
+export type JobRow = {
+  id: string;
+  run_id: string;
+  kind: string;
+  step_id: string;
+  attempt: number;
+  /** When the job became due (bigint from pg: a string); the call it makes starts after it. */
+  due_at?: string | number;
+  /** Where a waitForEvent this call reports starts looking back for events (see waits.ts). */
+  since?: string | number | null;
+};
 type SdkReply = { ok: true; status: number; headers: Headers; text: string } | { ok: false; status: 0; error: string };
 
 /** The SDK's `attempts` is the number of retries (default 3), so a step gets attempts + 1 tries. */
@@ -125,8 +135,10 @@ async function callSdk(ctx: ExecutorContext, job: JobRow, signal: AbortSignal): 
       },
     };
   const reply = body && run?.status === "running" ? await post(ctx, url, body, signal) : undefined;
+  const parsed = reply?.ok && reply.status === 206 ? stepsResponse.safeParse(parseJson(reply.text)) : undefined;
 
   await tx(ctx.pool, async (c) => {
+    if (parsed?.success) await lockWaitEvents(c, parsed.data); // before the run lock (lock order)
     const now = ctx.clock.now();
     const locked = await lockRun(c, job.run_id);
     const owned = await c.query("SELECT 1 FROM inngest_executor.jobs WHERE id = $1 AND lease_owner = $2 FOR UPDATE", [job.id, ctx.owner]);
@@ -145,8 +157,7 @@ async function callSdk(ctx: ExecutorContext, job: JobRow, signal: AbortSignal): 
     }
     const attempts = maxAttempts(fn);
     if (reply.ok && reply.status === 200) return finishRun(c, locked, { status: "completed", output: parseJson(reply.text) }, now, after);
-    if (reply.ok && reply.status === 206) {
-      const parsed = stepsResponse.safeParse(parseJson(reply.text));
+    if (reply.ok && parsed) {
       if (parsed.success) return applyOps(ctx, c, locked, job, fn, { headers: reply.headers, ops: parsed.data }, after);
       const error = {
         name: "ProtocolError",
@@ -239,10 +250,13 @@ export async function applyOps(
         await recordStep(c, { ...base, op: op.op, status: "sleeping", output: { until: new Date(wake).toISOString() } });
         break;
       }
-      case "WaitForEvent":
-        if (!(await startWait(c, run, op, now))) return failOp(c, run, op, "WaitForEvent needs an event name and a timeout", now, after);
+      case "WaitForEvent": {
         await recordStep(c, { ...base, op: op.op, status: "waiting" });
+        const started = await startWait(c, run, op, now, lookBackFrom(job, now));
+        if (!started) return failOp(c, run, op, "WaitForEvent needs an event name and a timeout", now, after);
+        if (started === "resolved") progressed = true;
         break;
+      }
       case "InvokeFunction": {
         const result = await startInvoke(c, run, op, now);
         if (result) {
@@ -266,7 +280,13 @@ export async function applyOps(
   }
   if (mode.checkpoint) return;
   if (!keepJob) await c.query("DELETE FROM inngest_executor.jobs WHERE id = $1", [job.id]);
-  if (progressed) await discoverIfIdle(c, run, now);
+  // The steps this call ran started after it became due: a wait the next call reports looks back to then.
+  if (progressed) await discoverIfIdle(c, run, now, job.due_at === undefined ? now : Number(job.due_at));
+}
+
+function lookBackFrom(job: JobRow, now: number): number {
+  const since = job.since ?? job.due_at;
+  return since === undefined || since === null ? now : Number(since);
 }
 
 async function failOp(c: Db, run: RunRow, op: OutgoingOp, why: string, now: number, after: AfterCommit) {
@@ -282,20 +302,6 @@ async function failOp(c: Db, run: RunRow, op: OutgoingOp, why: string, now: numb
     done: true,
   });
   return finishRun(c, run, { status: "failed", error }, now, after);
-}
-
-async function startWait(c: Db, run: RunRow, op: OutgoingOp, now: number): Promise<boolean> {
-  const opts = waitForEventOpts.safeParse(op.opts ?? {});
-  const eventName = opts.success ? (opts.data.event ?? op.name) : undefined;
-  const timeout = opts.success ? parseDuration(opts.data.timeout) : undefined;
-  if (!opts.success || !eventName || timeout === undefined) return false;
-  const inserted = await c.query(
-    `INSERT INTO inngest_executor.waits (run_id, kind, step_id, event_name, expression, expires_at, created_at)
-     VALUES ($1, 'event', $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
-    [run.id, op.id, eventName, opts.data.if ?? null, now + timeout, now],
-  );
-  if (inserted.rowCount) await enqueue(c, { runId: run.id, kind: "wait-timeout", stepId: op.id, dueAt: now + timeout });
-  return true;
 }
 
 /** Starts the invoked run once; returns a step state only when the invocation cannot start. */

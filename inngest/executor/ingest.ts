@@ -2,7 +2,8 @@ import { randomUUID } from "node:crypto";
 import { celMatches } from "./cel";
 import type { ExecutorContext } from "./context";
 import { eventPayload, functionConfig, type EventPayload, type StoredEvent } from "./protocol";
-import { createRun, finishRun, lockRun, resolveStep, tx, type AfterCommit, type Db } from "./state";
+import { createRun, finishRun, lockRun, tx, type AfterCommit, type Db } from "./state";
+import { lockEventNameShared, resolveWithEvent } from "./waits";
 
 /**
  * Stores events (an event id already seen is a no-op: dedupe), resumes matching waitForEvent
@@ -17,6 +18,7 @@ export async function ingestEvents(ctx: ExecutorContext, payloads: EventPayload[
     const event: StoredEvent = { ...p, id: p.id ?? randomUUID(), ts: p.ts ?? now };
     ids.push(event.id);
     await tx(ctx.pool, async (c) => {
+      await lockEventNameShared(c, event.name); // see waits.ts: a wait registered now sees this event or is seen by it
       const inserted = await c.query(
         "INSERT INTO inngest_executor.events (id, name, payload, received_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
         [event.id, event.name, JSON.stringify(event), now],
@@ -42,8 +44,8 @@ async function matchWaits(c: Db, event: StoredEvent, now: number, after: AfterCo
   }>(
     `SELECT w.id, w.run_id, w.kind, w.step_id, w.expression, r.event AS trigger
        FROM inngest_executor.waits w JOIN inngest_executor.runs r ON r.id = w.run_id
-      WHERE w.event_name = $1 AND (w.expires_at IS NULL OR w.expires_at > $2) AND w.created_at <= $2
-      ORDER BY w.id`,
+      WHERE w.event_name = $1 AND (w.expires_at IS NULL OR w.expires_at > $2)
+      ORDER BY w.run_id, w.id`,
     [event.name, now],
   );
   for (const wait of rows) {
@@ -59,7 +61,7 @@ async function matchWaits(c: Db, event: StoredEvent, now: number, after: AfterCo
         wait.run_id,
         wait.step_id,
       ]);
-      await resolveStep(c, wait.run_id, wait.step_id, { data: event }, now);
+      await resolveWithEvent(c, wait.run_id, wait.step_id, event, now);
     }
   }
 }

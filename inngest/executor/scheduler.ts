@@ -100,7 +100,7 @@ export class Scheduler {
              FROM inngest_executor.jobs
             WHERE due_at <= $1 AND (lease_until IS NULL OR lease_until < $1)
          ), picked AS (SELECT id, turn, due_at FROM due ORDER BY turn, due_at, id LIMIT $2)
-         SELECT j.id, j.run_id, j.kind, j.step_id, j.attempt, j.ckeys, j.climits
+         SELECT j.id, j.run_id, j.kind, j.step_id, j.attempt, j.due_at, j.since, j.ckeys, j.climits
            FROM inngest_executor.jobs j JOIN picked p ON p.id = j.id
           WHERE j.due_at <= $1 AND (j.lease_until IS NULL OR j.lease_until < $1)
           ORDER BY p.turn, p.due_at, p.id

@@ -5,7 +5,7 @@ import type pg from "pg";
  * SKIP LOCKED is raw SQL's job). All times are epoch milliseconds from the injected clock, never
  * the database's now(), so a test clock can make sleeps and timeouts due.
  */
-const migrations: string[] = [
+const migrations: Array<string | { index: string; create: string }> = [
   `
   CREATE TABLE inngest_executor.functions (
     id text PRIMARY KEY,
@@ -99,23 +99,66 @@ const migrations: string[] = [
     PRIMARY KEY (function_id, cron)
   );
   `,
+  // waitForEvent look-back (waits.ts): where a call's look-back starts, and the events a run consumed.
+  `
+  ALTER TABLE inngest_executor.jobs ADD COLUMN since bigint;
+  ALTER TABLE inngest_executor.runs ADD COLUMN consumed text[] NOT NULL DEFAULT '{}';
+  `,
+  // Indexes on tables that can be large when an instance upgrades are built CONCURRENTLY, so the
+  // other instances keep ingesting events and finishing runs meanwhile.
+  {
+    index: "events_name_received",
+    create: "CREATE INDEX CONCURRENTLY events_name_received ON inngest_executor.events (name, received_at, id)",
+  },
+  // Pruning (prune.ts) by age.
+  { index: "events_received", create: "CREATE INDEX CONCURRENTLY events_received ON inngest_executor.events (received_at)" },
+  { index: "runs_ended", create: "CREATE INDEX CONCURRENTLY runs_ended ON inngest_executor.runs (ended_at) WHERE ended_at IS NOT NULL" },
 ];
+
+/** Runs outside a transaction; a build interrupted earlier left an invalid index, dropped first. */
+async function createIndexConcurrently(client: pg.PoolClient, m: { index: string; create: string }): Promise<void> {
+  const { rows } = await client.query<{ valid: boolean }>(
+    `SELECT i.indisvalid AS valid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+       JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'inngest_executor' AND c.relname = $1`,
+    [m.index],
+  );
+  if (rows[0]?.valid) return;
+  if (rows[0]) await client.query(`DROP INDEX CONCURRENTLY inngest_executor.${m.index}`);
+  await client.query(m.create);
+}
+
+/**
+ * Waits for the migration lock by polling: a session blocked inside pg_advisory_lock holds a
+ * snapshot, which a CREATE INDEX CONCURRENTLY in the lock holder would wait for (a deadlock).
+ */
+async function acquireMigrationLock(client: pg.PoolClient): Promise<void> {
+  for (;;) {
+    const { rows } = await client.query<{ ok: boolean }>("SELECT pg_try_advisory_lock(hashtext('inngest_executor.migrate')) AS ok");
+    if (rows[0]?.ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
 
 /** Creates or upgrades the schema; an advisory lock keeps concurrent instances from racing. */
 export async function migrate(pool: pg.Pool): Promise<void> {
   const client = await pool.connect();
   try {
-    await client.query("SELECT pg_advisory_lock(hashtext('inngest_executor.migrate'))");
+    await acquireMigrationLock(client);
     await client.query("CREATE SCHEMA IF NOT EXISTS inngest_executor");
     await client.query("CREATE TABLE IF NOT EXISTS inngest_executor.meta (version int NOT NULL)");
     const { rows } = await client.query<{ version: number }>("SELECT version FROM inngest_executor.meta");
     let version = rows[0]?.version ?? 0;
     if (rows.length === 0) await client.query("INSERT INTO inngest_executor.meta (version) VALUES (0)");
-    for (const sql of migrations.slice(version)) {
-      await client.query("BEGIN");
-      await client.query(sql);
-      await client.query("UPDATE inngest_executor.meta SET version = $1", [++version]);
-      await client.query("COMMIT");
+    for (const m of migrations.slice(version)) {
+      if (typeof m === "string") {
+        await client.query("BEGIN");
+        await client.query(m);
+        await client.query("UPDATE inngest_executor.meta SET version = $1", [++version]);
+        await client.query("COMMIT");
+      } else {
+        await createIndexConcurrently(client, m);
+        await client.query("UPDATE inngest_executor.meta SET version = $1", [++version]);
+      }
     }
   } catch (err) {
     await client.query("ROLLBACK").catch(() => undefined);

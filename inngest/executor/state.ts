@@ -45,13 +45,25 @@ export async function lockRun(c: Db, runId: string): Promise<RunRow | undefined>
   return rows[0];
 }
 
-export async function enqueue(c: Db, job: { runId: string; kind: string; stepId: string; dueAt: number; attempt?: number; run?: RunRow }) {
+export async function enqueue(
+  c: Db,
+  job: { runId: string; kind: string; stepId: string; dueAt: number; attempt?: number; run?: RunRow; since?: number },
+) {
   // Only calls occupy concurrency slots; the run's keys travel with each call job.
   const slots = job.kind === "call" ? (job.run?.concurrency ?? []) : [];
   await c.query(
-    `INSERT INTO inngest_executor.jobs (run_id, kind, step_id, due_at, attempt, ckeys, climits)
-     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (run_id, kind, step_id) DO NOTHING`,
-    [job.runId, job.kind, job.stepId, job.dueAt, job.attempt ?? 0, slots.map((s) => s.key), slots.map((s) => s.limit)],
+    `INSERT INTO inngest_executor.jobs (run_id, kind, step_id, due_at, attempt, ckeys, climits, since)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (run_id, kind, step_id) DO NOTHING`,
+    [
+      job.runId,
+      job.kind,
+      job.stepId,
+      job.dueAt,
+      job.attempt ?? 0,
+      slots.map((s) => s.key),
+      slots.map((s) => s.limit),
+      job.since ?? job.dueAt,
+    ],
   );
 }
 
@@ -105,10 +117,10 @@ export async function recordStep(
  * Queue a discovery call once no planned step of the run is still pending, so the SDK sees all
  * parallel results together and discovery calls of one run never overlap.
  */
-export async function discoverIfIdle(c: Db, run: RunRow, now: number): Promise<void> {
+export async function discoverIfIdle(c: Db, run: RunRow, now: number, since = now): Promise<void> {
   if (run.status !== "running") return;
   const { rows } = await c.query("SELECT 1 FROM inngest_executor.jobs WHERE run_id = $1 AND kind = 'call' LIMIT 1", [run.id]);
-  if (rows.length === 0) await enqueue(c, { runId: run.id, kind: "call", stepId: "step", dueAt: now, run });
+  if (rows.length === 0) await enqueue(c, { runId: run.id, kind: "call", stepId: "step", dueAt: now, run, since: Math.min(since, now) });
 }
 
 /** Resolve a pending step with a value from outside the SDK (sleep, event, timeout, invoke). */
@@ -220,7 +232,7 @@ export async function createRun(
     );
   }
   await c.query(
-    `INSERT INTO inngest_executor.jobs (run_id, kind, step_id, due_at, ckeys, climits) VALUES ($1, 'call', 'step', $2, $3, $4)`,
+    `INSERT INTO inngest_executor.jobs (run_id, kind, step_id, due_at, ckeys, climits, since) VALUES ($1, 'call', 'step', $2, $3, $4, $2)`,
     [runId, now, concurrency.map((s) => s.key), concurrency.map((s) => s.limit)],
   );
   return runId;
