@@ -43,20 +43,26 @@ export function inngestSettings(env: Env): InngestSettings {
       serveUrl,
     };
   }
+  // Both keys are derived from AUTH_SECRET so a single machine needs no extra configuration; the
+  // event API is on the app's public port, so its key must be as secret as the signing key.
+  const secret = env.AUTH_SECRET;
+  if (!secret) {
+    throw new Error(
+      "AUTH_SECRET is not set: the embedded Inngest executor derives its signing and event keys from it. Set AUTH_SECRET (openssl rand -base64 33), or configure Inngest with INNGEST_SIGNING_KEY and INNGEST_EVENT_KEY.",
+    );
+  }
   return {
     mode: "embedded",
     isDev: false,
-    // Derived from AUTH_SECRET so a single machine needs no extra configuration; an explicit
-    // INNGEST_SIGNING_KEY wins.
-    signingKey: env.INNGEST_SIGNING_KEY ?? embeddedSigningKey(env.AUTH_SECRET ?? "jace-development-only"),
-    eventKey: env.INNGEST_EVENT_KEY ?? "embedded",
+    signingKey: env.INNGEST_SIGNING_KEY ?? `signkey-prod-${derive(secret, "jace inngest signing key")}`,
+    eventKey: env.INNGEST_EVENT_KEY ?? derive(secret, "jace inngest event key"),
     baseUrl: `${local}${EXECUTOR_PATH}`,
     serveUrl,
   };
 }
 
-function embeddedSigningKey(secret: string): string {
-  return `signkey-prod-${createHmac("sha256", secret).update("jace inngest signing key").digest("hex")}`;
+function derive(secret: string, purpose: string): string {
+  return createHmac("sha256", secret).update(purpose).digest("hex");
 }
 
 export function createInngestClient(settings: Pick<InngestSettings, "signingKey" | "eventKey" | "baseUrl" | "isDev">): Inngest {

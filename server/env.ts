@@ -90,6 +90,13 @@ const schema = z
     if (!inngestDev && (v.INNGEST_EVENT_KEY || v.INNGEST_BASE_URL) && !v.INNGEST_SIGNING_KEY) {
       ctx.addIssue({ code: "custom", path: ["INNGEST_SIGNING_KEY"], message: "is required with INNGEST_EVENT_KEY or INNGEST_BASE_URL" });
     }
+    if (!inngestDev && v.INNGEST_BASE_URL && !v.INNGEST_EVENT_KEY) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["INNGEST_EVENT_KEY"],
+        message: "is required with INNGEST_BASE_URL (the self-hosted server's event key)",
+      });
+    }
     const slack = [v.SLACK_CLIENT_ID, v.SLACK_CLIENT_SECRET, v.SLACK_SIGNING_SECRET];
     if (slack.some(Boolean) && !slack.every(Boolean)) {
       for (const key of ["SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "SLACK_SIGNING_SECRET"] as const) {

@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID, timingSafeEqual } from "node:crypto";
 import pg from "pg";
 import { z } from "zod";
 import { systemClock, type Clock } from "./clock";
@@ -54,6 +54,12 @@ export type EmbeddedExecutor = {
   getRun(runId: string): Promise<RunDetail | undefined>;
 };
 
+/** Constant-time comparison (of digests, so lengths never differ). */
+function sameSecret(given: string, expected: string): boolean {
+  const digest = (v: string) => createHash("sha256").update(v).digest();
+  return timingSafeEqual(digest(given), digest(expected));
+}
+
 const eventApiBody = z.union([z.array(eventPayload), eventPayload.transform((e) => [e])]);
 
 export function createEmbeddedExecutor(opts: EmbeddedExecutorOptions): EmbeddedExecutor {
@@ -104,7 +110,7 @@ export function createEmbeddedExecutor(opts: EmbeddedExecutorOptions): EmbeddedE
     async handleEventApi(req) {
       const key = /\/e\/([^/?]+)/.exec(new URL(req.url).pathname)?.[1];
       if (req.method !== "POST" || !key) return Response.json({ error: "POST /e/<event key>", status: 400 }, { status: 400 });
-      if (opts.eventKey !== undefined && decodeURIComponent(key) !== opts.eventKey) {
+      if (opts.eventKey !== undefined && !sameSecret(decodeURIComponent(key), opts.eventKey)) {
         return Response.json({ error: "Unknown event key", status: 401 }, { status: 401 });
       }
       const body = eventApiBody.safeParse(await req.json().catch(() => undefined));
