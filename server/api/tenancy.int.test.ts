@@ -27,6 +27,8 @@ type Targets = {
   budgetId: string;
   slackLinkId: string;
   slackLinkToken: string;
+  slackInstallationId: string;
+  slackUserLinkId: string;
 };
 type Case = { input: (t: Targets) => unknown; scoped: boolean; write: boolean };
 
@@ -110,15 +112,21 @@ const cases: Record<string, Case> = {
   "model.resetEntry": { input: (t) => ({ workspaceSlug: t.slug, name: "fast" }), scoped: true, write: true },
   "model.setPricing": { input: (t) => ({ workspaceSlug: t.slug, pricing: { baseFeeMicros: 1 } }), scoped: true, write: true },
   "integration.slack": { input: (t) => ({ workspaceSlug: t.slug }), scoped: true, write: false },
-  "integration.disconnectSlack": { input: (t) => ({ workspaceSlug: t.slug }), scoped: true, write: true },
+  "integration.disconnectSlack": {
+    input: (t) => ({ workspaceSlug: t.slug, installationId: t.slackInstallationId }),
+    scoped: true,
+    write: true,
+  },
+  "integration.unlinkSlackUser": { input: (t) => ({ workspaceSlug: t.slug, linkId: t.slackUserLinkId }), scoped: true, write: true },
   "integration.setChannelDigest": {
     input: (t) => ({ workspaceSlug: t.slug, linkId: t.slackLinkId, digest: true }),
     scoped: true,
     write: true,
   },
   "integration.unlinkChannel": { input: (t) => ({ workspaceSlug: t.slug, linkId: t.slackLinkId }), scoped: true, write: true },
-  // Links only the caller's own Slack identity, so viewers may; another workspace's token is NOT_FOUND.
-  "integration.linkSlackUser": { input: (t) => ({ workspaceSlug: t.slug, token: t.slackLinkToken }), scoped: true, write: false },
+  // Concern only the caller's own Slack identity, so viewers may; another workspace's token is NOT_FOUND.
+  "integration.slackLinkRequest": { input: (t) => ({ workspaceSlug: t.slug, token: t.slackLinkToken }), scoped: true, write: false },
+  "integration.startSlackLink": { input: (t) => ({ workspaceSlug: t.slug, token: t.slackLinkToken }), scoped: true, write: false },
   "billing.overview": { input: (t) => ({ workspaceSlug: t.slug }), scoped: true, write: false },
   // Owners only: "write" here means a viewer is refused.
   "billing.invoices": { input: (t) => ({ workspaceSlug: t.slug }), scoped: true, write: true },
@@ -168,6 +176,7 @@ async function snapshotB(workspaceId: string) {
     db.slackInstallation.findMany({ where: { workspaceId }, orderBy: { id: "asc" } }),
     db.slackChannelLink.findMany({ where: { workspaceId }, orderBy: { id: "asc" } }),
     db.slackUserLink.findMany({ where: { workspaceId }, orderBy: { id: "asc" } }),
+    db.slackLinkCode.findMany({ where: { workspaceId }, orderBy: { id: "asc" } }),
   ]);
   return JSON.stringify(
     { workspace, projects, members, invitations, keys, audit, runners, jobs, tasks, taskLogs, taskSteps, budgets, credentials, slack },
@@ -240,6 +249,9 @@ async function seedWorkspace(owner: TestUser, other: TestUser): Promise<Targets 
   const slackLink = await db.slackChannelLink.create({
     data: { workspaceId: ws.id, installationId: slack.id, channelId: "CSECRET", channelName: "secret", projectId: project.id },
   });
+  const slackUser = await db.slackUserLink.create({
+    data: { workspaceId: ws.id, installationId: slack.id, slackUserId: "UOWNER", userId: owner.id, linkedVia: "email" },
+  });
   return {
     id: ws.id,
     slug: ws.slug,
@@ -255,6 +267,8 @@ async function seedWorkspace(owner: TestUser, other: TestUser): Promise<Targets 
     tokenId: enrollToken.id,
     slackLinkId: slackLink.id,
     slackLinkToken: createLinkToken(slack.id, "UINTRUDER"),
+    slackInstallationId: slack.id,
+    slackUserLinkId: slackUser.id,
   };
 }
 
@@ -308,7 +322,10 @@ describe("tenant isolation", () => {
     "usage.deleteBudget",
     "integration.setChannelDigest",
     "integration.unlinkChannel",
-    "integration.linkSlackUser",
+    "integration.disconnectSlack",
+    "integration.unlinkSlackUser",
+    "integration.slackLinkRequest",
+    "integration.startSlackLink",
   ])("%s: B's ids used through A's slug are NOT_FOUND and change nothing", async (path) => {
     const bId = (await db.workspace.findUniqueOrThrow({ where: { slug: b.slug } })).id;
     const before = await snapshotB(bId);

@@ -6,10 +6,12 @@ import type { AddressInfo } from "node:net";
  * A loopback Slack Web API for tests and benchmarks, driven through the real @slack/bolt and
  * @slack/web-api clients (`slackApiUrl: fake.apiUrl`). Teams are installed through
  * oauth.v2.access with codes from `authorizeCode()`; every call is recorded with its team, and
- * `rateLimit()` makes the next calls of a method answer 429 with Retry-After.
+ * `rateLimit()` makes the next calls of a method answer 429 with Retry-After. Replies to a slash
+ * command's response_url (`<apiUrl>response/<id>`) are recorded as method `response` with the
+ * url in `responseUrl`.
  */
 
-export type SlackCall = { method: string; teamId: string | null; args: Record<string, unknown> };
+export type SlackCall = { method: string; teamId: string | null; args: Record<string, unknown>; at: number; responseUrl?: string };
 export type FakeSlackUser = { id: string; email?: string; emailConfirmed?: boolean; isBot?: boolean };
 
 type Team = { id: string; name: string; token: string; botUserId: string };
@@ -25,6 +27,10 @@ export type SlackFake = {
   addUser(teamId: string, user: FakeSlackUser): void;
   addChannel(teamId: string, channelId: string, name: string): void;
   tokenOf(teamId: string): string | undefined;
+  /** The team's next install issues a new bot token (as Slack does when the app's scopes change). */
+  rotateToken(teamId: string): void;
+  /** Replies posted to `responseUrl` (a slash command's or an action's). */
+  responses(responseUrl: string): SlackCall[];
   /** The next `times` calls of `method` (by `teamId`'s bot, if given) answer 429 with Retry-After. */
   rateLimit(method: string, times: number, retryAfterSeconds: number, teamId?: string): void;
   callsOf(method: string, teamId?: string): SlackCall[];
@@ -63,6 +69,7 @@ export async function startSlackFake(): Promise<SlackFake> {
   const limits = new Map<string, { times: number; retryAfter: number; teamId?: string }>();
   const users = new Map<string, FakeSlackUser>(); // by `${teamId}/${userId}`
   const channels = new Map<string, string>();
+  const rotate = new Set<string>();
   let ts = 1_700_000_000;
 
   const json = (res: ServerResponse, body: unknown, status = 200, headers: Record<string, string> = {}) =>
@@ -75,9 +82,14 @@ export async function startSlackFake(): Promise<SlackFake> {
     for await (const part of req) raw += String(part);
     const method = (req.url ?? "/").split("?")[0]!.replace(/^\/api\//, "");
     const args = parseBody(raw, req.headers["content-type"]);
+    if (method.startsWith("response/")) {
+      // A response_url: Slack answers a plain "ok".
+      calls.push({ method: "response", teamId: null, args, at: Date.now(), responseUrl: `http://${req.headers.host}${req.url}` });
+      return res.writeHead(200, { "content-type": "text/plain" }).end("ok");
+    }
     const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1] ?? (args.token as string | undefined);
     const team = teamOf(bearer);
-    calls.push({ method, teamId: team?.id ?? null, args });
+    calls.push({ method, teamId: team?.id ?? null, args, at: Date.now() });
 
     const limit = limits.get(method);
     if (limit && limit.times > 0 && (!limit.teamId || limit.teamId === team?.id)) {
@@ -89,8 +101,8 @@ export async function startSlackFake(): Promise<SlackFake> {
       if (!grant) return json(res, { ok: false, error: "invalid_code" });
       codes.delete(String(args.code));
       const existing = teams.get(grant.id);
-      // Like Slack, a reinstall of the same app keeps the team's bot token.
-      const token = existing?.token ?? `xoxb-${grant.id}-${randomUUID().slice(0, 8)}`;
+      // Like Slack, a reinstall of the same app keeps the team's bot token (unless told to rotate it).
+      const token = existing && !rotate.delete(grant.id) ? existing.token : `xoxb-${grant.id}-${randomUUID().slice(0, 8)}`;
       const botUserId = existing?.botUserId ?? `UBOT${grant.id}`;
       teams.set(grant.id, { id: grant.id, name: grant.name, token, botUserId });
       return json(res, {
@@ -174,6 +186,8 @@ export async function startSlackFake(): Promise<SlackFake> {
       channels.set(`${teamId}/${channelId}`, name);
     },
     tokenOf: (teamId) => teams.get(teamId)?.token,
+    rotateToken: (teamId) => void rotate.add(teamId),
+    responses: (responseUrl) => calls.filter((c) => c.method === "response" && c.responseUrl === responseUrl),
     rateLimit(method, times, retryAfterSeconds, teamId) {
       limits.set(method, { times, retryAfter: retryAfterSeconds, teamId });
     },

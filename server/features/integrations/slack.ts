@@ -6,7 +6,6 @@ import {
   botClient,
   disconnectInstallation,
   findInstallation,
-  readLinkToken,
   SLACK_INSTALL_PATH,
   SLACK_SETTINGS,
   slackConfig,
@@ -18,41 +17,62 @@ import type { SlackOverview } from "./schemas";
 
 export async function slackOverview(db: Db, workspaceId: string, slug: string): Promise<SlackOverview> {
   const env = getEnv();
-  const installation = await db.slackInstallation.findFirst({ where: { workspaceId } });
-  const channels = installation
-    ? await db.slackChannelLink.findMany({
-        where: { workspaceId, installationId: installation.id },
-        include: { project: { select: { name: true } } },
-        orderBy: { channelName: "asc" },
+  const [installations, channels, users] = await Promise.all([
+    db.slackInstallation.findMany({ where: { workspaceId }, orderBy: { installedAt: "asc" } }),
+    db.slackChannelLink.findMany({
+      where: { workspaceId },
+      include: { project: { select: { name: true } } },
+      orderBy: { channelName: "asc" },
+    }),
+    db.slackUserLink.findMany({ where: { workspaceId }, orderBy: { createdAt: "asc" } }),
+  ]);
+  const emails = new Map(
+    (
+      await db.membership.findMany({
+        where: { workspaceId, userId: { in: users.map((u) => u.userId) } },
+        select: { userId: true, user: { select: { email: true } } },
       })
-    : [];
+    ).map((m) => [m.userId, m.user.email]),
+  );
   return {
     configured: env.slack,
     missing: SLACK_SETTINGS.filter((k) => !env[k]),
     installUrl: `${SLACK_INSTALL_PATH}?workspace=${encodeURIComponent(slug)}`,
-    installation: installation && {
-      teamId: installation.teamId,
-      teamName: installation.teamName,
-      connected: !installation.disconnectedAt,
-      installedAt: installation.installedAt,
-      disconnectedAt: installation.disconnectedAt,
-      disconnectReason: installation.disconnectReason,
-    },
-    channels: channels.map((c) => ({
-      id: c.id,
-      channelId: c.channelId,
-      channelName: c.channelName,
-      projectId: c.projectId,
-      projectName: c.project.name,
-      digest: c.digest,
+    installations: installations.map((i) => ({
+      id: i.id,
+      teamId: i.teamId,
+      teamName: i.teamName,
+      connected: !i.disconnectedAt,
+      installedAt: i.installedAt,
+      disconnectedAt: i.disconnectedAt,
+      disconnectReason: i.disconnectReason,
+      channels: channels
+        .filter((c) => c.installationId === i.id)
+        .map((c) => ({
+          id: c.id,
+          channelId: c.channelId,
+          channelName: c.channelName,
+          projectId: c.projectId,
+          projectName: c.project.name,
+          digest: c.digest,
+        })),
+      users: users
+        .filter((u) => u.installationId === i.id)
+        .map((u) => ({
+          id: u.id,
+          slackUserId: u.slackUserId,
+          email: emails.get(u.userId) ?? "(no longer a member)",
+          linkedVia: u.linkedVia,
+        })),
     })),
   };
 }
 
-/** Revokes the bot token at Slack (best effort) and forgets it here. */
-export async function disconnectSlack(db: Db, workspaceId: string, actor: UserActor): Promise<void> {
-  const row = await db.slackInstallation.findFirst({ where: { workspaceId, disconnectedAt: null } });
-  if (!row) throw new AppError("NOT_FOUND", "Slack is not connected to this workspace.");
+/** Revokes one Slack team's bot token at Slack (best effort) and forgets it here. */
+export async function disconnectSlack(db: Db, workspaceId: string, actor: UserActor, installationId: string): Promise<void> {
+  const row = await db.slackInstallation.findFirst({ where: { id: installationId, workspaceId } });
+  if (!row) throw new AppError("NOT_FOUND", "That Slack connection was not found in this workspace.");
+  if (row.disconnectedAt) throw new AppError("CONFLICT", `${row.teamName} is already disconnected.`);
   const config = slackConfig();
   const connected = await findInstallation(db, row.teamId);
   if (config && connected) {
@@ -91,26 +111,15 @@ export async function unlinkChannel(db: Db, workspaceId: string, actor: UserActo
   });
 }
 
-/** The one-click link: the signed-in member becomes the Slack user named in the token. */
-export async function linkSlackUser(db: Db, workspaceId: string, actor: UserActor, token: string): Promise<{ teamName: string }> {
-  const claim = readLinkToken(token);
-  // The token's installation must belong to the workspace in the URL, not merely exist.
-  const installation = claim ? await db.slackInstallation.findFirst({ where: { id: claim.installationId, workspaceId } }) : null;
-  if (!claim || !installation)
-    throw new AppError(
-      "NOT_FOUND",
-      "This link is not valid for this workspace, or it has expired. Run the command in Slack again for a new one.",
-    );
-  await db.slackUserLink.upsert({
-    where: { installationId_slackUserId: { installationId: installation.id, slackUserId: claim.slackUserId } },
-    create: { workspaceId, installationId: installation.id, slackUserId: claim.slackUserId, userId: actor.id, linkedVia: "link" },
-    update: { userId: actor.id, linkedVia: "link" },
-  });
+/** Removes a Slack user's link: that Slack account is unknown to Jace again until it is linked anew. */
+export async function unlinkSlackUser(db: Db, workspaceId: string, actor: UserActor, linkId: string): Promise<void> {
+  const link = await db.slackUserLink.findFirst({ where: { id: linkId, workspaceId } });
+  if (!link) throw new AppError("NOT_FOUND", "Slack user link not found in this workspace.");
+  await db.slackUserLink.delete({ where: { id: link.id } });
   await recordAudit(db, workspaceId, actor, null, {
-    action: "slack.user_linked",
+    action: "slack.user_unlinked",
     targetType: "slack_user",
-    targetId: claim.slackUserId,
-    metadata: { teamId: installation.teamId },
+    targetId: link.slackUserId,
+    metadata: { userId: link.userId },
   });
-  return { teamName: installation.teamName };
 }

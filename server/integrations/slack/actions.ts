@@ -1,6 +1,7 @@
 import { can } from "@/server/auth/permissions";
 import type { Db } from "@/server/db";
 import { toAppError } from "@/server/errors";
+import { assertWritable } from "@/server/features/billing/quotas";
 import { approveTask, rejectTask } from "@/server/features/tasks/decisions";
 import { createProject } from "@/server/features/projects/projects";
 import { logger } from "@/server/logger";
@@ -10,7 +11,6 @@ import type { ConnectedInstallation } from "./installations";
 import { createLinkToken } from "./link-token";
 import { escape, link } from "./messages";
 import { channelName, linkChannel, resolveMember } from "./resolve";
-import { syncThread } from "./threads";
 
 /**
  * Buttons and menus in Jace's messages. Acknowledged first by the caller; outcomes that concern
@@ -20,6 +20,7 @@ export type ActionInput = {
   actionId: string;
   value: string;
   slackUserId: string;
+  slackUserName?: string;
   channelId: string;
   channelName?: string;
 };
@@ -37,7 +38,7 @@ export async function handleAction(ctx: Ctx, action: ActionInput): Promise<void>
   const { db, installation } = ctx;
   const member = await resolveMember(db, installation, action.slackUserId, ctx.client);
   if (!member) {
-    const url = `${ctx.config.appUrl}/w/${installation.workspace.slug}/integrations/slack/link?token=${createLinkToken(installation.id, action.slackUserId)}`;
+    const url = `${ctx.config.appUrl}/w/${installation.workspace.slug}/integrations/slack/link?token=${createLinkToken(installation.id, action.slackUserId, action.slackUserName)}`;
     await say(
       `Only members of the Jace workspace *${escape(installation.workspace.name)}* can do that. Already a member? ${link(url, "Link your Slack account")}.`,
     );
@@ -45,6 +46,8 @@ export async function handleAction(ctx: Ctx, action: ActionInput): Promise<void>
   }
   const actor = { type: "user" as const, id: member.userId, label: member.email };
   try {
+    // Every Jace button changes something: none works in a read-only workspace (failed payment).
+    await assertWritable(db, installation.workspace);
     switch (action.actionId) {
       case "jace_approve":
       case "jace_reject": {
@@ -54,12 +57,10 @@ export async function handleAction(ctx: Ctx, action: ActionInput): Promise<void>
           );
           return;
         }
-        // The button's task id is only looked up inside this installation's workspace.
-        const task =
-          action.actionId === "jace_approve"
-            ? await approveTask(db, installation.workspaceId, actor, action.value)
-            : await rejectTask(db, installation.workspaceId, actor, action.value, "");
-        await syncThread(db, task.id);
+        // The button's task id is only looked up inside this installation's workspace. The thread
+        // (buttons replaced by the verdict) follows from the task's events.
+        if (action.actionId === "jace_approve") await approveTask(db, installation.workspaceId, actor, action.value);
+        else await rejectTask(db, installation.workspaceId, actor, action.value, "");
         return;
       }
       case "jace_link_project":

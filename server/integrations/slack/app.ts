@@ -3,19 +3,23 @@ import { App, HTTPReceiver, type BlockAction, type ButtonAction, type StaticSele
 import { can } from "@/server/auth/permissions";
 import type { Db } from "@/server/db";
 import { toAppError } from "@/server/errors";
+import { defaultTitle } from "@/server/features/tasks/intake";
 import type { Logger } from "@/server/logger";
 import { handleAction } from "./actions";
 import { slackLogger } from "./bolt-logger";
 import { botClient, retryConfig } from "./client";
-import { handleCommand } from "./command";
+import { parseCommand } from "./commands";
 import { SLACK_EVENTS_PATH, SLACK_INSTALL_PATH, SLACK_REDIRECT_PATH, SLACK_SCOPES, type SlackConfig } from "./config";
 import { registerEvents } from "./events";
 import { findInstallation, installationStore, installMetadata } from "./installations";
-import { createLimiter } from "./limiter";
-import { ephemeral } from "./messages";
+import { slashCommand, type Inbox } from "./inbox";
+import { ephemeral, escape, helpMessage } from "./messages";
 import { sessionUserId } from "./session";
 
 export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void;
+
+export const NOT_CONNECTED =
+  "Jace is not connected to this Slack workspace (it was uninstalled or disconnected). An admin of your Jace workspace can connect it again from Integrations in Jace.";
 
 /**
  * The real Bolt app on its HTTP receiver: it verifies every request's signature (v0 HMAC with
@@ -23,12 +27,7 @@ export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void;
  * install, and dispatches commands, button clicks and events. `handler` is mounted on the app's
  * server under /api/slack/.
  */
-export function createSlackApp(
-  db: Db,
-  config: SlackConfig,
-  log: Logger,
-  opts: { intakeConcurrency?: number } = {},
-): { app: App; handler: NodeHandler; idle: () => Promise<void> } {
+export function createSlackApp(db: Db, config: SlackConfig, log: Logger, inbox: Pick<Inbox, "accept">): { app: App; handler: NodeHandler } {
   const redirectUri = `${config.appUrl}${SLACK_REDIRECT_PATH}`;
   const boltLog = slackLogger(log.child({ component: "slack" }));
   const done = (res: ServerResponse, location: string) => {
@@ -76,34 +75,36 @@ export function createSlackApp(
   });
 
   const app = new App({ receiver, logger: boltLog, clientOptions: { slackApiUrl: config.apiUrl, retryConfig } });
-  // Intake after the acknowledgement: a few at a time (the database pool has 10 connections).
-  const intake = createLimiter(opts.intakeConcurrency ?? 6, 2000);
 
+  // The acknowledgement path: parse, and for anything beyond help one INSERT into the inbox (which
+  // also finds the team's installation). Nothing slow or remote happens before the reply.
   app.command("/jace", async ({ command, ack }) => {
-    const installation = await findInstallation(db, command.team_id);
-    if (!installation) {
-      await ack({
+    const parsed = parseCommand(command.text);
+    if (parsed.kind === "help") return ack({ response_type: "ephemeral", ...helpMessage(parsed.unknown) });
+    if (parsed.kind === "invalid") return ack({ response_type: "ephemeral", ...ephemeral(parsed.message) });
+    const input = slashCommand.safeParse(command);
+    if (!input.success) return ack({ response_type: "ephemeral", ...ephemeral("Slack sent an incomplete command. Try again.") });
+    let outcome;
+    try {
+      outcome = await inbox.accept(command.team_id, input.data);
+    } catch (err) {
+      log.error({ err, teamId: command.team_id }, "could not write a slack command to the inbox");
+      return ack({
         response_type: "ephemeral",
-        ...ephemeral("Jace is not connected to this Slack workspace. An admin can connect it from Integrations in Jace."),
+        ...ephemeral("Jace could not take this command: its database did not answer. Try again in a minute."),
       });
-      return;
     }
-    const client = botClient(config, installation.botToken);
-    const reply = await handleCommand({ db, config, installation, client, command }).catch((err: unknown) => {
-      log.error({ err, teamId: command.team_id }, "slack command failed");
-      return {
-        response: {
-          response_type: "ephemeral" as const,
-          ...ephemeral("Something went wrong on our side. It has been logged; try again in a minute."),
-        },
-      };
-    });
-    const after = "after" in reply ? reply.after : undefined;
-    if (after && !intake.run(() => after().catch((err: unknown) => log.warn({ err }, "could not start the Slack thread")))) {
-      await ack({ response_type: "ephemeral", ...ephemeral("Jace is very busy right now and did not take this. Try again in a minute.") });
-      return;
+    if (outcome === "disconnected") return ack({ response_type: "ephemeral", ...ephemeral(NOT_CONNECTED) });
+    // A repeated delivery (Slack retrying): the first one is being handled; say nothing twice.
+    if (outcome === "duplicate") return ack();
+    if (parsed.kind === "task") {
+      return ack({
+        response_type: "ephemeral",
+        ...ephemeral(`Working on it: ${escape(defaultTitle(parsed.task))}. The task and its progress follow in a thread here.`),
+      });
     }
-    await ack(reply.response);
+    // The answer follows through the command's response_url once the inbox has handled it.
+    return ack();
   });
 
   app.action(/^jace_/, async ({ ack, body, action }) => {
@@ -119,12 +120,19 @@ export function createSlackApp(
     const value = a.type === "static_select" ? a.selected_option.value : (a.value ?? "");
     void handleAction(
       { db, config, installation, client },
-      { actionId: a.action_id, value, slackUserId: b.user.id, channelId, channelName: b.channel?.name },
+      {
+        actionId: a.action_id,
+        value,
+        slackUserId: b.user.id,
+        slackUserName: b.user.name ?? b.user.username ?? "",
+        channelId,
+        channelName: b.channel?.name,
+      },
     ).catch((err: unknown) => log.warn({ err, actionId: a.action_id }, "slack action failed"));
   });
 
   registerEvents(app, db);
-  // Rethrown so the receiver answers as Bolt would (401 for a team without an installation).
+  // Rethrown so the receiver answers as Bolt would.
   app.error(async (err) => {
     log.warn({ err: err.original ?? err, code: err.code }, "slack request failed");
     throw err;
@@ -166,7 +174,7 @@ export function createSlackApp(
     });
   }
 
-  return { app, handler, idle: () => intake.idle() };
+  return { app, handler };
 }
 
 function safeJson(value: string | undefined): unknown {

@@ -1,77 +1,81 @@
 import { can, type Permission } from "@/server/auth/permissions";
 import type { Db } from "@/server/db";
 import { AppError, toAppError } from "@/server/errors";
+import { assertWritable } from "@/server/features/billing/quotas";
 import { approveTask, cancelTask, rejectTask } from "@/server/features/tasks/decisions";
-import { createTask, defaultTitle } from "@/server/features/tasks/intake";
 import { findTask } from "@/server/features/tasks/tasks";
-import type { TaskInput } from "@/server/features/tasks/schemas";
 import { usageSummary } from "@/server/features/usage/usage";
-import { workspaceOpenAIKey } from "@/server/llm/credentials";
 import { getEnv } from "@/server/env";
-import { projectSettings } from "@/server/features/projects/schemas";
-import { logger } from "@/server/logger";
 import type { SlackClient } from "./client";
 import { parseCommand } from "./commands";
 import type { SlackConfig } from "./config";
+import type { SlashCommand } from "./inbox";
 import type { ConnectedInstallation } from "./installations";
+import { redeemLinkCode } from "./link-code";
 import { createLinkToken } from "./link-token";
-import { ephemeral, escape, formatCost, helpMessage, link, linkChannelMessage, taskUrl, type SlackMessage } from "./messages";
-import { cachedChannelProject, cachedMember, channelName, channelProject, linkChannel, resolveMember, type SlackMember } from "./resolve";
-import { startThread } from "./threads";
+import { ephemeral, escape, formatCost, helpMessage, link, taskUrl, type SlackMessage } from "./messages";
+import { cachedMember, channelName, channelProject, forgetMember, linkChannel, resolveMember, type SlackMember } from "./resolve";
+import { submitTask, type StartThread } from "./submit";
 
 /**
- * `/jace ...`: everything needed to answer within Slack's 3 seconds (parse, resolve the member
- * and project, write the task). Slower work (posting the thread) runs in `after`, once acked.
+ * `/jace ...` after its acknowledgement, taken from the inbox: resolve the member and the
+ * channel's project (Slack lookups are fine here), do the work, and return the private reply
+ * (null: nothing more to say, e.g. the task's thread is the answer). Unexpected failures throw,
+ * so the inbox tries again; expected ones (an AppError) become the reply.
  */
-export type SlashCommand = { text: string; user_id: string; channel_id: string; channel_name: string; trigger_id: string };
-export type CommandReply = { response: SlackMessage & { response_type: "ephemeral" | "in_channel" }; after?: () => Promise<void> };
+export type CommandCtx = {
+  db: Db;
+  config: SlackConfig;
+  installation: ConnectedInstallation;
+  client: SlackClient;
+  command: SlashCommand;
+  startThread: StartThread;
+};
 
-type Ctx = { db: Db; config: SlackConfig; installation: ConnectedInstallation; client: SlackClient; command: SlashCommand };
-
-const reply = (text: string): CommandReply => ({ response: { response_type: "ephemeral", ...ephemeral(text) } });
-
-export async function handleCommand(ctx: Ctx): Promise<CommandReply> {
+export async function runCommand(ctx: CommandCtx): Promise<SlackMessage | null> {
   const parsed = parseCommand(ctx.command.text);
-  if (parsed.kind === "help") return { response: { response_type: "ephemeral", ...helpMessage(parsed.unknown) } };
-  if (parsed.kind === "invalid") return reply(parsed.message);
-  const member =
-    parsed.kind === "task"
-      ? await cachedMember(ctx.db, ctx.installation, ctx.command.user_id, ctx.client)
-      : await resolveMember(ctx.db, ctx.installation, ctx.command.user_id, ctx.client);
-  if (!member) return reply(unknownMember(ctx));
+  if (parsed.kind === "help") return helpMessage(parsed.unknown);
+  if (parsed.kind === "invalid") return ephemeral(parsed.message);
   try {
+    if (parsed.kind === "linkCode") return ephemeral(await redeem(ctx, parsed.code));
+    const member =
+      parsed.kind === "task"
+        ? await cachedMember(ctx.db, ctx.installation, ctx.command.user_id, ctx.client)
+        : await resolveMember(ctx.db, ctx.installation, ctx.command.user_id, ctx.client);
+    if (!member) return ephemeral(unknownMember(ctx));
     switch (parsed.kind) {
       case "task":
-        return await submit(ctx, member, parsed.task);
+        requirePermission(ctx, member, "tasks.create", "hand Jace work");
+        return await submitTask(ctx, member, parsed.task);
       case "status":
-        return reply(await status(ctx, parsed.ref));
+        return ephemeral(await status(ctx, parsed.ref));
       case "decide":
-        return reply(await decide(ctx, member, parsed.decision, parsed.ref, parsed.reason));
+        return ephemeral(await decide(ctx, member, parsed.decision, parsed.ref, parsed.reason));
       case "runners":
-        return reply(await runners(ctx));
+        return ephemeral(await runners(ctx));
       case "usage":
-        return reply(await usage(ctx));
+        return ephemeral(await usage(ctx));
       case "link":
-        return reply(await linkByName(ctx, member, parsed.projectName));
+        return ephemeral(await linkByName(ctx, member, parsed.projectName));
     }
   } catch (err) {
     const appError = toAppError(err);
-    if (appError.code === "INTERNAL") logger.error({ err, teamId: ctx.installation.teamId }, "slack command failed");
-    return reply(appError.message);
+    if (appError.code === "INTERNAL") throw err;
+    return ephemeral(appError.message);
   }
 }
 
-function unknownMember({ config, installation, command }: Ctx): string {
+export function unknownMember({ config, installation, command }: Pick<CommandCtx, "config" | "installation" | "command">): string {
   const base = `${config.appUrl}/w/${installation.workspace.slug}`;
-  const linkUrl = `${base}/integrations/slack/link?token=${createLinkToken(installation.id, command.user_id)}`;
+  const linkUrl = `${base}/integrations/slack/link?token=${createLinkToken(installation.id, command.user_id, command.user_name)}`;
   return [
     `I don't know you in the Jace workspace *${escape(installation.workspace.name)}* yet.`,
-    `• Already a member? ${link(linkUrl, "Link your Slack account")} (one click, while signed in).`,
+    `• Already a member? ${link(linkUrl, "Link your Slack account")}: sign in, get a one-time code there, and type it here (\`/jace link <code>\`). The link works for 30 minutes and only for you.`,
     `• Not a member? Ask an admin to invite you at ${link(`${base}/settings/members`, "Members")}; then link your account.`,
   ].join("\n");
 }
 
-function requirePermission(ctx: Ctx, member: SlackMember, permission: Permission, what: string): void {
+function requirePermission(ctx: CommandCtx, member: SlackMember, permission: Permission, what: string): void {
   if (!can(member.role, permission)) {
     throw new AppError(
       "FORBIDDEN",
@@ -82,83 +86,13 @@ function requirePermission(ctx: Ctx, member: SlackMember, permission: Permission
 
 const actor = (m: SlackMember) => ({ type: "user" as const, id: m.userId, label: m.email });
 
-async function submit(ctx: Ctx, member: SlackMember, task: TaskInput): Promise<CommandReply> {
-  const { db, installation, command } = ctx;
-  requirePermission(ctx, member, "tasks.create", "hand Jace work");
-  const project = await cachedChannelProject(db, installation, command.channel_id);
-  if (!project) {
-    const projects = await db.project.findMany({
-      where: { workspaceId: installation.workspaceId, archivedAt: null },
-      select: { id: true, name: true },
-      orderBy: { name: "asc" },
-    });
-    return { response: { response_type: "ephemeral", ...linkChannelMessage(command.channel_name || "this-channel", projects) } };
-  }
-  const noRunner = await noRunnerReason(db, installation, project.settings, task);
-  if (noRunner) return reply(noRunner);
-  // Acknowledged now; the task is written right after. Refusals from intake (quota, budget, read
-  // only) reach the person as an ephemeral message; a repeated delivery (same trigger id) finds
-  // the first task and says nothing.
-  const say = (text: string) =>
-    ctx.client.chat.postEphemeral({ channel: command.channel_id, user: command.user_id, ...ephemeral(text) }).then(() => undefined);
-  return {
-    response: {
-      response_type: "ephemeral",
-      ...ephemeral(`Working on it: ${escape(defaultTitle(task))}. The task and its progress follow in a thread here.`),
-    },
-    after: async () => {
-      let created;
-      try {
-        created = await createTask(
-          db,
-          installation.workspaceId,
-          actor(member),
-          // Running someone's repository is worth a look first: `test` from Slack waits for approval.
-          { projectId: project.id, task, requireApproval: task.kind === "test" ? true : undefined },
-          {
-            source: "slack",
-            deliveryId: command.trigger_id,
-            replyTo: { teamId: installation.teamId, channelId: command.channel_id, userId: command.user_id },
-          },
-        );
-      } catch (err) {
-        const appError = toAppError(err);
-        if (appError.code === "INTERNAL") logger.error({ err, teamId: installation.teamId }, "slack intake failed");
-        await say(
-          appError.code === "INTERNAL"
-            ? "Something went wrong on our side and no task was created. Try again in a minute."
-            : appError.message,
-        );
-        return;
-      }
-      if (!created.created) return;
-      await startThread(db, {
-        taskId: created.task.id,
-        workspaceId: installation.workspaceId,
-        installationId: installation.id,
-        channelId: command.channel_id,
-      });
-    },
-  };
+async function redeem({ db, installation, command }: CommandCtx, code: string): Promise<string> {
+  const linked = await redeemLinkCode(db, installation, command.user_id, code);
+  forgetMember(installation, command.user_id);
+  return `Linked. In ${escape(installation.workspace.name)} your Slack account now acts as ${escape(linked.email)}. Run your command again.`;
 }
 
-/** A task that can only run on a runner, with none online, is refused before anything is stored. */
-async function noRunnerReason(db: Db, installation: ConnectedInstallation, settings: unknown, task: TaskInput): Promise<string | null> {
-  const online = await db.runner.count({
-    where: { workspaceId: installation.workspaceId, revokedAt: null, status: { in: ["online", "busy"] } },
-  });
-  if (online > 0) return null;
-  if (task.kind === "ask") {
-    const policy = projectSettings.safeParse(settings);
-    const localOnly = policy.success && policy.data.routingPolicy === "local-only";
-    const cloudKey = getEnv().OPENAI_API_KEY || (await workspaceOpenAIKey(db, installation.workspaceId));
-    if (!localOnly && cloudKey) return null;
-  }
-  const runnersUrl = `${getEnv().appUrl}/w/${installation.workspace.slug}/runners`;
-  return `No runner is online in ${escape(installation.workspace.name)}, so nothing could run this. ${link(runnersUrl, "Add a runner")} (or start yours), then try again.`;
-}
-
-async function status({ db, installation, command, config }: Ctx, ref?: string): Promise<string> {
+async function status({ db, installation, command, config }: CommandCtx, ref?: string): Promise<string> {
   const url = (id: string) => taskUrl(config.appUrl, installation.workspace.slug, id);
   if (ref) {
     const task = await findTask(db, installation.workspaceId, ref);
@@ -166,31 +100,43 @@ async function status({ db, installation, command, config }: Ctx, ref?: string):
     return `${link(url(task.id), `#${task.number}`)} ${escape(task.title)}: *${task.status.replace("_", " ")}*${why ? ` (${escape(why)})` : ""}`;
   }
   const project = await channelProject(db, installation, command.channel_id);
+  if (!project) {
+    return "This channel is not linked to a Jace project, so it has no recent tasks. Ask about one task with `/jace status <task>`, or link a project with `/jace project link <name>`.";
+  }
   const tasks = await db.task.findMany({
-    where: { workspaceId: installation.workspaceId, ...(project ? { projectId: project.id } : {}) },
+    where: { workspaceId: installation.workspaceId, projectId: project.id },
     orderBy: { createdAt: "desc" },
     take: 5,
   });
   if (tasks.length === 0) return "No tasks yet. Start one with `/jace ask <question>` or `/jace test <repo-url>`.";
   const lines = tasks.map((t) => `• ${link(url(t.id), `#${t.number}`)} ${escape(t.title)}: *${t.status.replace("_", " ")}*`);
-  return [`*Recent tasks${project ? ` in ${escape(project.name)}` : ""}*`, ...lines].join("\n");
+  return [`*Recent tasks in ${escape(project.name)}*`, ...lines].join("\n");
 }
 
-async function decide(ctx: Ctx, member: SlackMember, decision: "approve" | "reject" | "cancel", ref: string, reason: string) {
+async function decide(ctx: CommandCtx, member: SlackMember, decision: "approve" | "reject" | "cancel", ref: string, reason: string) {
   const { db, installation } = ctx;
   const ws = installation.workspaceId;
-  if (decision === "cancel") {
-    requirePermission(ctx, member, "tasks.create", "cancel tasks");
-    const task = await cancelTask(db, ws, actor(member), ref);
-    return `Cancelled #${task.number}.`;
-  }
-  requirePermission(ctx, member, "tasks.approve", `${decision} plans`);
+  requirePermission(
+    ctx,
+    member,
+    decision === "cancel" ? "tasks.create" : "tasks.approve",
+    decision === "cancel" ? "cancel tasks" : `${decision} plans`,
+  );
+  await assertWritable(db, installation.workspace);
   const task =
-    decision === "approve" ? await approveTask(db, ws, actor(member), ref) : await rejectTask(db, ws, actor(member), ref, reason);
-  return decision === "approve" ? `Approved #${task.number}: it runs now.` : `Rejected #${task.number}.`;
+    decision === "approve"
+      ? await approveTask(db, ws, actor(member), ref)
+      : decision === "reject"
+        ? await rejectTask(db, ws, actor(member), ref, reason)
+        : await cancelTask(db, ws, actor(member), ref);
+  return decision === "approve"
+    ? `Approved #${task.number}: it runs now.`
+    : decision === "reject"
+      ? `Rejected #${task.number}.`
+      : `Cancelled #${task.number}.`;
 }
 
-async function runners({ db, installation }: Ctx): Promise<string> {
+async function runners({ db, installation }: CommandCtx): Promise<string> {
   const list = await db.runner.findMany({ where: { workspaceId: installation.workspaceId, revokedAt: null }, orderBy: { name: "asc" } });
   const addUrl = `${getEnv().appUrl}/w/${installation.workspace.slug}/runners`;
   if (list.length === 0) return `No runners yet. ${link(addUrl, "Add a runner")}: any machine with a GPU (or just a CPU) will do.`;
@@ -200,7 +146,7 @@ async function runners({ db, installation }: Ctx): Promise<string> {
   return `*Runners: ${online} of ${list.length} online*\n${lines.join("\n")}${footer}`;
 }
 
-async function usage({ db, installation }: Ctx): Promise<string> {
+async function usage({ db, installation }: CommandCtx): Promise<string> {
   const s = await usageSummary(db, installation.workspaceId, {});
   const share = s.localShare === null ? "no calls yet" : `${Math.round(s.localShare * 100)}% ran on your runners`;
   return [
@@ -211,9 +157,10 @@ async function usage({ db, installation }: Ctx): Promise<string> {
   ].join("\n");
 }
 
-async function linkByName(ctx: Ctx, member: SlackMember, name: string): Promise<string> {
+async function linkByName(ctx: CommandCtx, member: SlackMember, name: string): Promise<string> {
   const { db, installation, command, client } = ctx;
   requirePermission(ctx, member, "projects.manage", "link channels to projects");
+  await assertWritable(db, installation.workspace);
   const project = await db.project.findFirst({
     where: { workspaceId: installation.workspaceId, archivedAt: null, name: { equals: name, mode: "insensitive" } },
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseCommand } from "./commands";
-import { resultMessage, statusMessage } from "./messages";
+import { planVerdict, resultMessage, statusMessage } from "./messages";
 import { createLinkToken, readLinkToken } from "./link-token";
 
 describe("parseCommand", () => {
@@ -15,6 +15,8 @@ describe("parseCommand", () => {
     expect(parseCommand("reject 7 too risky")).toEqual({ kind: "decide", decision: "reject", ref: "7", reason: "too risky" });
     expect(parseCommand("RUNNERS")).toEqual({ kind: "runners" });
     expect(parseCommand("project link Client API")).toEqual({ kind: "link", projectName: "Client API" });
+    expect(parseCommand("link 1234 5678")).toEqual({ kind: "linkCode", code: "12345678" });
+    expect(parseCommand("link 1234-5678")).toEqual({ kind: "linkCode", code: "12345678" });
   });
 
   it("turns unknown subcommands into help and bad input into what to type", () => {
@@ -29,6 +31,7 @@ describe("parseCommand", () => {
     expect(parseCommand("approve")).toMatchObject({ kind: "invalid", message: expect.stringMatching(/`\/jace approve 42`/) });
     expect(parseCommand("status drop-table")).toMatchObject({ kind: "invalid" });
     expect(parseCommand("project rename x")).toMatchObject({ kind: "invalid" });
+    expect(parseCommand("link 1234")).toMatchObject({ kind: "invalid", message: expect.stringMatching(/8-digit code/) });
   });
 });
 
@@ -50,6 +53,17 @@ describe("messages", () => {
     expect(m.text).toBe("#3 Test <a&b>: Running");
   });
 
+  it("says how a plan was closed: rejected, approved (also when cancelled later), or undecided", () => {
+    const decidedAt = new Date();
+    const by = { decidedByLabel: "ann@x.test", decidedAt };
+    expect(planVerdict({ ...by, status: "cancelled", statusReason: "Rejected" })).toBe("Rejected by ann@x.test");
+    expect(planVerdict({ ...by, status: "cancelled", statusReason: "Cancelled" })).toBe("Approved by ann@x.test");
+    expect(planVerdict({ ...by, status: "running", statusReason: "Approved" })).toBe("Approved by ann@x.test");
+    expect(planVerdict({ decidedByLabel: null, decidedAt: null, status: "cancelled", statusReason: "Cancelled" })).toBe(
+      "Closed without a decision: the task is cancelled",
+    );
+  });
+
   it("puts the test summary and the cost in the result", () => {
     const m = resultMessage(
       task,
@@ -63,9 +77,11 @@ describe("messages", () => {
 
 describe("link tokens", () => {
   it("round-trip, and refuse tampering and expiry", () => {
-    const token = createLinkToken("inst1", "U1", 1_000);
-    expect(readLinkToken(token, 2_000)).toEqual({ installationId: "inst1", slackUserId: "U1" });
-    expect(readLinkToken(token, 1_000 + 25 * 3600_000)).toBeNull();
+    const token = createLinkToken("inst1", "U1", "mallory", 1_000);
+    expect(readLinkToken(token, 2_000)).toEqual({ installationId: "inst1", slackUserId: "U1", slackUserName: "mallory" });
+    // Short-lived: half an hour.
+    expect(readLinkToken(token, 1_000 + 29 * 60_000)).not.toBeNull();
+    expect(readLinkToken(token, 1_000 + 31 * 60_000)).toBeNull();
     const [body, sig] = token.split(".");
     const forged = Buffer.from(JSON.stringify({ i: "other", u: "U1", e: 9e15 })).toString("base64url");
     expect(readLinkToken(`${forged}.${sig}`)).toBeNull();

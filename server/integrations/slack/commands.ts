@@ -12,6 +12,7 @@ export type SlackCommand =
   | { kind: "runners" }
   | { kind: "usage" }
   | { kind: "link"; projectName: string }
+  | { kind: "linkCode"; code: string }
   | { kind: "invalid"; message: string };
 
 /** Slack may wrap links as <https://x|label> or <https://x>; the command wants the URL. */
@@ -65,6 +66,14 @@ export function parseCommand(text: string): SlackCommand {
       return { kind: "runners" };
     case "usage":
       return { kind: "usage" };
+    case "link": {
+      // The one-time code from the link page, e.g. `/jace link 1234 5678`.
+      const code = rest.join("").replace(/-/g, "");
+      if (!/^\d{8}$/.test(code)) {
+        return { kind: "invalid", message: "Type the 8-digit code from the link page, e.g. `/jace link 1234 5678`." };
+      }
+      return { kind: "linkCode", code };
+    }
     case "project": {
       const [verb, ...name] = rest;
       if (verb?.toLowerCase() !== "link" || name.length === 0) {

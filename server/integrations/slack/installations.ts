@@ -17,7 +17,10 @@ import { recordAudit } from "@/server/features/audit/record";
 export const installMetadata = z.object({ workspaceId: z.string().min(1).max(64), userId: z.string().min(1).max(64) });
 export type InstallMetadata = z.infer<typeof installMetadata>;
 
-export type ConnectedInstallation = SlackInstallation & { botToken: string; workspace: { id: string; slug: string; name: string } };
+export type ConnectedInstallation = SlackInstallation & {
+  botToken: string;
+  workspace: { id: string; slug: string; name: string; plan: string };
+};
 
 const CACHE_MS = 5_000;
 // Short-lived: every signed request looks its team up, and an uninstall on another instance is
@@ -36,7 +39,7 @@ export async function findInstallation(db: Db, teamId: string): Promise<Connecte
   if (hit && Date.now() - hit.at < CACHE_MS) return hit.value;
   const row = await db.slackInstallation.findUnique({
     where: { teamId },
-    include: { workspace: { select: { id: true, slug: true, name: true } } },
+    include: { workspace: { select: { id: true, slug: true, name: true, plan: true } } },
   });
   const value =
     row && row.encryptedBotToken && !row.disconnectedAt ? { ...row, botToken: decryptSecret(row.encryptedBotToken, row.teamId) } : null;
@@ -117,19 +120,19 @@ export function installationStore(db: Db): InstallationStore {
     async storeInstallation(installation) {
       await saveInstallation(db, installation as Installation);
     },
-    async fetchInstallation(query: InstallationQuery<boolean>) {
-      const found = query.teamId ? await findInstallation(db, query.teamId) : null;
-      if (!found) throw new Error(`No Slack installation for team ${query.teamId ?? query.enterpriseId ?? "?"}`);
-      return {
-        team: { id: found.teamId, name: found.teamName },
+    // Bolt asks this for every signed request. The listeners look the installation up themselves
+    // (the slash command path inside its one INSERT), so nothing is read here, and a team that is
+    // no longer connected still reaches them and hears why instead of getting a bare 401.
+    fetchInstallation(query: InstallationQuery<boolean>) {
+      if (!query.teamId) return Promise.reject(new Error("Org-wide (Enterprise Grid) requests are not supported"));
+      return Promise.resolve({
+        team: { id: query.teamId },
         enterprise: undefined,
         user: { id: "", token: undefined, scopes: undefined },
-        bot: { token: found.botToken, scopes: found.botScopes, id: found.botId ?? "", userId: found.botUserId },
-        appId: found.appId ?? undefined,
         tokenType: "bot",
         isEnterpriseInstall: false,
         authVersion: "v2",
-      } satisfies Installation<"v2", false>;
+      } satisfies Installation<"v2", false>);
     },
     async deleteInstallation(query) {
       if (query.teamId) await disconnectInstallation(db, query.teamId, "Removed from Slack");

@@ -50,7 +50,18 @@ export function statusMessage(task: TaskView, url: string): SlackMessage {
 export const renderedKey = (task: Pick<Task, "status" | "statusReason" | "error">) =>
   `${task.status}|${task.statusReason ?? ""}|${task.error ?? ""}`.slice(0, 500);
 
-export function planMessage(task: Pick<Task, "id" | "number" | "plan" | "decidedByLabel" | "status">, decided: boolean): SlackMessage {
+type PlanView = Pick<Task, "id" | "number" | "plan" | "decidedByLabel" | "decidedAt" | "status" | "statusReason">;
+
+/** What became of a plan: rejected, approved (even if the task was cancelled later), or closed undecided. */
+export function planVerdict(task: Omit<PlanView, "id" | "number" | "plan">): string {
+  const by = task.decidedByLabel ? ` by ${escape(task.decidedByLabel)}` : "";
+  if (!task.decidedAt) return `Closed without a decision: the task is ${task.status.replace("_", " ")}`;
+  // rejectTask is the only decision that cancels, and it leaves "Rejected" as the reason.
+  if (task.status === "cancelled" && task.statusReason === "Rejected") return `Rejected${by}`;
+  return `Approved${by}`;
+}
+
+export function planMessage(task: PlanView, decided: boolean): SlackMessage {
   const plan = taskPlan.safeParse(task.plan);
   const steps = plan.success ? plan.data.steps.map((s, i) => `${i + 1}. ${escape(s.title)}`).join("\n") : "";
   const summary = plan.success ? escape(plan.data.summary) : "The plan could not be read; open the task page.";
@@ -65,8 +76,7 @@ export function planMessage(task: Pick<Task, "id" | "number" | "plan" | "decided
       ],
     });
   } else {
-    const verdict = task.status === "cancelled" ? "Rejected" : "Approved";
-    blocks.push(context(`${verdict}${task.decidedByLabel ? ` by ${escape(task.decidedByLabel)}` : ""}`));
+    blocks.push(context(planVerdict(task)));
   }
   return { text: `Plan for #${task.number}: ${plan.success ? plan.data.summary : ""}`.slice(0, 300), blocks };
 }
@@ -105,6 +115,7 @@ export const HELP = [
   "`/jace runners` your runners and whether they are online",
   "`/jace usage` this month's cost and how much ran locally",
   "`/jace project link <name>` make this channel answer for a project",
+  "`/jace link <code>` finish linking your Slack account (the code is on the page Jace links you to)",
 ].join("\n");
 
 export function helpMessage(unknown?: string): SlackMessage {

@@ -50,7 +50,7 @@ beforeAll(async () => {
   expect((await s.install(h.owner.id, h.workspace.slug, TEAM, "Pipeline Co")).location).toMatch(/slack=connected$/);
   s.fake.addUser(TEAM, { id: OWNER, email: h.owner.email });
   s.fake.addChannel(TEAM, CHANNEL, "api-dev");
-  expect((await s.command(TEAM, OWNER, CHANNEL, "project link api")).body?.text).toMatch(/answers for the project \*api\*/);
+  expect(await s.reply(await s.command(TEAM, OWNER, CHANNEL, "project link api"))).toMatch(/answers for the project \*api\*/);
 }, 120_000);
 
 afterAll(async () => {

@@ -96,6 +96,10 @@ export function cachedMember(db: Db, installation: ConnectedInstallation, slackU
   return members.get(`${installation.id}:${slackUserId}`, () => resolveMember(db, installation, slackUserId, client));
 }
 
+export function forgetMember(installation: { id: string }, slackUserId: string): void {
+  members.delete(`${installation.id}:${slackUserId}`);
+}
+
 export function cachedChannelProject(db: Db, installation: ConnectedInstallation, channelId: string) {
   return projects.get(`${installation.id}:${channelId}`, () => channelProject(db, installation, channelId));
 }

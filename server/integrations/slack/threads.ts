@@ -1,19 +1,22 @@
+import { randomUUID } from "node:crypto";
 import type { Db } from "@/server/db";
-import type { Task } from "@/server/generated/prisma/client";
+import type { SlackThread, Task } from "@/server/generated/prisma/client";
 import { logger } from "@/server/logger";
 import { onTaskEvent } from "@/server/runners/bus";
-import { botClient } from "./client";
+import { botClient, type SlackClient } from "./client";
 import { slackConfig } from "./config";
 import { findInstallation } from "./installations";
 import { failureMessage, planMessage, renderedKey, statusMessage, taskUrl } from "./messages";
 
 /**
  * Each Slack task lives in a thread: the root message shows the status and is edited in place,
- * the plan (with Approve / Reject) and the result are replies. Every edit is claimed with a
- * conditional UPDATE, so several app instances seeing the same task event post it once.
+ * the plan (with Approve / Reject) and the result are replies. Every post and edit is claimed with
+ * a conditional write first, so several app instances seeing the same task event post it once.
  */
 
 const PENDING = "pending";
+/** A root claimed this long ago and never posted (the instance stopped): another sync may post it. */
+const ABANDONED_MS = 60_000;
 
 async function threadContext(db: Db, taskId: string) {
   const config = slackConfig();
@@ -27,37 +30,55 @@ async function threadContext(db: Db, taskId: string) {
   if (!task) return null;
   const client = botClient(config, connected.botToken);
   const url = taskUrl(config.appUrl, connected.workspace.slug, task.id);
-  return { thread, task, client, url, installation: connected };
+  return { thread, task, client, url };
 }
 
-/** Posts the root message of a new task's thread, then brings it up to date. */
-export async function startThread(db: Db, opts: { taskId: string; workspaceId: string; installationId: string; channelId: string }) {
-  const thread = await db.slackThread.upsert({
-    where: { taskId: opts.taskId },
-    create: { ...opts },
-    update: {},
-  });
-  const claimed = await db.slackThread.updateMany({ where: { id: thread.id, threadTs: null }, data: { threadTs: PENDING } });
-  if (claimed.count === 0) return;
-  const ctx = await threadContext(db, opts.taskId);
-  if (!ctx) return;
+/**
+ * Writes the thread row of a new task, claimed for posting its root (one statement). Null when the
+ * task already has one (a repeated delivery).
+ */
+export async function claimThread(
+  db: Db,
+  opts: { taskId: string; workspaceId: string; installationId: string; channelId: string },
+): Promise<string | null> {
+  const rows = await db.$queryRaw<{ id: string }[]>`
+    INSERT INTO "SlackThread" (id, "workspaceId", "taskId", "installationId", "channelId", "threadTs", "updatedAt")
+    VALUES (${randomUUID()}, ${opts.workspaceId}, ${opts.taskId}, ${opts.installationId}, ${opts.channelId}, ${PENDING}, now())
+    ON CONFLICT ("taskId") DO NOTHING RETURNING id`;
+  return rows[0]?.id ?? null;
+}
+
+/** Posts the root of a claimed thread from the task as the caller has it (not read again). */
+export async function postRoot(db: Db, threadId: string, channel: string, task: Task, client: SlackClient, url: string): Promise<string> {
   try {
-    const res = await ctx.client.chat.postMessage({ channel: opts.channelId, ...statusMessage(ctx.task, ctx.url), unfurl_links: false });
-    await db.slackThread.update({ where: { id: thread.id }, data: { threadTs: res.ts!, renderedStatus: renderedKey(ctx.task) } });
+    const res = await client.chat.postMessage({ channel, ...statusMessage(task, url), unfurl_links: false });
+    await db.slackThread.update({ where: { id: threadId }, data: { threadTs: res.ts!, renderedStatus: renderedKey(task) } });
+    return res.ts!;
   } catch (err) {
-    await db.slackThread.update({ where: { id: thread.id }, data: { threadTs: null } });
+    // Unclaimed again: the next sync of the task tries once more.
+    await db.slackThread.update({ where: { id: threadId }, data: { threadTs: null } });
     throw err;
   }
-  await syncThread(db, opts.taskId);
 }
 
-/** Brings the thread to the task's state: the status edited, the plan posted or closed, a failure said. */
+/** Brings the thread to the task's state: the root posted or edited, the plan posted or closed, a failure said. */
 export async function syncThread(db: Db, taskId: string): Promise<void> {
   const ctx = await threadContext(db, taskId);
-  if (!ctx || !ctx.thread.threadTs || ctx.thread.threadTs === PENDING) return;
+  if (!ctx) return;
   const { thread, task, client, url } = ctx;
   const channel = thread.channelId;
-  const threadTs = thread.threadTs!;
+  if (!thread.threadTs || (thread.threadTs === PENDING && Date.now() - thread.updatedAt.getTime() > ABANDONED_MS)) {
+    // The root was never posted (its post failed, or the instance that claimed it stopped).
+    const won = await db.slackThread.updateMany({
+      where: { id: thread.id, threadTs: thread.threadTs, updatedAt: thread.updatedAt },
+      data: { threadTs: PENDING },
+    });
+    if (won.count === 0) return;
+    thread.threadTs = await postRoot(db, thread.id, channel, task, client, url);
+    thread.renderedStatus = renderedKey(task);
+  }
+  if (thread.threadTs === PENDING) return;
+  const threadTs = thread.threadTs;
   const key = renderedKey(task);
   if (key !== thread.renderedStatus) {
     const won = await db.slackThread.updateMany({
@@ -66,7 +87,7 @@ export async function syncThread(db: Db, taskId: string): Promise<void> {
     });
     if (won.count === 1) await client.chat.update({ channel, ts: threadTs, ...statusMessage(task, url) });
   }
-  await syncPlan(db, ctx.thread.id, task, { channel, threadTs, client });
+  await syncPlan(db, thread, task, { channel, threadTs, client });
   if ((task.status === "failed" || task.status === "cancelled") && !thread.resultTs) {
     const won = await db.slackThread.updateMany({ where: { id: thread.id, resultTs: null }, data: { resultTs: PENDING } });
     if (won.count === 1) {
@@ -76,40 +97,49 @@ export async function syncThread(db: Db, taskId: string): Promise<void> {
   }
 }
 
-type Where = { channel: string; threadTs: string; client: ReturnType<typeof botClient> };
+type Where = { channel: string; threadTs: string; client: SlackClient };
 
-async function syncPlan(db: Db, threadId: string, task: Task, { channel, threadTs, client }: Where) {
-  const thread = await db.slackThread.findUniqueOrThrow({ where: { id: threadId } });
+async function syncPlan(db: Db, thread: SlackThread, task: Task, { channel, threadTs, client }: Where) {
   if (task.status === "awaiting_approval" && !task.decidedAt && !thread.planTs) {
-    const won = await db.slackThread.updateMany({ where: { id: threadId, planTs: null }, data: { planTs: PENDING } });
+    const won = await db.slackThread.updateMany({ where: { id: thread.id, planTs: null }, data: { planTs: PENDING } });
     if (won.count === 0) return;
     try {
       const res = await client.chat.postMessage({ channel, thread_ts: threadTs, ...planMessage(task, false) });
-      await db.slackThread.update({ where: { id: threadId }, data: { planTs: res.ts! } });
+      await db.slackThread.update({ where: { id: thread.id }, data: { planTs: res.ts! } });
     } catch (err) {
-      await db.slackThread.update({ where: { id: threadId }, data: { planTs: null } });
+      await db.slackThread.update({ where: { id: thread.id }, data: { planTs: null } });
       throw err;
     }
     return;
   }
-  // Once decided, the buttons go: the plan message says who approved or rejected it.
-  if (task.decidedAt && thread.planTs && thread.planTs !== PENDING && !thread.planTs.endsWith(":closed")) {
+  // Once decided (or no longer waiting), the buttons go: the plan message says what happened.
+  const open = thread.planTs && thread.planTs !== PENDING && !thread.planTs.endsWith(":closed");
+  if (open && (task.decidedAt || task.status !== "awaiting_approval")) {
     const won = await db.slackThread.updateMany({
-      where: { id: threadId, planTs: thread.planTs },
+      where: { id: thread.id, planTs: thread.planTs },
       data: { planTs: `${thread.planTs}:closed` },
     });
-    if (won.count === 1) await client.chat.update({ channel, ts: thread.planTs, ...planMessage(task, true) });
+    if (won.count === 1) await client.chat.update({ channel, ts: thread.planTs!, ...planMessage(task, true) });
   }
 }
+
+export type ThreadSync = {
+  /**
+   * The thread of `taskId` was rendered from its state as of `asOf` (ms): a sync waiting for
+   * events up to then is dropped; a later event still gets one.
+   */
+  rendered(taskId: string, asOf: number): void;
+  stop(): Promise<void>;
+};
 
 /**
  * Follows task events (this instance's and, through NOTIFY, other instances') and syncs the
  * threads of Slack tasks. Events of one task within `batchMs` become one sync, so a burst of
  * log lines costs one chat.update at most.
  */
-export function startThreadSync(db: Db, opts: { batchMs?: number } = {}): () => Promise<void> {
+export function startThreadSync(db: Db, opts: { batchMs?: number } = {}): ThreadSync {
   const batchMs = opts.batchMs ?? 750;
-  const timers = new Map<string, NodeJS.Timeout>();
+  const timers = new Map<string, { timer: NodeJS.Timeout; lastEventAt: number }>();
   const running = new Map<string, Promise<void>>();
   const flush = (taskId: string) => {
     timers.delete(taskId);
@@ -122,17 +152,34 @@ export function startThreadSync(db: Db, opts: { batchMs?: number } = {}): () => 
       });
     running.set(taskId, next);
   };
+  // When each task was last heard of (a minute's worth), for `rendered` below.
+  const lastEvent = new Map<string, number>();
+  const schedule = (taskId: string) => {
+    const pending = timers.get(taskId);
+    if (pending) pending.lastEventAt = Date.now();
+    else timers.set(taskId, { timer: setTimeout(() => flush(taskId), batchMs), lastEventAt: Date.now() });
+  };
   const off = onTaskEvent((e) => {
-    if (!timers.has(e.taskId))
-      timers.set(
-        e.taskId,
-        setTimeout(() => flush(e.taskId), batchMs),
-      );
+    if (lastEvent.size > 10_000) for (const [id, at] of lastEvent) if (Date.now() - at > 60_000) lastEvent.delete(id);
+    lastEvent.set(e.taskId, Date.now());
+    schedule(e.taskId);
   });
-  return async () => {
-    off();
-    for (const t of timers.values()) clearTimeout(t);
-    timers.clear();
-    await Promise.all(running.values());
+  return {
+    rendered(taskId, asOf) {
+      const pending = timers.get(taskId);
+      if (pending && pending.lastEventAt <= asOf) {
+        clearTimeout(pending.timer);
+        timers.delete(taskId);
+      } else if (!pending && (lastEvent.get(taskId) ?? 0) > asOf) {
+        // The task moved while its root was being posted, and that sync found no root yet.
+        schedule(taskId);
+      }
+    },
+    async stop() {
+      off();
+      for (const t of timers.values()) clearTimeout(t.timer);
+      timers.clear();
+      await Promise.all(running.values());
+    },
   };
 }

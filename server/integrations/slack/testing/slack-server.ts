@@ -5,7 +5,7 @@ import pino from "pino";
 import type { Db } from "@/server/db";
 import { overrideEnv } from "@/server/env";
 import { slackSignature, startSlackFake, type SlackFake } from "@/test/fakes/slack";
-import { startSlack, type SlackRuntime } from "../index";
+import { startSlack, type SlackOptions, type SlackRuntime } from "../index";
 
 /**
  * The real Bolt app (HTTP receiver, installer, listeners) on a real HTTP server against the Slack
@@ -13,6 +13,13 @@ import { startSlack, type SlackRuntime } from "../index";
  * events, and the browser side of the OAuth install.
  */
 export const SIGNING_SECRET = "test-signing-secret-0123456789abcdef";
+
+export type CommandResult = {
+  status: number;
+  body: { text?: string; response_type?: string } | null;
+  /** Where Jace answers after the acknowledgement (the fake records what it posts there). */
+  responseUrl: string;
+};
 
 export type SlackTestServer = {
   url: string;
@@ -26,17 +33,22 @@ export type SlackTestServer = {
     channelId: string,
     text: string,
     opts?: { triggerId?: string; timestamp?: number; secret?: string },
-  ): Promise<{ status: number; body: { text?: string; response_type?: string } | null }>;
+  ): Promise<CommandResult>;
+  /** The first reply Jace posted to the command's response_url (waits for it). */
+  reply(res: CommandResult, timeoutMs?: number): Promise<string>;
+  /** Another Slack runtime (app instance) on the same server URL, e.g. after a restart. */
+  restart(opts?: SlackOptions): Promise<void>;
   action(teamId: string, slackUserId: string, channelId: string, actionId: string, value: string): Promise<number>;
   event(teamId: string, event: Record<string, unknown>): Promise<number>;
   post(body: string, headers: Record<string, string>): Promise<Response>;
   close(): Promise<void>;
 };
 
-export async function startSlackTestServer(db: Db, opts: { batchMs?: number } = {}): Promise<SlackTestServer> {
+export async function startSlackTestServer(db: Db, opts: SlackOptions = {}): Promise<SlackTestServer> {
   const fake = await startSlackFake();
   let port = 0;
-  const server: Server = createServer((req, res) => runtime.handler!(req, res));
+  const current = () => runtime;
+  const server: Server = createServer((req, res) => current().handler!(req, res));
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   port = (server.address() as AddressInfo).port;
   const url = `http://127.0.0.1:${port}`;
@@ -47,7 +59,8 @@ export async function startSlackTestServer(db: Db, opts: { batchMs?: number } = 
     SLACK_API_URL: fake.apiUrl,
     APP_URL: url,
   });
-  const runtime = startSlack(db, pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }), { batchMs: opts.batchMs ?? 100 });
+  const log = pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
+  let runtime: SlackRuntime = startSlack(db, log, { batchMs: 100, pollMs: 100, ...opts });
 
   const post = (body: string, headers: Record<string, string>) =>
     fetch(`${url}/api/slack/events`, { method: "POST", body, headers, redirect: "manual" });
@@ -57,7 +70,9 @@ export async function startSlackTestServer(db: Db, opts: { batchMs?: number } = 
   return {
     url,
     fake,
-    runtime,
+    get runtime() {
+      return runtime;
+    },
     async install(userId, workspaceSlug, teamId, teamName) {
       const sessionToken = randomUUID();
       await db.session.create({ data: { sessionToken, userId, expires: new Date(Date.now() + 3600_000) } });
@@ -77,6 +92,7 @@ export async function startSlackTestServer(db: Db, opts: { batchMs?: number } = 
       return { location: back.headers.get("location") ?? `status ${back.status}` };
     },
     async command(teamId, slackUserId, channelId, text, o = {}) {
+      const responseUrl = `${fake.apiUrl}response/${randomUUID()}`;
       const body = new URLSearchParams({
         token: "unused",
         team_id: teamId,
@@ -88,12 +104,25 @@ export async function startSlackTestServer(db: Db, opts: { batchMs?: number } = 
         command: "/jace",
         text,
         api_app_id: "AJACE",
-        response_url: `${fake.apiUrl}response/${randomUUID()}`,
+        response_url: responseUrl,
         trigger_id: o.triggerId ?? `trigger-${randomUUID()}`,
       }).toString();
       const res = await signed(body, "application/x-www-form-urlencoded", o.timestamp, o.secret);
       const raw = await res.text();
-      return { status: res.status, body: raw ? (JSON.parse(raw) as { text?: string }) : null };
+      return { status: res.status, body: raw ? (JSON.parse(raw) as { text?: string }) : null, responseUrl };
+    },
+    async reply(res, timeoutMs = 10_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const [first] = fake.responses(res.responseUrl);
+        if (first) return String(first.args.text);
+        if (Date.now() > deadline) throw new Error(`no reply to ${res.responseUrl} within ${timeoutMs} ms`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
+    async restart(o = {}) {
+      await runtime.stop();
+      runtime = startSlack(db, log, { batchMs: 100, pollMs: 100, ...o });
     },
     async action(teamId, slackUserId, channelId, actionId, value) {
       const payload = {
