@@ -9,8 +9,11 @@ export function QuotaAlertEmail(props: {
   level: 80 | 100;
   resetsOn: string;
   url: string;
+  /** Set when tasks beyond the included ones are billed (metered overage) instead of refused. */
+  overage?: { perTask: string; cap: number };
 }) {
   const full = props.level === 100;
+  const { overage } = props;
   return (
     <EmailLayout preview={`${props.workspaceName} used ${props.used} of ${props.limit} tasks this month`}>
       <Text style={textStyle}>
@@ -18,9 +21,11 @@ export function QuotaAlertEmail(props: {
         includes this month.
       </Text>
       <Text style={textStyle}>
-        {full
-          ? `New tasks are refused until the quota resets on ${props.resetsOn}, or until you upgrade.`
-          : `Nothing is blocked yet. At ${props.limit} tasks new requests are refused until ${props.resetsOn}.`}
+        {overage
+          ? `Tasks beyond ${props.limit} are billed at ${overage.perTask} each, up to ${overage.cap} this month; the count resets on ${props.resetsOn}.`
+          : full
+            ? `New tasks are refused until the quota resets on ${props.resetsOn}, or until you upgrade.`
+            : `Nothing is blocked yet. At ${props.limit} tasks new requests are refused until ${props.resetsOn}.`}
       </Text>
       <Button href={props.url} style={buttonStyle}>
         {full ? "Upgrade the plan" : "Review usage and plans"}

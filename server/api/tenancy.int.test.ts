@@ -133,6 +133,7 @@ const cases: Record<string, Case> = {
   "billing.changePlan": { input: (t) => ({ workspaceSlug: t.slug, plan: "pro" }), scoped: true, write: true },
   "billing.portal": { input: (t) => ({ workspaceSlug: t.slug }), scoped: true, write: true },
   "billing.resync": { input: (t) => ({ workspaceSlug: t.slug }), scoped: true, write: true },
+  "billing.retryMeterReports": { input: (t) => ({ workspaceSlug: t.slug }), scoped: true, write: true },
 };
 
 type AnyProcedure = (input: unknown) => Promise<unknown>;

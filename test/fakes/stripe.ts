@@ -218,7 +218,8 @@ export type EmitOptions = { timestamp?: number; secret?: string };
 export type StripeFakeOptions = {
   webhookUrl?: string;
   webhookSecret: string;
-  prices: Record<string, { product: string; nickname: string; unitAmount: number; currency?: string }>;
+  /** `meter`: the meter's event name, making the price metered (billed in arrears from meter events, no quantity). */
+  prices: Record<string, { product: string; nickname: string; unitAmount: number; currency?: string; meter?: string }>;
   secretKey?: string;
   port?: number;
 };
@@ -295,7 +296,13 @@ export async function startStripeFake(opts: StripeFakeOptions) {
       metadata: {},
       nickname: p.nickname,
       product: p.product,
-      recurring: { interval: "month", interval_count: 1, meter: null, trial_period_days: null, usage_type: "licensed" },
+      recurring: {
+        interval: "month",
+        interval_count: 1,
+        meter: p.meter ?? null,
+        trial_period_days: null,
+        usage_type: p.meter ? "metered" : "licensed",
+      },
       tax_behavior: "unspecified",
       tiers_mode: null,
       transform_quantity: null,
@@ -304,7 +311,8 @@ export async function startStripeFake(opts: StripeFakeOptions) {
     });
   }
   const customers = new Map<string, FakeCustomer>();
-  const checkoutSessions = new Map<string, FakeCheckoutSession & { _price: string; _quantity: number; _subscriptionMetadata: Metadata }>();
+  type Line = { price: FakePrice; quantity?: number };
+  const checkoutSessions = new Map<string, FakeCheckoutSession & { _lines: Line[]; _subscriptionMetadata: Metadata }>();
   const portalSessions = new Map<string, FakePortalSession>();
   const subscriptions = new Map<string, FakeSubscription>();
   const invoices = new Map<string, FakeInvoice>();
@@ -411,32 +419,39 @@ export async function startStripeFake(opts: StripeFakeOptions) {
     metadata: {},
     nickname: p.nickname,
     product: p.product,
-    usage_type: "licensed",
+    usage_type: p.recurring.usage_type,
   });
-  const amountOf = (s: FakeSubscription) => s.items.data.reduce((n, i) => n + (i.price.unit_amount ?? 0) * (i.quantity ?? 1), 0);
+  const metered = (p: FakePrice) => p.recurring.usage_type === "metered";
+  const usageOf = (customerId: string, p: FakePrice, period: { start: number; end: number }) =>
+    meterEvents
+      .filter((e) => e.event_name === p.recurring.meter && e.payload.stripe_customer_id === customerId)
+      .filter((e) => e.timestamp >= period.start && e.timestamp < period.end)
+      .reduce((n, e) => n + Number(e.payload.value), 0);
+  const newItem = (subscriptionId: string, line: Line, t: number): FakeSubscriptionItem => ({
+    id: randomId("si_", 14),
+    object: "subscription_item",
+    created: t,
+    current_period_start: t,
+    current_period_end: addMonth(t),
+    discounts: [],
+    metadata: {},
+    plan: planOf(line.price),
+    price: line.price,
+    ...(metered(line.price) ? {} : { quantity: line.quantity ?? 1 }),
+    subscription: subscriptionId,
+    tax_rates: [],
+  });
   const setPeriod = (s: FakeSubscription, start: number) => {
     s.current_period_start = start;
     s.current_period_end = addMonth(start);
     for (const i of s.items.data) [i.current_period_start, i.current_period_end] = [s.current_period_start, s.current_period_end];
   };
 
-  function newSubscription(customerId: string, p: FakePrice, quantity: number, metadata: Metadata): FakeSubscription {
+  function newSubscription(customerId: string, lines: Line[], metadata: Metadata): FakeSubscription {
     const t = now();
     const id = randomId("sub_");
-    const item: FakeSubscriptionItem = {
-      id: randomId("si_", 14),
-      object: "subscription_item",
-      created: t,
-      current_period_start: t,
-      current_period_end: addMonth(t),
-      discounts: [],
-      metadata: {},
-      plan: planOf(p),
-      price: p,
-      quantity,
-      subscription: id,
-      tax_rates: [],
-    };
+    const p = lines[0]!.price;
+    const items = lines.map((l) => newItem(id, l, t));
     const s: FakeSubscription = {
       id,
       object: "subscription",
@@ -457,7 +472,7 @@ export async function startStripeFake(opts: StripeFakeOptions) {
       description: null,
       discounts: [],
       ended_at: null,
-      items: { object: "list", data: [item], has_more: false, total_count: 1, url: `/v1/subscription_items?subscription=${id}` },
+      items: { object: "list", data: items, has_more: false, total_count: items.length, url: `/v1/subscription_items?subscription=${id}` },
       latest_invoice: null,
       livemode: false,
       metadata,
@@ -474,11 +489,18 @@ export async function startStripeFake(opts: StripeFakeOptions) {
     return s;
   }
 
-  function newInvoice(s: FakeSubscription, reason: Stripe.Invoice.BillingReason, paid: boolean): FakeInvoice {
+  /** `usage`: the period whose meter events the metered items bill (the one that just ended). */
+  function newInvoice(
+    s: FakeSubscription,
+    reason: Stripe.Invoice.BillingReason,
+    paid: boolean,
+    usage?: { start: number; end: number },
+  ): FakeInvoice {
     const c = customer(s.customer);
     const t = now();
     const id = randomId("in_");
-    const amount = amountOf(s);
+    const quantityOf = (i: FakeSubscriptionItem) => (metered(i.price) ? (usage ? usageOf(c.id, i.price, usage) : 0) : (i.quantity ?? 1));
+    const amount = s.items.data.reduce((n, i) => n + (i.price.unit_amount ?? 0) * quantityOf(i), 0);
     const seq = c.next_invoice_sequence ?? 1;
     c.next_invoice_sequence = seq + 1;
     const inv: FakeInvoice = {
@@ -507,9 +529,9 @@ export async function startStripeFake(opts: StripeFakeOptions) {
         data: s.items.data.map((i) => ({
           id: randomId("il_"),
           object: "line_item",
-          amount: (i.price.unit_amount ?? 0) * (i.quantity ?? 1),
+          amount: (i.price.unit_amount ?? 0) * quantityOf(i),
           currency: s.currency,
-          description: `${i.quantity ?? 1} × ${i.price.nickname} (at ${money(i.price.unit_amount ?? 0, s.currency)} / month)`,
+          description: `${quantityOf(i)} × ${i.price.nickname} (at ${money(i.price.unit_amount ?? 0, s.currency)} / ${metered(i.price) ? "unit" : "month"})`,
           invoice: id,
           livemode: false,
           metadata: {},
@@ -524,7 +546,7 @@ export async function startStripeFake(opts: StripeFakeOptions) {
             price_details: { price: i.price.id, product: i.price.product },
             unit_amount_decimal: String(i.price.unit_amount),
           },
-          quantity: i.quantity ?? 1,
+          quantity: quantityOf(i),
         })),
         has_more: false,
         total_count: s.items.data.length,
@@ -560,7 +582,7 @@ export async function startStripeFake(opts: StripeFakeOptions) {
       const sub = subscriptions.get(String(session.subscription));
       return { session, subscription: sub, invoice: sub && invoices.get(String(sub.latest_invoice)), redirectUrl };
     }
-    const sub = newSubscription(String(session.customer), price(session._price, "price"), session._quantity, session._subscriptionMetadata);
+    const sub = newSubscription(String(session.customer), session._lines, session._subscriptionMetadata);
     const invoice = newInvoice(sub, "subscription_create", true);
     Object.assign(session, { status: "complete", payment_status: "paid", subscription: sub.id, invoice: invoice.id });
     void send("checkout.session.completed", publicSession(session));
@@ -594,7 +616,11 @@ export async function startStripeFake(opts: StripeFakeOptions) {
     return s;
   };
 
-  async function failPayment(customerId: string) {
+  /**
+   * A renewal whose payment fails. Stripe does not order its events: `order: "subscription-first"`
+   * delivers customer.subscription.updated (past_due) before invoice.payment_failed.
+   */
+  async function failPayment(customerId: string, o: { order?: "invoice-first" | "subscription-first" } = {}) {
     const s = liveSubscriptionOf(customerId);
     let invoice = [...invoices.values()].find((i) => i.customer === customerId && i.status === "open");
     if (invoice) {
@@ -604,8 +630,13 @@ export async function startStripeFake(opts: StripeFakeOptions) {
       setPeriod(s, s.current_period_end);
       invoice = newInvoice(s, "subscription_cycle", false);
     }
-    void send("invoice.payment_failed", invoice);
-    await update(s, () => void (s.status = "past_due"));
+    if (o.order === "subscription-first") {
+      await update(s, () => void (s.status = "past_due"));
+      await send("invoice.payment_failed", invoice);
+    } else {
+      void send("invoice.payment_failed", invoice);
+      await update(s, () => void (s.status = "past_due"));
+    }
     await settled();
     return { subscription: s, invoice };
   }
@@ -633,8 +664,9 @@ export async function startStripeFake(opts: StripeFakeOptions) {
     if (s.cancel_at_period_end) {
       cancel(s);
     } else {
+      const ended = { start: s.current_period_start, end: s.current_period_end };
       await update(s, () => setPeriod(s, s.current_period_end));
-      void send("invoice.paid", newInvoice(s, "subscription_cycle", true));
+      void send("invoice.paid", newInvoice(s, "subscription_cycle", true, ended));
     }
     await settled();
     return s;
@@ -734,24 +766,36 @@ export async function startStripeFake(opts: StripeFakeOptions) {
       (_m, p) => {
         if (p.mode !== "subscription") throw new ApiError(400, "This fake supports only mode=subscription.", { param: "mode" });
         const c = customer(p.customer);
-        const line = obj(arr(p.line_items)[0]);
-        if (!line.price)
+        const rawLines = arr(p.line_items).map(obj);
+        if (!rawLines[0]?.price)
           throw new ApiError(400, "Missing required param: line_items[0][price].", {
             code: "parameter_missing",
             param: "line_items[0][price]",
           });
-        const pr = price(line.price, "line_items[0][price]");
+        const lines: Line[] = rawLines.map((l, n) => {
+          const lp = price(l.price, `line_items[${n}][price]`);
+          if (metered(lp) && l.quantity !== undefined)
+            throw new ApiError(
+              400,
+              "Quantity should not be specified where usage_type is `metered`. Remove quantity from `line_items[" + n + "]`.",
+              {
+                param: `line_items[${n}][quantity]`,
+              },
+            );
+          return metered(lp) ? { price: lp } : { price: lp, quantity: Number(l.quantity ?? 1) };
+        });
+        const pr = (lines.find((l) => !metered(l.price)) ?? lines[0]!).price;
         const successUrl = str(p, "success_url");
         if (!successUrl)
           throw new ApiError(400, "Missing required param: success_url.", { code: "parameter_missing", param: "success_url" });
-        const quantity = Number(line.quantity ?? 1);
+        const upFront = lines.reduce((n, l) => n + (metered(l.price) ? 0 : (l.price.unit_amount ?? 0) * (l.quantity ?? 1)), 0);
         const id = randomId("cs_test_", 58);
         const t = now();
         const s = {
           id,
           object: "checkout.session" as const,
-          amount_subtotal: (pr.unit_amount ?? 0) * quantity,
-          amount_total: (pr.unit_amount ?? 0) * quantity,
+          amount_subtotal: upFront,
+          amount_total: upFront,
           cancel_url: str(p, "cancel_url") ?? null,
           client_reference_id: str(p, "client_reference_id") ?? null,
           created: t,
@@ -770,8 +814,7 @@ export async function startStripeFake(opts: StripeFakeOptions) {
           success_url: successUrl,
           ui_mode: "hosted" as const,
           url: `${baseUrl}/checkout/${id}`,
-          _price: pr.id,
-          _quantity: quantity,
+          _lines: lines,
           _subscriptionMetadata: mergeMetadata({}, obj(p.subscription_data).metadata),
         };
         checkoutSessions.set(id, s);
@@ -834,23 +877,33 @@ export async function startStripeFake(opts: StripeFakeOptions) {
         if (s.status === "canceled" && Object.keys(p).some((k) => !["metadata", "cancellation_details", "expand"].includes(k))) {
           throw new ApiError(400, "A canceled subscription can only update its cancellation_details and metadata.");
         }
+        // Each entry changes an item (id), deletes one (id + deleted), or adds one (price, no id).
         const changes = arr(p.items).map((raw, n) => {
           const it = obj(raw);
+          if (it.id === undefined)
+            return { item: null, price: price(it.price, `items[${n}][price]`), quantity: it.quantity, deleted: false };
           const item = s.items.data.find((i) => i.id === it.id);
-          if (!item)
-            throw new ApiError(400, `This fake can only change existing items: pass items[${n}][id] of this subscription.`, {
-              param: `items[${n}][id]`,
-            });
-          return { item, price: it.price === undefined ? item.price : price(it.price, `items[${n}][price]`), quantity: it.quantity };
+          if (!item) throw noSuch("subscription_item", String(it.id), `items[${n}][id]`);
+          const pr = it.price === undefined ? item.price : price(it.price, `items[${n}][price]`);
+          return { item, price: pr, quantity: it.quantity, deleted: it.deleted === "true" };
         });
         void update(
           s,
           () => {
             for (const c of changes) {
-              c.item.price = c.price;
-              c.item.plan = planOf(c.price);
-              if (c.quantity !== undefined) c.item.quantity = Number(c.quantity);
+              if (!c.item) {
+                s.items.data.push(
+                  newItem(s.id, { price: c.price, quantity: c.quantity === undefined ? undefined : Number(c.quantity) }, now()),
+                );
+              } else if (c.deleted) {
+                s.items.data = s.items.data.filter((i) => i !== c.item);
+              } else {
+                c.item.price = c.price;
+                c.item.plan = planOf(c.price);
+                if (c.quantity !== undefined) c.item.quantity = Number(c.quantity);
+              }
             }
+            s.items.total_count = s.items.data.length;
             if (p.cancel_at_period_end !== undefined) setCancelAtPeriodEnd(s, p.cancel_at_period_end === "true");
             s.metadata = mergeMetadata(s.metadata, p.metadata);
           },
@@ -943,7 +996,7 @@ export async function startStripeFake(opts: StripeFakeOptions) {
   function checkoutPage(id: string) {
     const s = checkoutSessions.get(id);
     if (!s) return null;
-    const pr = prices.get(s._price)!;
+    const pr = (s._lines.find((l) => !metered(l.price)) ?? s._lines[0]!).price;
     const c = customers.get(String(s.customer));
     const body =
       s.status === "open"

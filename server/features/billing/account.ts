@@ -3,7 +3,7 @@ import { getEnv } from "@/server/env";
 import { AppError } from "@/server/errors";
 import { getStripe, isStripeError } from "@/server/integrations/stripe";
 import { recordAudit, type UserActor } from "../audit/record";
-import { plans, stripePrices, type PlanId } from "./plans";
+import { isMeteredPrice, meteredPrices, planLineItems, plans, stripePrices, type PlanId } from "./plans";
 import { syncBilling } from "./sync";
 
 /** What owners do on the billing page: subscribe or change plan, open the portal, see invoices. */
@@ -58,11 +58,19 @@ export async function changePlan(
 
   if (account.stripeSubscriptionId && ["active", "trialing", "past_due"].includes(account.status)) {
     const sub = await stripe.subscriptions.retrieve(account.stripeSubscriptionId).catch(stripeFailure);
-    const item = sub.items.data[0];
-    if (!item) throw new AppError("CONFLICT", "The subscription has no items. Use Resync, then try again.");
+    const item = sub.items.data.find((i) => !isMeteredPrice(env, i.price.id));
+    if (!item) throw new AppError("CONFLICT", "The subscription has no plan item. Use Resync, then try again.");
     if (item.price.id === price) throw new AppError("CONFLICT", `This workspace is already on the ${plan.name} plan.`);
+    // The flat price changes in place (prorated); the metered overage item follows the plan.
+    const metered = meteredPrices(env)[planId];
+    const oldMetered = sub.items.data.filter((i) => i.id !== item.id);
+    const items = [
+      { id: item.id, price },
+      ...oldMetered.map((i, n) => (n === 0 && metered ? { id: i.id, price: metered } : { id: i.id, deleted: true })),
+      ...(metered && oldMetered.length === 0 ? [{ price: metered }] : []),
+    ];
     await stripe.subscriptions
-      .update(sub.id, { items: [{ id: item.id, price }], proration_behavior: "create_prorations", cancel_at_period_end: false })
+      .update(sub.id, { items, proration_behavior: "create_prorations", cancel_at_period_end: false })
       .catch(stripeFailure);
     await recordAudit(db, workspace.id, actor, null, {
       action: "billing.plan_change_requested",
@@ -79,7 +87,7 @@ export async function changePlan(
       mode: "subscription",
       customer,
       client_reference_id: workspace.id,
-      line_items: [{ price, quantity: 1 }],
+      line_items: planLineItems(env, planId),
       success_url: `${base}?checkout=success&session={CHECKOUT_SESSION_ID}`,
       cancel_url: `${base}?checkout=cancelled`,
       metadata: { workspaceId: workspace.id, plan: planId },

@@ -10,6 +10,7 @@ export const planIds = ["free", "pro", "team", "enterprise"] as const;
 export type PlanId = (typeof planIds)[number];
 
 export type PlanLimits = {
+  /** Tasks included each month. Without overage billing this is a hard cap. */
   tasksPerMonth: number | null;
   concurrentTasks: number | null;
   runners: number | null;
@@ -31,9 +32,14 @@ export type Plan = {
   /** Can be bought through Checkout (needs a Stripe price id). */
   selfServe: boolean;
   limits: PlanLimits;
-  /** What usage is included before overage, and overage prices (in micro-dollars per unit). */
-  included: { tasks: number; cloudTokens: number; gpuMinutes: number };
-  overage: { perTaskMicros: number; perThousandCloudTokensMicros: number; perGpuMinuteMicros: number };
+  /**
+   * Tasks beyond `tasksPerMonth`, billed per task through a metered Stripe price, up to a hard cap.
+   * Offered only when the workspace's subscription carries the plan's metered price (env
+   * STRIPE_PRICE_<PLAN>_METERED); otherwise, and on plans without it, `tasksPerMonth` is the cap.
+   * Cloud tokens and GPU minutes are metered for reporting but not charged: cloud spend is held to
+   * the plan's allowance (`cloudBudgetMicros`), and GPU minutes run on the customer's own runners.
+   */
+  overage: { perTaskMicros: number; maxTasksPerMonth: number } | null;
   highlights: string[];
 };
 
@@ -56,8 +62,7 @@ export const plans: Record<PlanId, Plan> = {
       apiRequestsPerMinute: 60,
       webhookRequestsPerMinute: 60,
     },
-    included: { tasks: 100, cloudTokens: 100_000, gpuMinutes: 600 },
-    overage: { perTaskMicros: 0, perThousandCloudTokensMicros: 0, perGpuMinuteMicros: 0 },
+    overage: null,
     highlights: ["100 tasks a month", "1 runner", "3 members", "$1 of cloud models"],
   },
   pro: {
@@ -76,8 +81,7 @@ export const plans: Record<PlanId, Plan> = {
       apiRequestsPerMinute: 600,
       webhookRequestsPerMinute: 600,
     },
-    included: { tasks: 2_000, cloudTokens: 2_000_000, gpuMinutes: 6_000 },
-    overage: { perTaskMicros: usd(0.02), perThousandCloudTokensMicros: usd(0.002), perGpuMinuteMicros: usd(0.001) },
+    overage: { perTaskMicros: usd(0.02), maxTasksPerMonth: 10_000 },
     highlights: ["2,000 tasks a month", "5 runners", "10 members", "$25 of cloud models"],
   },
   team: {
@@ -96,8 +100,7 @@ export const plans: Record<PlanId, Plan> = {
       apiRequestsPerMinute: 3_000,
       webhookRequestsPerMinute: 3_000,
     },
-    included: { tasks: 10_000, cloudTokens: 10_000_000, gpuMinutes: 30_000 },
-    overage: { perTaskMicros: usd(0.01), perThousandCloudTokensMicros: usd(0.0015), perGpuMinuteMicros: usd(0.0008) },
+    overage: { perTaskMicros: usd(0.01), maxTasksPerMonth: 50_000 },
     highlights: ["10,000 tasks a month", "25 runners", "50 members", "$100 of cloud models"],
   },
   enterprise: {
@@ -116,8 +119,7 @@ export const plans: Record<PlanId, Plan> = {
       apiRequestsPerMinute: 60_000,
       webhookRequestsPerMinute: 60_000,
     },
-    included: { tasks: 0, cloudTokens: 0, gpuMinutes: 0 },
-    overage: { perTaskMicros: 0, perThousandCloudTokensMicros: 0, perGpuMinuteMicros: 0 },
+    overage: null,
     highlights: ["Unlimited tasks, runners and members", "Custom cloud budget"],
   },
 };
@@ -126,18 +128,45 @@ export function planOf(id: string): Plan {
   return plans[id as PlanId] ?? plans.free;
 }
 
-/** The Stripe price of each self-serve plan, from env. */
-export function stripePrices(env: Pick<Env, "STRIPE_PRICE_PRO" | "STRIPE_PRICE_TEAM">): Partial<Record<PlanId, string>> {
+/** The monthly task cap: the included tasks, or the overage cap when overage is billed. */
+export function monthlyTaskCap(plan: Plan, overageBilled: boolean): number | null {
+  return overageBilled && plan.overage ? plan.overage.maxTasksPerMonth : plan.limits.tasksPerMonth;
+}
+
+type PriceEnv = Pick<Env, "STRIPE_PRICE_PRO" | "STRIPE_PRICE_TEAM" | "STRIPE_PRICE_PRO_METERED" | "STRIPE_PRICE_TEAM_METERED">;
+
+/** The flat monthly Stripe price of each self-serve plan, from env. */
+export function stripePrices(env: PriceEnv): Partial<Record<PlanId, string>> {
   return {
     ...(env.STRIPE_PRICE_PRO ? { pro: env.STRIPE_PRICE_PRO } : {}),
     ...(env.STRIPE_PRICE_TEAM ? { team: env.STRIPE_PRICE_TEAM } : {}),
   };
 }
 
-export function planForPrice(env: Pick<Env, "STRIPE_PRICE_PRO" | "STRIPE_PRICE_TEAM">, priceId: string | null | undefined): PlanId | null {
+/** The metered overage price of each plan that has one configured (per task, on meter jace_overage_tasks). */
+export function meteredPrices(env: PriceEnv): Partial<Record<PlanId, string>> {
+  return {
+    ...(env.STRIPE_PRICE_PRO_METERED && plans.pro.overage ? { pro: env.STRIPE_PRICE_PRO_METERED } : {}),
+    ...(env.STRIPE_PRICE_TEAM_METERED && plans.team.overage ? { team: env.STRIPE_PRICE_TEAM_METERED } : {}),
+  };
+}
+
+/** Subscription line items for a plan: its flat price, and its metered overage price when configured. */
+export function planLineItems(env: PriceEnv, planId: PlanId): { price: string; quantity?: number }[] {
+  const flat = stripePrices(env)[planId];
+  const metered = meteredPrices(env)[planId];
+  // A metered price takes no quantity: Stripe bills what the meter recorded.
+  return [...(flat ? [{ price: flat, quantity: 1 }] : []), ...(metered ? [{ price: metered }] : [])];
+}
+
+export function planForPrice(env: PriceEnv, priceId: string | null | undefined): PlanId | null {
   if (!priceId) return null;
   const match = Object.entries(stripePrices(env)).find(([, id]) => id === priceId);
   return match ? (match[0] as PlanId) : null;
+}
+
+export function isMeteredPrice(env: PriceEnv, priceId: string | null | undefined): boolean {
+  return Boolean(priceId) && Object.values(meteredPrices(env)).includes(priceId!);
 }
 
 export type LimitName = "tasksPerMonth" | "concurrentTasks" | "runners" | "members" | "projects";

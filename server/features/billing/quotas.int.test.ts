@@ -165,7 +165,7 @@ describe("limits at creation", () => {
     expect(await codeOf(caller.project.create({ workspaceSlug: ws.slug, name: "x" }))).toBe("FORBIDDEN");
     await expect(caller.project.create({ workspaceSlug: ws.slug, name: "x" })).rejects.toThrow(/read-only.*Billing page/);
     const overview = await caller.billing.overview({ workspaceSlug: ws.slug });
-    expect(overview.account.readOnly).toMatch(/payment failed/i);
+    expect(overview.readOnly).toMatch(/payment failed/i);
     expect((await caller.project.list({ workspaceSlug: ws.slug })).length).toBe(1);
   });
 });

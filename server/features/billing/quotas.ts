@@ -6,20 +6,17 @@ import { getEnv } from "@/server/env";
 import { AppError } from "@/server/errors";
 import type { Prisma } from "@/server/generated/prisma/client";
 import { logger } from "@/server/logger";
-import { monthKey } from "../usage/period";
-import { limitLabels, planOf, type LimitName, type Plan } from "./plans";
+import { limitLabels, monthlyTaskCap, planOf, plans, type LimitName, type Plan } from "./plans";
 
 /**
- * Plan limits, enforced where work is created. Task quotas are reserved inside the intake
- * transaction, which already holds the workspace's row lock (its task counter), so concurrent
+ * Plan limits, enforced where work is created. Task quotas are reserved by the intake statement
+ * (server/features/tasks/intake.ts) while it holds the workspace's row lock, so concurrent
  * submissions are counted exactly: 100 at once against 10 remaining admit 10.
  */
 
 type Tx = Prisma.TransactionClient;
 
 export type BillingWorkspace = { id: string; slug: string; plan: string };
-
-const terminal = ["succeeded", "failed", "cancelled"];
 
 export function billingUrl(slug: string): string {
   return `${getEnv().appUrl}/w/${slug}/billing`;
@@ -58,7 +55,7 @@ export function readOnlyReason(account: { status: string; graceEndsAt: Date | nu
 }
 
 export class WorkspaceReadOnlyError extends AppError {
-  constructor(workspace: BillingWorkspace, reason: string) {
+  constructor(workspace: { slug: string }, reason: string) {
     super(
       "QUOTA_EXCEEDED",
       `This workspace is read-only: ${reason}. Update the payment method at ${billingUrl(workspace.slug)} to continue.`,
@@ -69,7 +66,8 @@ export class WorkspaceReadOnlyError extends AppError {
   }
 }
 
-export async function assertWritable(db: Db | Tx, workspace: BillingWorkspace): Promise<void> {
+/** Throws WorkspaceReadOnlyError when a failed payment's grace period is over (Slack buttons, REST, invitations). */
+export async function assertWritable(db: Db | Tx, workspace: { id: string; slug: string }): Promise<void> {
   const account = await db.billingAccount.findUnique({
     where: { workspaceId: workspace.id },
     select: { status: true, graceEndsAt: true },
@@ -78,50 +76,51 @@ export async function assertWritable(db: Db | Tx, workspace: BillingWorkspace): 
   if (reason) throw new WorkspaceReadOnlyError(workspace, reason);
 }
 
-export type TaskReservation = { period: string; tasks: number; limit: number | null };
+/** What intake admitted: the month's task count after this task, its included tasks and cap. */
+export type TaskReservation = { period: string; tasks: number; included: number | null; cap: number | null; overage: boolean };
 
 /**
- * Admits one more task for `workspace` or throws which limit stops it. Must run inside the intake
- * transaction after the workspace row is locked.
+ * Every plan's task limits as one JSON parameter for the intake statement, which learns the
+ * workspace's plan only when it locks the workspace row. `cap` applies without overage billing,
+ * `overageCap` with it.
  */
-export async function reserveTaskQuota(tx: Tx, workspace: BillingWorkspace, now = new Date()): Promise<TaskReservation> {
+export const taskLimitsParam = JSON.stringify(
+  Object.fromEntries(
+    Object.values(plans).map((p) => [
+      p.id,
+      {
+        concurrent: p.limits.concurrentTasks,
+        included: p.limits.tasksPerMonth,
+        cap: monthlyTaskCap(p, false),
+        overageCap: monthlyTaskCap(p, true),
+      },
+    ]),
+  ),
+);
+
+export function concurrentLimitError(workspace: BillingWorkspace, active: number): QuotaExceededError {
   const plan = planOf(workspace.plan);
-  const period = monthKey(now);
-  const limit = plan.limits.tasksPerMonth;
-  const concurrent = plan.limits.concurrentTasks;
-  // One round trip: the workspace's state, and the monthly counter raised only when every limit
-  // has room. Which limit refused is worked out below from the state it returns.
-  const [row] = await tx.$queryRaw<{ active: number; status: string | null; graceEndsAt: Date | null; tasks: number | null }[]>`
-    WITH state AS (
-      SELECT (SELECT count(*)::int FROM "Task"
-               WHERE "workspaceId" = ${workspace.id} AND status::text NOT IN (${terminal[0]}, ${terminal[1]}, ${terminal[2]})) AS active,
-             b.status, b."graceEndsAt"
-        FROM (SELECT 1) one LEFT JOIN "BillingAccount" b ON b."workspaceId" = ${workspace.id}
-    ), bumped AS (
-      INSERT INTO "UsageCounter" ("workspaceId", period, tasks, "updatedAt")
-      SELECT ${workspace.id}, ${period}, 1, now() FROM state
-       WHERE (${concurrent}::int IS NULL OR state.active < ${concurrent}::int)
-         AND NOT (coalesce(state.status, '') = 'unpaid'
-                  OR (coalesce(state.status, '') = 'past_due' AND (state."graceEndsAt" IS NULL OR state."graceEndsAt" <= ${now})))
-      ON CONFLICT ("workspaceId", period) DO UPDATE SET tasks = "UsageCounter".tasks + 1, "updatedAt" = now()
-       WHERE ${limit}::int IS NULL OR "UsageCounter".tasks < ${limit}::int
-      RETURNING tasks
-    )
-    SELECT state.active, state.status, state."graceEndsAt", (SELECT tasks FROM bumped) AS tasks FROM state`;
-  if (row?.tasks != null && (limit === null || row.tasks <= limit)) return { period, tasks: row.tasks, limit };
-  const reason = readOnlyReason(row?.status ? { status: row.status, graceEndsAt: row.graceEndsAt } : null, now);
-  if (reason) throw new WorkspaceReadOnlyError(workspace, reason);
-  const active = row?.active ?? 0;
-  if (concurrent !== null && active >= concurrent) {
-    throw new QuotaExceededError("concurrentTasks", plan, active, concurrent, workspace, "wait for a running task to finish");
-  }
-  throw new QuotaExceededError("tasksPerMonth", plan, limit ?? 0, limit ?? 0, workspace, `wait until ${nextMonthLabel(now)}`);
+  return new QuotaExceededError(
+    "concurrentTasks",
+    plan,
+    active,
+    plan.limits.concurrentTasks ?? 0,
+    workspace,
+    "wait for a running task to finish",
+  );
+}
+
+/** The refusal of one more task this month, with the month's real count. */
+export function monthlyLimitError(workspace: BillingWorkspace, current: number, overage: boolean, now = new Date()): QuotaExceededError {
+  const plan = planOf(workspace.plan);
+  const cap = monthlyTaskCap(plan, overage) ?? 0;
+  return new QuotaExceededError("tasksPerMonth", plan, current, cap, workspace, `wait until ${nextMonthLabel(now)}`);
 }
 
 /** Emails owners once per period when the monthly task quota passes 80% and when it is used up. */
 export async function alertTaskQuota(db: Db, workspace: BillingWorkspace & { name?: string }, r: TaskReservation): Promise<void> {
-  if (r.limit === null || r.limit === 0) return;
-  const level = r.tasks >= r.limit ? 100 : r.tasks >= Math.ceil(r.limit * 0.8) ? 80 : null;
+  if (r.included === null || r.included === 0) return;
+  const level = r.tasks >= r.included ? 100 : r.tasks >= Math.ceil(r.included * 0.8) ? 80 : null;
   if (!level) return;
   const claimed = await db.usageCounter.updateMany({
     where: { workspaceId: workspace.id, period: r.period, ...(level === 100 ? { alerted100At: null } : { alerted80At: null }) },
@@ -136,12 +135,17 @@ export async function alertTaskQuota(db: Db, workspace: BillingWorkspace & { nam
       await sendEmail({
         to,
         kind: `quota-${level}`,
-        subject: level === 100 ? `Jace: ${ws.name} used all ${r.limit} tasks this month` : `Jace: ${ws.name} used 80% of its monthly tasks`,
+        subject:
+          level === 100 ? `Jace: ${ws.name} used all ${r.included} tasks this month` : `Jace: ${ws.name} used 80% of its monthly tasks`,
         react: createElement(QuotaAlertEmail, {
           workspaceName: ws.name,
           planName: plan.name,
           used: r.tasks,
-          limit: r.limit,
+          limit: r.included,
+          overage:
+            r.overage && plan.overage
+              ? { perTask: `$${(plan.overage.perTaskMicros / 1e6).toFixed(2)}`, cap: plan.overage.maxTasksPerMonth }
+              : undefined,
           level,
           resetsOn: nextMonthLabel(new Date()),
           url: billingUrl(workspace.slug),
@@ -159,12 +163,25 @@ export async function ownerEmails(db: Db, workspaceId: string): Promise<string[]
 }
 
 /** How many of each countable resource the workspace has now (what the plan limits). */
-export async function countResource(db: Db | Tx, workspaceId: string, limit: "runners" | "members" | "projects"): Promise<number> {
+export async function countResource(
+  db: Db | Tx,
+  workspaceId: string,
+  limit: "runners" | "members" | "projects",
+  opts: AddOptions = {},
+): Promise<number> {
   if (limit === "runners") return db.runner.count({ where: { workspaceId, revokedAt: null } });
   if (limit === "projects") return db.project.count({ where: { workspaceId, archivedAt: null } });
   const [members, pending] = await Promise.all([
     db.membership.count({ where: { workspaceId } }),
-    db.invitation.count({ where: { workspaceId, acceptedAt: null, revokedAt: null, expiresAt: { gt: new Date() } } }),
+    db.invitation.count({
+      where: {
+        workspaceId,
+        acceptedAt: null,
+        revokedAt: null,
+        expiresAt: { gt: new Date() },
+        ...(opts.acceptingInvitationId ? { id: { not: opts.acceptingInvitationId } } : {}),
+      },
+    }),
   ]);
   return members + pending;
 }
@@ -175,11 +192,19 @@ const addHints: Record<"runners" | "members" | "projects", string> = {
   projects: "archive a project you no longer use",
 };
 
+/** `acceptingInvitationId`: the pending invitation that becomes the new member (its seat is the one being taken). */
+export type AddOptions = { acceptingInvitationId?: string };
+
 /**
  * Refuses to add one more runner, member or project beyond the plan. Existing ones beyond a
  * lower plan's limit (after a downgrade) are kept; only new ones are blocked.
  */
-export async function assertCanAdd(db: Db | Tx, workspaceId: string, limit: "runners" | "members" | "projects"): Promise<void> {
+export async function assertCanAdd(
+  db: Db | Tx,
+  workspaceId: string,
+  limit: "runners" | "members" | "projects",
+  opts: AddOptions = {},
+): Promise<void> {
   // Locks the workspace row (as intake does), so two additions at once cannot both take the last seat.
   const [workspace] = await db.$queryRaw<BillingWorkspace[]>`SELECT id, slug, plan FROM "Workspace" WHERE id = ${workspaceId} FOR UPDATE`;
   if (!workspace) throw new AppError("NOT_FOUND", "Workspace not found.");
@@ -187,6 +212,6 @@ export async function assertCanAdd(db: Db | Tx, workspaceId: string, limit: "run
   const plan = planOf(workspace.plan);
   const max = plan.limits[limit];
   if (max === null) return;
-  const current = await countResource(db, workspaceId, limit);
+  const current = await countResource(db, workspaceId, limit, opts);
   if (current >= max) throw new QuotaExceededError(limit, plan, current, max, workspace, addHints[limit]);
 }

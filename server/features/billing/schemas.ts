@@ -3,7 +3,7 @@ import { planIds } from "./plans";
 
 export const planIdSchema = z.enum(planIds);
 
-const meterStatus = z.object({ local: z.number(), sent: z.number(), pending: z.number() });
+const meterStatus = z.object({ local: z.number(), sent: z.number(), pending: z.number(), failed: z.number() });
 
 export const billingOverviewOutput = z.object({
   mode: z.enum(["stripe", "local"]),
@@ -21,16 +21,22 @@ export const billingOverviewOutput = z.object({
       purchasable: z.boolean(),
     }),
   ),
-  account: z.object({
-    status: z.string(),
-    hasCustomer: z.boolean(),
-    currentPeriodEnd: z.date().nullable(),
-    cancelAtPeriodEnd: z.boolean(),
-    paymentFailedAt: z.date().nullable(),
-    graceEndsAt: z.date().nullable(),
-    readOnly: z.string().nullable(),
-    syncedAt: z.date().nullable(),
-  }),
+  /** Why the workspace is read-only (a failed payment's grace period is over), or null. */
+  readOnly: z.string().nullable(),
+  /** Tasks beyond the included ones are billed (the subscription carries the metered price). */
+  overage: z.object({ perTaskMicros: z.number(), maxTasksPerMonth: z.number() }).nullable(),
+  /** The subscription and payment status: for those who manage billing only (null for others). */
+  account: z
+    .object({
+      status: z.string(),
+      hasCustomer: z.boolean(),
+      currentPeriodEnd: z.date().nullable(),
+      cancelAtPeriodEnd: z.boolean(),
+      paymentFailedAt: z.date().nullable(),
+      graceEndsAt: z.date().nullable(),
+      syncedAt: z.date().nullable(),
+    })
+    .nullable(),
   meters: z.array(
     z.object({
       key: z.enum(["tasksPerMonth", "concurrentTasks", "runners", "members", "projects", "cloudBudget"]),
@@ -40,7 +46,7 @@ export const billingOverviewOutput = z.object({
       unit: z.enum(["count", "micros"]),
     }),
   ),
-  metering: z.object({ tasks: meterStatus, cloud_tokens: meterStatus, gpu_minutes: meterStatus }).nullable(),
+  metering: z.object({ tasks: meterStatus, overage_tasks: meterStatus, cloud_tokens: meterStatus, gpu_minutes: meterStatus }).nullable(),
 });
 
 export type BillingOverview = z.infer<typeof billingOverviewOutput>;

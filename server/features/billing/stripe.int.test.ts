@@ -108,8 +108,9 @@ describe("Checkout and webhooks", () => {
     );
     const overview = await caller.billing.overview({ workspaceSlug: ws.slug });
     expect(overview.plan.id).toBe("pro");
-    expect(overview.account).toMatchObject({ status: "active", hasCustomer: true, readOnly: null });
-    expect(overview.account.currentPeriodEnd!.getTime()).toBeGreaterThan(Date.now());
+    expect(overview.account).toMatchObject({ status: "active", hasCustomer: true });
+    expect(overview.readOnly).toBeNull();
+    expect(overview.account!.currentPeriodEnd!.getTime()).toBeGreaterThan(Date.now());
     expect(overview.meters.find((m) => m.key === "tasksPerMonth")?.limit).toBe(2000);
     expect(await mailSubjects()).toContain(`Jace: ${ws.name} is now on the Pro plan`);
     const audit = await db.auditEvent.findMany({ where: { workspaceId: ws.id, action: "billing.plan_changed" } });
@@ -219,7 +220,9 @@ describe("usage metering", () => {
     const call = { workspaceId: ws.id, projectId: project.id, requestedModel: "fast", status: "succeeded" };
     await db.modelCall.createMany({
       data: [
-        { ...call, provider: "openai", model: "gpt-4o-mini", promptTokens: 1200, completionTokens: 300 },
+        { ...call, provider: "openai", keySource: "system", model: "gpt-4o-mini", promptTokens: 1200, completionTokens: 300 },
+        // Paid with the workspace's own key: OpenAI bills them, Jace meters nothing.
+        { ...call, provider: "openai", keySource: "workspace", model: "gpt-4o-mini", promptTokens: 5000, completionTokens: 5000 },
         { ...call, provider: "runner", model: "tiny", gpuSeconds: 150 },
         { ...call, provider: "runner", model: "tiny", gpuSeconds: 45 },
       ],
@@ -236,9 +239,10 @@ describe("usage metering", () => {
     expect(fake.meterTotals(customer, "jace_cloud_tokens")).toBe(1500);
     expect(fake.meterTotals(customer, "jace_gpu_minutes")).toBe(3);
     expect(await meterStatus(db, ws.id, period)).toEqual({
-      tasks: { local: 7, sent: 7, pending: 0 },
-      cloud_tokens: { local: 1500, sent: 1500, pending: 0 },
-      gpu_minutes: { local: 3, sent: 3, pending: 0 },
+      tasks: { local: 7, sent: 7, pending: 0, failed: 0 },
+      overage_tasks: { local: 0, sent: 0, pending: 0, failed: 0 },
+      cloud_tokens: { local: 1500, sent: 1500, pending: 0, failed: 0 },
+      gpu_minutes: { local: 3, sent: 3, pending: 0, failed: 0 },
     });
 
     // More usage is reported as the difference; a report sent twice is counted once by Stripe.

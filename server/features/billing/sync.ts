@@ -7,7 +7,7 @@ import { getEnv } from "@/server/env";
 import { getStripe, type Stripe } from "@/server/integrations/stripe";
 import { logger } from "@/server/logger";
 import { recordAudit, type Actor } from "../audit/record";
-import { planForPrice, planOf, type PlanId } from "./plans";
+import { isMeteredPrice, meteredPrices, planForPrice, planOf, type PlanId } from "./plans";
 import { billingUrl, ownerEmails } from "./quotas";
 
 /**
@@ -36,12 +36,16 @@ export async function syncBilling(db: Db, workspaceId: string, actor: Actor = { 
   const env = getEnv();
   const subs = await getStripe(env).subscriptions.list({ customer, status: "all", limit: 20 });
   const sub = pickSubscription(subs.data);
-  const item = sub?.items.data[0];
+  // The flat plan price is the item that is not a metered overage price.
+  const item = sub?.items.data.find((i) => !isMeteredPrice(env, i.price.id)) ?? sub?.items.data[0];
   const status = sub?.status ?? "none";
   const pricePlan = planForPrice(env, item?.price.id);
   // A plan set by hand (enterprise) is not taken away by the absence of a subscription.
   const plan: PlanId =
     sub && paying.has(sub.status) && pricePlan ? pricePlan : workspace.plan === "enterprise" && !sub ? "enterprise" : "free";
+  // Overage is admitted only while the subscription carries this plan's metered price.
+  const meteredPrice = meteredPrices(env)[plan];
+  const overagePriceId = sub && paying.has(sub.status) && sub.items.data.some((i) => i.price.id === meteredPrice) ? meteredPrice! : null;
 
   const now = new Date();
   const overdue = status === "past_due" || status === "unpaid";
@@ -57,6 +61,8 @@ export async function syncBilling(db: Db, workspaceId: string, actor: Actor = { 
         cancelAtPeriodEnd: sub?.cancel_at_period_end ?? false,
         paymentFailedAt: overdue ? (account.paymentFailedAt ?? now) : null,
         graceEndsAt: overdue ? (account.graceEndsAt ?? new Date(now.getTime() + GRACE_DAYS * 86_400_000)) : null,
+        ...(overdue ? {} : { paymentFailedNotifiedAt: null }),
+        overagePriceId,
         syncedAt: now,
       },
     });
@@ -72,6 +78,8 @@ export async function syncBilling(db: Db, workspaceId: string, actor: Actor = { 
     return true;
   });
   if (changed) await announcePlanChange(db, workspace, workspace.plan, plan);
+  // Whichever arrives first (the failed invoice, the past-due subscription, or a resync) tells the owners.
+  if (overdue) await notifyPaymentFailure(db, workspaceId);
   return { plan, status, changed };
 }
 
@@ -96,20 +104,31 @@ async function announcePlanChange(db: Db, workspace: { id: string; name: string;
   }
 }
 
-/** Starts the grace period at the first failed payment of a dunning and tells the owners, once. */
+/** Starts the grace period at the first failed payment of a dunning, and tells the owners once. */
 export async function recordPaymentFailure(db: Db, workspaceId: string, now = new Date()): Promise<boolean> {
-  const graceEndsAt = new Date(now.getTime() + GRACE_DAYS * 86_400_000);
-  const claimed = await db.billingAccount.updateMany({
+  await db.billingAccount.updateMany({
     where: { workspaceId, paymentFailedAt: null },
-    data: { paymentFailedAt: now, graceEndsAt, status: "past_due" },
+    data: { paymentFailedAt: now, graceEndsAt: new Date(now.getTime() + GRACE_DAYS * 86_400_000), status: "past_due" },
+  });
+  return notifyPaymentFailure(db, workspaceId);
+}
+
+/**
+ * Emails the owners and records the audit entry for the current dunning, once: claimed on its own
+ * column, so it does not matter which of the events that reveal the failure is processed first.
+ */
+export async function notifyPaymentFailure(db: Db, workspaceId: string, now = new Date()): Promise<boolean> {
+  const claimed = await db.billingAccount.updateMany({
+    where: { workspaceId, paymentFailedAt: { not: null }, paymentFailedNotifiedAt: null },
+    data: { paymentFailedNotifiedAt: now },
   });
   if (claimed.count === 0) return false;
-  const workspace = await db.workspace.findUniqueOrThrow({ where: { id: workspaceId } });
+  const { workspace, graceEndsAt } = await db.billingAccount.findUniqueOrThrow({ where: { workspaceId }, include: { workspace: true } });
   await recordAudit(db, workspaceId, { type: "system", label: "Stripe" }, null, {
     action: "billing.payment_failed",
     targetType: "workspace",
     targetId: workspaceId,
-    metadata: { graceEndsAt: graceEndsAt.toISOString() },
+    metadata: { graceEndsAt: graceEndsAt?.toISOString() ?? null },
   });
   try {
     for (const email of await ownerEmails(db, workspaceId)) {
@@ -120,7 +139,12 @@ export async function recordPaymentFailure(db: Db, workspaceId: string, now = ne
         react: createElement(PaymentFailedEmail, {
           workspaceName: workspace.name,
           planName: planOf(workspace.plan).name,
-          graceEndsOn: graceEndsAt.toLocaleDateString("en-US", { month: "short", day: "numeric", year: "numeric", timeZone: "UTC" }),
+          graceEndsOn: (graceEndsAt ?? now).toLocaleDateString("en-US", {
+            month: "short",
+            day: "numeric",
+            year: "numeric",
+            timeZone: "UTC",
+          }),
           url: billingUrl(workspace.slug),
         }),
       });

@@ -4,12 +4,16 @@ import { logger } from "@/server/logger";
 import { recordPaymentFailure, syncBilling } from "./sync";
 
 /**
- * Stripe webhook events, each processed once: the event id is claimed first (a replayed delivery
- * finds it and is acknowledged without effect), then its handler runs; a handler that fails
- * releases the claim so Stripe's retry processes it again.
+ * Stripe webhook events, each processed once: the event id is claimed first, its handler runs, and
+ * the claim is marked processed. A replayed delivery of a processed event is acknowledged without
+ * effect; a delivery that finds a fresh unprocessed claim (the first is still running) is told to
+ * come back later; an unprocessed claim older than CLAIM_TIMEOUT_MS (its process died mid-handler)
+ * is taken again. A handler that fails releases the claim so Stripe's retry processes it again.
  */
 
-export type WebhookOutcome = { status: "processed" | "duplicate" | "ignored"; workspaceId: string | null };
+export const CLAIM_TIMEOUT_MS = 5 * 60_000;
+
+export type WebhookOutcome = { status: "processed" | "duplicate" | "in_progress" | "ignored"; workspaceId: string | null };
 
 type Handler = (db: Db, event: Stripe.Event) => Promise<string | null>;
 
@@ -55,18 +59,27 @@ const handlers: Partial<Record<Stripe.Event["type"], Handler>> = {
   },
 };
 
-export async function handleStripeEvent(db: Db, event: Stripe.Event): Promise<WebhookOutcome> {
+export async function handleStripeEvent(db: Db, event: Stripe.Event, now = new Date()): Promise<WebhookOutcome> {
+  const stale = new Date(now.getTime() - CLAIM_TIMEOUT_MS);
   const claimed = await db.$executeRaw`
-    INSERT INTO "StripeEvent" (id, type, "receivedAt") VALUES (${event.id}, ${event.type}, now()) ON CONFLICT (id) DO NOTHING`;
-  if (claimed === 0) return { status: "duplicate", workspaceId: null };
+    INSERT INTO "StripeEvent" (id, type, "receivedAt") VALUES (${event.id}, ${event.type}, ${now})
+    ON CONFLICT (id) DO UPDATE SET "receivedAt" = EXCLUDED."receivedAt"
+     WHERE "StripeEvent"."processedAt" IS NULL AND "StripeEvent"."receivedAt" < ${stale}`;
+  if (claimed === 0) {
+    const seen = await db.stripeEvent.findUnique({ where: { id: event.id }, select: { processedAt: true } });
+    return { status: seen?.processedAt ? "duplicate" : "in_progress", workspaceId: null };
+  }
   const handler = handlers[event.type];
-  if (!handler) return { status: "ignored", workspaceId: null };
+  if (!handler) {
+    await db.stripeEvent.update({ where: { id: event.id }, data: { processedAt: new Date() } });
+    return { status: "ignored", workspaceId: null };
+  }
   try {
     const workspaceId = await handler(db, event);
-    if (workspaceId) await db.stripeEvent.update({ where: { id: event.id }, data: { workspaceId } });
+    await db.stripeEvent.update({ where: { id: event.id }, data: { workspaceId, processedAt: new Date() } });
     return { status: "processed", workspaceId };
   } catch (err) {
-    await db.stripeEvent.delete({ where: { id: event.id } }).catch(() => {});
+    await db.stripeEvent.deleteMany({ where: { id: event.id, processedAt: null } }).catch(() => {});
     throw err;
   }
 }

@@ -1,13 +1,23 @@
+import { randomBytes } from "node:crypto";
 import type { Db } from "@/server/db";
 import { AppError } from "@/server/errors";
-import { Prisma, type Task } from "@/server/generated/prisma/client";
+import type { Prisma, Task } from "@/server/generated/prisma/client";
 import { logger } from "@/server/logger";
 import { eventIds, runnerJobFinished, taskCreated } from "@/inngest/events";
 import { getInngest } from "@/inngest/client";
-import { recordAudit, type Actor } from "../audit/record";
-import { projectSettings } from "../projects/schemas";
-import { alertTaskQuota, reserveTaskQuota, type TaskReservation } from "../billing/quotas";
+import type { Actor } from "../audit/record";
+import { monthlyTaskCap, planOf } from "../billing/plans";
+import {
+  alertTaskQuota,
+  concurrentLimitError,
+  monthlyLimitError,
+  readOnlyReason,
+  taskLimitsParam,
+  WorkspaceReadOnlyError,
+  type TaskReservation,
+} from "../billing/quotas";
 import { checkRateLimit } from "../billing/rate-limit";
+import { monthKey } from "../usage/period";
 import { publishTaskEvent } from "@/server/runners/bus";
 import type { CreateTaskInput, TaskInput, TaskSource } from "./schemas";
 
@@ -36,19 +46,164 @@ export function defaultTitle(task: TaskInput): string {
 /** Sources whose requests are rate limited as API calls already (see server/api/rest.ts). */
 const webSources = new Set<TaskSource>(["web", "api"]);
 
-async function resolveProject(db: Db, workspaceId: string, projectId: string | undefined) {
-  const include = { workspace: { select: { slug: true, plan: true, id: true } } } as const;
-  const project = projectId
-    ? await db.project.findFirst({ where: { id: projectId, workspaceId }, include })
-    : await db.project.findFirst({ where: { workspaceId, archivedAt: null }, orderBy: { createdAt: "asc" }, include });
-  if (!project) {
-    throw projectId
+/** A Prisma-style id (25 characters, starts with "c") for rows the intake statement inserts itself. */
+function newId(): string {
+  return `c${Date.now().toString(36).padStart(9, "0")}${randomBytes(10).toString("hex").slice(0, 15)}`;
+}
+
+type IntakeRow = Task & {
+  _workspaceFound: boolean;
+  _plan: string | null;
+  _slug: string | null;
+  _activeTasks: number | null;
+  _projectFound: boolean;
+  _projectName: string | null;
+  _projectArchived: boolean;
+  _status: string | null;
+  _graceEndsAt: Date | null;
+  _overage: boolean;
+  _tasks: number | null;
+};
+
+const diagnostics = [
+  "_workspaceFound",
+  "_plan",
+  "_slug",
+  "_activeTasks",
+  "_projectFound",
+  "_projectName",
+  "_projectArchived",
+  "_status",
+  "_graceEndsAt",
+  "_overage",
+  "_tasks",
+] as const;
+
+/**
+ * The whole admission as one statement (one round trip, atomic): take the next task number on the
+ * workspace row only if the project is usable, the workspace is writable and a concurrent slot is
+ * free (the row lock makes those checks exact: a second submission waits for the first and sees its
+ * counters), count the task against the month (refused by jace_refuse, which undoes the statement,
+ * when the month's cap is reached), insert the task, its first log line and its audit entry.
+ * The unique (workspaceId, source, sourceDeliveryId) turns a repeated delivery into an error that
+ * also undoes everything; the caller then returns the first task. Exported for bench/billing.ts.
+ */
+export async function admitTask(
+  db: Db,
+  workspaceId: string,
+  actor: Actor,
+  input: CreateTaskInput,
+  opts: IntakeOptions,
+  now: Date,
+): Promise<IntakeRow> {
+  const requiresApproval = input.task.kind === "custom" || input.requireApproval === true;
+  const period = monthKey(now);
+  const logSuffix = ` created by ${actor.label} from ${opts.source}${opts.replayOfId ? " (a replay)" : ""}`;
+  const audit = actor.type !== "system";
+  const rows = await db.$queryRaw<IntakeRow[]>`
+    WITH proj AS (
+      SELECT p.id, p.name, p."archivedAt", coalesce(p.settings ->> 'requireApproval', '') = 'true' AS "requireApproval"
+        FROM "Project" p
+       WHERE p."workspaceId" = ${workspaceId}
+         AND CASE WHEN ${input.projectId ?? null}::text IS NULL THEN p."archivedAt" IS NULL ELSE p.id = ${input.projectId ?? null}::text END
+       ORDER BY p."createdAt" LIMIT 1
+    ), acct AS (
+      SELECT b.status, b."graceEndsAt", b."overagePriceId" IS NOT NULL AS overage FROM "BillingAccount" b WHERE b."workspaceId" = ${workspaceId}
+    ), ws AS (
+      UPDATE "Workspace" w SET "taskCounter" = w."taskCounter" + 1
+        FROM proj
+       WHERE w.id = ${workspaceId} AND proj."archivedAt" IS NULL
+         AND NOT EXISTS (SELECT 1 FROM acct WHERE acct.status = 'unpaid'
+                          OR (acct.status = 'past_due' AND (acct."graceEndsAt" IS NULL OR acct."graceEndsAt" <= ${now})))
+         AND coalesce(w."activeTasks" < (coalesce(${taskLimitsParam}::jsonb -> w.plan, ${taskLimitsParam}::jsonb -> 'free') ->> 'concurrent')::int, true)
+      RETURNING w."taskCounter" AS number, coalesce(${taskLimitsParam}::jsonb -> w.plan, ${taskLimitsParam}::jsonb -> 'free') AS l
+    ), lim AS (
+      SELECT ws.number, (ws.l ->> 'included')::int AS included,
+             (CASE WHEN coalesce((SELECT overage FROM acct), false) THEN ws.l ->> 'overageCap' ELSE ws.l ->> 'cap' END)::int AS cap
+        FROM ws
+    ), bumped AS (
+      INSERT INTO "UsageCounter" AS u ("workspaceId", period, tasks, "overageTasks", "updatedAt")
+      SELECT ${workspaceId}, ${period}, 1, CASE WHEN lim.included < 1 THEN 1 ELSE 0 END, now() FROM lim
+       WHERE lim.cap IS NULL OR lim.cap >= 1
+      ON CONFLICT ("workspaceId", period) DO UPDATE
+         SET tasks = u.tasks + 1,
+             "overageTasks" = u."overageTasks" + CASE WHEN (SELECT included FROM lim) <= u.tasks THEN 1 ELSE 0 END,
+             "updatedAt" = now()
+       WHERE (SELECT cap FROM lim) IS NULL OR u.tasks < (SELECT cap FROM lim)
+      RETURNING u.tasks
+    ), task AS (
+      INSERT INTO "Task" (id, "workspaceId", "projectId", number, kind, title, input, source, "sourceDeliveryId", "replyTo",
+                          "replayOfId", "requiresApproval", "statusReason", "createdById", "createdByLabel", "createdAt", "updatedAt")
+      SELECT ${newId()}, ${workspaceId}, proj.id,
+             CASE WHEN bumped.tasks IS NULL THEN jace_refuse('tasksPerMonth') ELSE lim.number END,
+             ${input.task.kind}, ${input.title || defaultTitle(input.task)}, ${JSON.stringify(input.task)}::jsonb, ${opts.source},
+             ${opts.deliveryId ?? null}, ${JSON.stringify(opts.replyTo ?? {})}::jsonb, ${opts.replayOfId ?? null},
+             ${requiresApproval} OR proj."requireApproval", 'Waiting to start',
+             ${actor.type === "system" ? null : actor.id}, ${actor.label}, ${now}, ${now}
+        FROM lim CROSS JOIN proj LEFT JOIN bumped ON true
+      RETURNING *
+    ), log AS (
+      INSERT INTO "TaskLog" ("workspaceId", "projectId", "taskId", message, "createdAt")
+      SELECT task."workspaceId", task."projectId", task.id, 'Task #' || task.number || ${logSuffix}, ${now} FROM task
+    ), audit AS (
+      INSERT INTO "AuditEvent" (id, "workspaceId", "actorType", "actorId", "actorLabel", action, "targetType", "targetId", metadata, ip, "createdAt")
+      SELECT ${newId()}, ${workspaceId}, ${actor.type}, ${actor.type === "system" ? null : actor.id}, ${actor.label}, 'task.created', 'task', task.id,
+             jsonb_build_object('number', task.number, 'kind', task.kind, 'source', task.source), ${opts.ip ?? null}, ${now}
+        FROM task WHERE ${audit}
+    )
+    SELECT task.*,
+           w.id IS NOT NULL AS "_workspaceFound", w.plan AS "_plan", w.slug AS "_slug", w."activeTasks" AS "_activeTasks",
+           proj.id IS NOT NULL AS "_projectFound", proj.name AS "_projectName", proj."archivedAt" IS NOT NULL AS "_projectArchived",
+           acct.status AS "_status", acct."graceEndsAt" AS "_graceEndsAt", coalesce(acct.overage, false) AS "_overage",
+           (SELECT tasks FROM bumped) AS "_tasks"
+      FROM (SELECT 1) one
+      LEFT JOIN "Workspace" w ON w.id = ${workspaceId}
+      LEFT JOIN proj ON true
+      LEFT JOIN acct ON true
+      LEFT JOIN task ON true`;
+  return rows[0]!;
+}
+
+const isRefusal = (error: unknown): boolean => error instanceof Error && error.message.includes("jace_refuse:tasksPerMonth");
+const isDuplicateDelivery = (error: unknown): boolean =>
+  error instanceof Error && /sourceDeliveryId|23505|Unique constraint/i.test(error.message);
+
+/**
+ * Why the statement admitted nothing, as the error the caller sees; null when a concurrent slot has
+ * freed since (the statement's figures are from before it waited for the workspace row), so the
+ * caller tries again.
+ */
+async function refusal(db: Db, row: IntakeRow, workspaceId: string, projectId: string | undefined, now: Date): Promise<AppError | null> {
+  if (!row._workspaceFound) return new AppError("NOT_FOUND", "Workspace not found.");
+  if (!row._projectFound) {
+    return projectId
       ? new AppError("NOT_FOUND", "Project not found in this workspace.")
       : new AppError("UNPROCESSABLE", "This workspace has no project yet. Create one on the Projects page, then submit the task.");
   }
-  if (project.archivedAt)
-    throw new AppError("UNPROCESSABLE", `Project "${project.name}" is archived. Unarchive it or pick another project.`);
-  return project;
+  if (row._projectArchived)
+    return new AppError("UNPROCESSABLE", `Project "${row._projectName}" is archived. Unarchive it or pick another project.`);
+  const reason = readOnlyReason(row._status ? { status: row._status, graceEndsAt: row._graceEndsAt } : null, now);
+  if (reason) return new WorkspaceReadOnlyError({ slug: row._slug! }, reason);
+  const fresh = await db.workspace.findUnique({ where: { id: workspaceId }, select: { slug: true, plan: true, activeTasks: true } });
+  if (!fresh) return new AppError("NOT_FOUND", "Workspace not found.");
+  const limit = planOf(fresh.plan).limits.concurrentTasks;
+  if (limit === null || fresh.activeTasks < limit) return null;
+  return concurrentLimitError({ id: workspaceId, ...fresh }, fresh.activeTasks);
+}
+
+async function existingDelivery(db: Db, workspaceId: string, opts: IntakeOptions): Promise<Task | null> {
+  if (!opts.deliveryId) return null;
+  return db.task.findFirst({ where: { workspaceId, source: opts.source, sourceDeliveryId: opts.deliveryId } });
+}
+
+async function monthlyRefusal(db: Db, workspaceId: string, now: Date): Promise<AppError> {
+  const [row] = await db.$queryRaw<{ slug: string; plan: string; tasks: number | null; overage: boolean | null }[]>`
+    SELECT w.slug, w.plan, u.tasks, b."overagePriceId" IS NOT NULL AS overage FROM "Workspace" w
+      LEFT JOIN "UsageCounter" u ON u."workspaceId" = w.id AND u.period = ${monthKey(now)}
+      LEFT JOIN "BillingAccount" b ON b."workspaceId" = w.id
+     WHERE w.id = ${workspaceId}`;
+  if (!row) return new AppError("NOT_FOUND", "Workspace not found.");
+  return monthlyLimitError({ id: workspaceId, slug: row.slug, plan: row.plan }, row.tasks ?? 0, row.overage ?? false, now);
 }
 
 /**
@@ -62,75 +217,47 @@ export async function createTask(
   input: CreateTaskInput,
   opts: IntakeOptions,
 ): Promise<{ task: Task; created: boolean }> {
-  if (opts.deliveryId) {
-    const existing = await db.task.findFirst({ where: { workspaceId, source: opts.source, sourceDeliveryId: opts.deliveryId } });
-    if (existing) return { task: existing, created: false };
-  }
-  const project = await resolveProject(db, workspaceId, input.projectId);
-  const settings = projectSettings.safeParse(project.settings);
-  const requiresApproval =
-    input.task.kind === "custom" || input.requireApproval === true || (settings.success && settings.data.requireApproval === true);
+  const now = new Date();
+  if (!webSources.has(opts.source)) await checkRateLimit(db, { id: workspaceId }, "webhook");
 
-  if (!webSources.has(opts.source)) await checkRateLimit(db, project.workspace, "webhook");
-
-  let task: Task;
-  let quota: TaskReservation | undefined;
-  try {
-    task = await db.$transaction(
-      async (tx) => {
-        // Locks the workspace row: intake into one workspace is serialised from here on, which
-        // makes the quota reservation below exact.
-        const [counter] = await tx.$queryRaw<{ taskCounter: number; slug: string; plan: string }[]>`
-        UPDATE "Workspace" SET "taskCounter" = "taskCounter" + 1 WHERE id = ${workspaceId} RETURNING "taskCounter", slug, plan`;
-        if (!counter) throw new AppError("NOT_FOUND", "Workspace not found.");
-        quota = await reserveTaskQuota(tx, { id: workspaceId, slug: counter.slug, plan: counter.plan });
-        const created = await tx.task.create({
-          data: {
-            workspaceId,
-            projectId: project.id,
-            number: counter.taskCounter,
-            kind: input.task.kind,
-            title: input.title || defaultTitle(input.task),
-            input: input.task,
-            source: opts.source,
-            sourceDeliveryId: opts.deliveryId ?? null,
-            replyTo: opts.replyTo ?? {},
-            replayOfId: opts.replayOfId ?? null,
-            requiresApproval,
-            statusReason: "Waiting to start",
-            createdById: actor.type === "system" ? null : actor.id,
-            createdByLabel: actor.label,
-          },
-        });
-        await tx.taskLog.create({
-          data: {
-            workspaceId,
-            projectId: project.id,
-            taskId: created.id,
-            message: `Task #${created.number} created by ${actor.label} from ${opts.source}${opts.replayOfId ? " (a replay)" : ""}`,
-          },
-        });
-        if (actor.type !== "system") {
-          await recordAudit(tx, workspaceId, actor, opts.ip ?? null, {
-            action: "task.created",
-            targetType: "task",
-            targetId: created.id,
-            metadata: { number: created.number, kind: created.kind, source: opts.source },
-          });
-        }
-        return created;
-        // A burst into one workspace queues on its task counter row: wait for it rather than fail.
-      },
-      { maxWait: 15_000, timeout: 20_000 },
-    );
-  } catch (error) {
-    if (opts.deliveryId && error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") {
-      const existing = await db.task.findFirst({ where: { workspaceId, source: opts.source, sourceDeliveryId: opts.deliveryId } });
-      if (existing) return { task: existing, created: false };
+  let row: IntakeRow | null = null;
+  for (let attempt = 0; !row; attempt++) {
+    let admitted: IntakeRow;
+    try {
+      admitted = await admitTask(db, workspaceId, actor, input, opts, now);
+    } catch (error) {
+      if (isRefusal(error)) {
+        const existing = await existingDelivery(db, workspaceId, opts);
+        if (existing) return { task: existing, created: false };
+        throw await monthlyRefusal(db, workspaceId, now);
+      }
+      if (opts.deliveryId && isDuplicateDelivery(error)) {
+        const existing = await existingDelivery(db, workspaceId, opts);
+        if (existing) return { task: existing, created: false };
+      }
+      throw error;
     }
-    throw error;
+    if (admitted.id) {
+      row = admitted;
+      break;
+    }
+    const existing = await existingDelivery(db, workspaceId, opts);
+    if (existing) return { task: existing, created: false };
+    const error = await refusal(db, admitted, workspaceId, input.projectId, now);
+    if (error) throw error;
+    if (attempt >= 2) throw new AppError("CONFLICT", "Tasks are finishing and starting too fast to admit this one. Submit it again.");
   }
-  if (quota) await alertTaskQuota(db, { id: workspaceId, slug: project.workspace.slug, plan: project.workspace.plan }, quota);
+  const task = Object.fromEntries(Object.entries(row).filter(([k]) => !(diagnostics as readonly string[]).includes(k))) as Task;
+  const workspace = { id: workspaceId, slug: row._slug!, plan: row._plan! };
+  const plan = planOf(workspace.plan);
+  const reservation: TaskReservation = {
+    period: monthKey(now),
+    tasks: row._tasks ?? 0,
+    included: plan.limits.tasksPerMonth,
+    cap: monthlyTaskCap(plan, row._overage),
+    overage: row._overage,
+  };
+  await alertTaskQuota(db, workspace, reservation);
   await startPipeline(task);
   return { task, created: true };
 }
@@ -148,7 +275,11 @@ export async function startPipeline(task: Pick<Task, "id" | "workspaceId">): Pro
   await publishTaskEvent({ type: "task", taskId: task.id, workspaceId: task.workspaceId });
 }
 
-/** A new task with the same input as `taskId`, linked to it. */
+/**
+ * A new task with the same input as `taskId`, linked to it. A replay is asked for on the web or
+ * through the API, so it counts as that source (not as the original's channel webhook) and its
+ * result is shown where it was asked for.
+ */
 export async function replayTask(db: Db, workspaceId: string, actor: Actor, taskId: string, ip: string | null = null): Promise<Task> {
   const original = await db.task.findFirst({ where: { id: taskId, workspaceId } });
   if (!original) throw new AppError("NOT_FOUND", "Task not found in this workspace.");
@@ -162,7 +293,7 @@ export async function replayTask(db: Db, workspaceId: string, actor: Actor, task
       task: original.input as TaskInput,
       requireApproval: original.requiresApproval,
     },
-    { source: original.source as TaskSource, replyTo: original.replyTo as Prisma.InputJsonObject, ip, replayOfId: original.id },
+    { source: actor.type === "api_key" ? "api" : "web", ip, replayOfId: original.id },
   );
   return task;
 }

@@ -10,7 +10,13 @@ import { AppError } from "@/server/errors";
 
 export type { Stripe };
 
-export const meterEventNames = { tasks: "jace_tasks", cloud_tokens: "jace_cloud_tokens", gpu_minutes: "jace_gpu_minutes" } as const;
+/** Meters in Stripe. Only jace_overage_tasks is billed (by the plans' metered prices); the rest are for reporting. */
+export const meterEventNames = {
+  tasks: "jace_tasks",
+  overage_tasks: "jace_overage_tasks",
+  cloud_tokens: "jace_cloud_tokens",
+  gpu_minutes: "jace_gpu_minutes",
+} as const;
 export type MeterMetric = keyof typeof meterEventNames;
 
 let cached: { key: string; client: Stripe } | undefined;

@@ -5,7 +5,7 @@ import { Alert, Badge, Button, Card, IconExternal, IconRefresh, type BadgeTone }
 import { useTRPC } from "@/app/_lib/trpc";
 import { useWorkspace } from "../../_components/workspace-context";
 import type { BillingOverview, PortalAction } from "./billing-actions";
-import { formatDate, formatDateTime, formatPlanPrice } from "./format";
+import { formatDate, formatDateTime, formatPlanPrice, formatUnitPrice } from "./format";
 
 const statuses: Record<string, { tone: BadgeTone; label: string }> = {
   active: { tone: "success", label: "Active" },
@@ -32,7 +32,7 @@ export function CurrentPlanCard({ data, portal }: { data: BillingOverview; porta
   const canManage = can("billing.manage");
   const stripe = data.mode === "stripe";
   const { account, plan } = data;
-  const status = subscriptionStatus(data.mode, account.status);
+  const status = account ? subscriptionStatus(data.mode, account.status) : null;
   // A resync result is about the plan it found; once the plan moves on (a switch, a webhook), it is stale.
   const [notice, setNotice] = useState<{ tone: "success" | "danger"; text: string; plan?: string } | null>(null);
   const shownNotice = notice && (notice.plan === undefined || notice.plan === plan.id) ? notice : null;
@@ -70,14 +70,16 @@ export function CurrentPlanCard({ data, portal }: { data: BillingOverview; porta
             <span className="text-sm text-ink-muted tabular-nums">
               {plan.priceCents === 0 ? "$0/month" : formatPlanPrice(plan.priceCents)}
             </span>
-            <Badge tone={status.tone} dot data-testid="subscription-status">
-              {status.label}
-            </Badge>
+            {status ? (
+              <Badge tone={status.tone} dot data-testid="subscription-status">
+                {status.label}
+              </Badge>
+            ) : null}
           </div>
           <p className="mt-1.5 text-sm leading-6 text-ink-muted">
             <PeriodLine data={data} />
           </p>
-          {stripe && account.syncedAt ? (
+          {stripe && account?.syncedAt ? (
             <p className="text-[13px] leading-5 text-ink-subtle">Last synced with Stripe {formatDateTime(account.syncedAt)}</p>
           ) : null}
         </div>
@@ -94,7 +96,7 @@ export function CurrentPlanCard({ data, portal }: { data: BillingOverview; porta
             >
               Resync
             </Button>
-            {account.hasCustomer ? (
+            {account?.hasCustomer ? (
               <Button variant="secondary" trailingIcon={<IconExternal />} loading={portal.pending} onClick={portal.open}>
                 Manage billing
               </Button>
@@ -118,7 +120,7 @@ export function CurrentPlanCard({ data, portal }: { data: BillingOverview; porta
       ) : null}
       {canManage ? null : (
         <p className="rounded-b-card border-t border-line bg-subtle/60 px-5 py-3 text-[13px] text-ink-muted">
-          Only workspace owners can change the plan, manage payment details and see invoices.
+          Only workspace owners can change the plan, see the subscription and payment status, and see invoices.
         </p>
       )}
     </Card>
@@ -126,8 +128,22 @@ export function CurrentPlanCard({ data, portal }: { data: BillingOverview; porta
 }
 
 function PeriodLine({ data }: { data: BillingOverview }) {
-  const { account, plan } = data;
+  const { plan, overage } = data;
   if (data.mode === "local") return <>Limits are enforced on this server; nothing is charged.</>;
+  if (overage && plan.priceCents !== null) {
+    return (
+      <>
+        Tasks beyond the included ones are billed at {formatUnitPrice(overage.perTaskMicros)} each, up to{" "}
+        {overage.maxTasksPerMonth.toLocaleString("en-US")} a month. <RenewalLine data={data} />
+      </>
+    );
+  }
+  return <RenewalLine data={data} />;
+}
+
+function RenewalLine({ data }: { data: BillingOverview }) {
+  const { account, plan } = data;
+  if (!account) return plan.id === "free" ? <>An owner can upgrade to a paid plan for higher limits.</> : null;
   if (account.status === "canceled") return <>The subscription was canceled.</>;
   if (account.currentPeriodEnd) {
     const date = formatDate(account.currentPeriodEnd);

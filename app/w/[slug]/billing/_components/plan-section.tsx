@@ -144,14 +144,15 @@ export function PlanSection({ checkout }: { checkout?: CheckoutReturn }) {
 
 /** Local mode, a failed payment inside its grace period, a read-only workspace, and portal errors. */
 function AccountAlerts({ data, portal, canManage }: { data: BillingOverview; portal: PortalAction; canManage: boolean }) {
-  const { account } = data;
-  const canFix = canManage && data.mode === "stripe" && account.hasCustomer;
+  const { account, readOnly } = data;
+  const canFix = canManage && data.mode === "stripe" && Boolean(account?.hasCustomer);
   const fixButton = canFix ? (
     <Button size="sm" variant="secondary" loading={portal.pending} onClick={portal.open}>
       Update payment method
     </Button>
   ) : null;
-  const inGrace = account.status === "past_due" && account.graceEndsAt !== null && account.readOnly === null;
+  // Members see that the workspace is read-only (their writes fail), not the payment history.
+  const inGrace = account?.status === "past_due" && account.graceEndsAt !== null && readOnly === null;
 
   return (
     <>
@@ -165,12 +166,12 @@ function AccountAlerts({ data, portal, canManage }: { data: BillingOverview; por
         </Alert>
       ) : null}
 
-      {account.readOnly ? (
+      {readOnly ? (
         <Alert tone="danger" title="This workspace is read-only" action={fixButton}>
-          {account.readOnly}. Nothing can be created or changed until the payment method is updated and the invoice is paid; everything can
-          still be read.{canFix ? null : " Ask a workspace owner to update the payment method."}
+          {readOnly}. Nothing can be created or changed until the payment method is updated and the invoice is paid; everything can still be
+          read.{canFix ? null : " Ask a workspace owner to update the payment method."}
         </Alert>
-      ) : inGrace ? (
+      ) : inGrace && account ? (
         <Alert tone="warning" title="A payment failed" action={fixButton}>
           Stripe could not charge the payment method{account.paymentFailedAt ? ` on ${formatDate(account.paymentFailedAt)}` : ""}. The
           workspace keeps working until {formatDate(account.graceEndsAt!)}; after that it becomes read-only until the invoice is paid.
