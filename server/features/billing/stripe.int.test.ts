@@ -1,19 +1,14 @@
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { Inngest } from "inngest";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { POST as stripeWebhook } from "@/app/api/stripe/webhook/route";
-import { setInngest } from "@/inngest/client";
-import { overrideEnv } from "@/server/env";
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { testDb } from "@/server/testing/db";
 import { callerFor, createUser, createWorkspaceFor, type TestUser } from "@/server/testing/factories";
-import { startStripeFake, type StripeFake } from "@/test/fakes/stripe";
+import type { StripeFake } from "@/test/fakes/stripe";
 import { createTask } from "../tasks/intake";
 import { monthKey } from "../usage/period";
 import { meterUsage } from "@/inngest/functions/billing/meter-usage";
 import { billingUsageFlush } from "@/inngest/events";
 import { startHarness } from "@/inngest/executor/test-harness";
 import { collectMeterReports, meterStatus, sendMeterReports } from "./metering";
+import { stripeHarness } from "./testing/stripe-harness";
 
 /**
  * Billing against the real Stripe SDK and a loopback Stripe fake that signs its webhooks with the
@@ -21,50 +16,11 @@ import { collectMeterReports, meterStatus, sendMeterReports } from "./metering";
  */
 
 const db = testDb();
-const secret = "whsec_billing_test_secret";
+const h = stripeHarness();
 let fake: StripeFake;
-let app: Server;
-
-beforeAll(async () => {
-  app = createServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    const response = await stripeWebhook(
-      new Request(`http://localhost${req.url}`, {
-        method: "POST",
-        headers: req.headers as Record<string, string>,
-        body: Buffer.concat(chunks),
-      }),
-    );
-    res.writeHead(response.status, { "content-type": "application/json" }).end(await response.text());
-  });
-  await new Promise<void>((r) => app.listen(0, "127.0.0.1", r));
-  fake = await startStripeFake({
-    webhookSecret: secret,
-    webhookUrl: `http://127.0.0.1:${(app.address() as AddressInfo).port}/api/stripe/webhook`,
-    prices: {
-      price_pro_test: { product: "prod_pro", nickname: "Pro", unitAmount: 2900 },
-      price_team_test: { product: "prod_team", nickname: "Team", unitAmount: 9900 },
-    },
-  });
-  overrideEnv({
-    STRIPE_SECRET_KEY: fake.secretKey,
-    STRIPE_WEBHOOK_SECRET: secret,
-    STRIPE_API_URL: fake.url,
-    STRIPE_PRICE_PRO: "price_pro_test",
-    STRIPE_PRICE_TEAM: "price_team_test",
-  });
-  setInngest(new Inngest({ id: "billing-test", isDev: true, eventKey: "t", baseUrl: "http://127.0.0.1:9/", logger: silentLogger }));
+beforeAll(() => {
+  fake = h.fake;
 });
-
-afterAll(async () => {
-  overrideEnv({ STRIPE_SECRET_KEY: "", STRIPE_WEBHOOK_SECRET: "", STRIPE_API_URL: "", STRIPE_PRICE_PRO: "", STRIPE_PRICE_TEAM: "" });
-  setInngest(undefined);
-  await fake?.close();
-  await new Promise((r) => app?.close(r));
-});
-
-const silentLogger = { info() {}, warn() {}, error() {}, debug() {} };
 
 let owner: TestUser;
 let ws: { id: string; slug: string; name: string };
@@ -162,7 +118,7 @@ describe("Checkout and webhooks", () => {
     const sub = [...fake.subscriptions.values()].find((s) => s.metadata?.workspaceId === ws.id)!;
     await stripe.subscriptions.update(sub.id, { items: [{ id: sub.items.data[0]!.id, price: "price_pro_test" }] });
     await fake.settled();
-    fake.setWebhookUrl(`http://127.0.0.1:${(app.address() as AddressInfo).port}/api/stripe/webhook`);
+    fake.setWebhookUrl(h.webhookUrl);
     expect((await db.workspace.findUniqueOrThrow({ where: { id: ws.id } })).plan).toBe("team");
     expect(await caller.billing.resync({ workspaceSlug: ws.slug })).toMatchObject({ plan: "pro", changed: true });
   });
