@@ -33,4 +33,18 @@ describe("CircuitBreaker", () => {
     expect(b.retryInMs("openai")).toBe(1000);
     expect(b.state("runner:ws1")).toBe("closed");
   });
+
+  it("a released trial lets the next call try; it neither closes nor reopens the circuit", () => {
+    let now = 0;
+    const b = new CircuitBreaker({ threshold: 1, cooldownMs: 1000, now: () => now });
+    b.failure("runner:ws1");
+    now = 1000;
+    expect(b.allow("runner:ws1")).toBe(true);
+    expect(b.allow("runner:ws1")).toBe(false);
+    b.release("runner:ws1");
+    expect(b.state("runner:ws1")).toBe("half-open");
+    expect(b.allow("runner:ws1")).toBe(true);
+    b.release("runner:never-failed"); // harmless on a closed circuit
+    expect(b.state("runner:never-failed")).toBe("closed");
+  });
 });

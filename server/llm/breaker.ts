@@ -1,8 +1,10 @@
 /**
- * A circuit breaker per provider (per workspace for runners, per API key for the cloud): after
- * `threshold` failures in a row it opens and the router skips the provider for `cooldownMs` (or
- * the provider's Retry-After, if longer); then one trial call is let through (half-open): success
- * closes it, failure opens it again. In memory, per app instance.
+ * A circuit breaker per provider and workspace (keys `runner:<workspaceId>`, `openai:<workspaceId>`):
+ * after `threshold` failures in a row it opens and the router skips the provider for `cooldownMs`
+ * (or the provider's Retry-After, if longer); then one trial call is let through (half-open):
+ * success closes it, failure opens it again, and a trial that ends with neither (a busy runner, the
+ * caller going away, the caller's own mistake) must be handed back with `release` so the next call
+ * can try. In memory, per app instance.
  */
 
 export type BreakerState = "closed" | "open" | "half-open";
@@ -39,6 +41,12 @@ export class CircuitBreaker {
 
   success(key: string): void {
     this.entries.delete(key);
+  }
+
+  /** Ends a half-open trial that said nothing about the provider's health; the next call may try. */
+  release(key: string): void {
+    const e = this.entries.get(key);
+    if (e) e.trial = false;
   }
 
   failure(key: string, retryAfterMs?: number | null): void {

@@ -14,6 +14,8 @@ import { logger } from "@/server/logger";
  */
 
 export const RESERVATION_TTL_MS = 15 * 60_000;
+/** Budget amounts are Postgres integers: a soft budget (alerts only) keeps counting past its limit, up to this. */
+const INT_MAX = 2_147_483_647;
 
 export type Reservation = { rows: { id: string; budgetId: string }[]; amountMicros: number };
 
@@ -38,11 +40,14 @@ async function budgetName(db: Db, b: Pick<Budget, "scope" | "projectId">): Promi
   return `budget of project "${project?.name ?? b.scope}"`;
 }
 
-/** Starts a new period for budgets whose period is over (money reserved by calls in flight stays). */
-export async function rollBudgetPeriods(db: Db, now = new Date()): Promise<number> {
+/**
+ * Starts a new period for budgets whose period is over (money reserved by calls in flight stays):
+ * one workspace's on its first cloud call of the month, all of them from the maintenance cron.
+ */
+export async function rollBudgetPeriods(db: Db, now = new Date(), workspaceId?: string): Promise<number> {
   const start = monthStart(now);
   const { count } = await db.budget.updateMany({
-    where: { periodStart: { lt: start } },
+    where: { periodStart: { lt: start }, ...(workspaceId ? { workspaceId } : {}) },
     data: { periodStart: start, spentMicros: 0, softAlertedAt: null, hardAlertedAt: null },
   });
   return count;
@@ -66,7 +71,7 @@ export async function reserveBudget(
     budgets = await db.budget.findMany({ where: { workspaceId, scope: { in: scopes } } });
   }
   if (budgets.length === 0) return { rows: [], amountMicros };
-  if (budgets.some((b) => b.periodStart < monthStart())) await rollBudgetPeriods(db);
+  if (budgets.some((b) => b.periodStart < monthStart())) await rollBudgetPeriods(db, new Date(), workspaceId);
   const amount = Math.max(0, Math.ceil(amountMicros));
   const ids = budgets.map((b) => b.id);
   const expiresAt = new Date(Date.now() + RESERVATION_TTL_MS);
@@ -74,8 +79,8 @@ export async function reserveBudget(
   // of the UPDATE makes that exact under concurrency), and a reservation row is written for each.
   const rows = await db.$queryRaw<{ id: string; budgetId: string }[]>`
     WITH held AS (
-      UPDATE "Budget" SET "reservedMicros" = "reservedMicros" + ${amount}
-       WHERE id = ANY(${ids}) AND (NOT "hardLimit" OR "spentMicros" + "reservedMicros" + ${amount} <= "monthlyLimitMicros")
+      UPDATE "Budget" SET "reservedMicros" = LEAST(${INT_MAX}, "reservedMicros"::bigint + ${amount})::int
+       WHERE id = ANY(${ids}) AND (NOT "hardLimit" OR "spentMicros"::bigint + "reservedMicros" + ${amount} <= "monthlyLimitMicros")
       RETURNING id)
     INSERT INTO "BudgetReservation" (id, "budgetId", "workspaceId", "amountMicros", "expiresAt")
     SELECT gen_random_uuid()::text, held.id, ${workspaceId}, ${amount}, ${expiresAt} FROM held
@@ -122,7 +127,8 @@ export async function settleBudget(db: Db, reservation: Reservation, actualMicro
       UPDATE "BudgetReservation" SET "settledAt" = now()
        WHERE id = ANY(${reservation.rows.map((r) => r.id)}) AND "settledAt" IS NULL
       RETURNING "budgetId")
-    UPDATE "Budget" b SET "reservedMicros" = GREATEST(0, b."reservedMicros" - ${reservation.amountMicros}), "spentMicros" = b."spentMicros" + ${actual}
+    UPDATE "Budget" b SET "reservedMicros" = GREATEST(0, b."reservedMicros" - ${reservation.amountMicros}),
+           "spentMicros" = LEAST(${INT_MAX}, b."spentMicros"::bigint + ${actual})::int
       FROM settled WHERE b.id = settled."budgetId"
     RETURNING b.id, b."spentMicros", b."monthlyLimitMicros", b."softThresholdPct", b."softAlertedAt", b."hardAlertedAt"`;
   if (actual === 0) return;

@@ -1,16 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
-import type { RestContext } from "@/server/api/rest";
 import { readJsonBody } from "@/server/api/rest-input";
-import { getDb, type Db } from "@/server/db";
-import { getEnv } from "@/server/env";
-import { AppError, newRequestId, toAppError, type AppErrorCode } from "@/server/errors";
-import { authenticateApiKey } from "@/server/features/api-keys/api-keys";
-import { checkRateLimit } from "@/server/features/billing/rate-limit";
-import { logger, type Logger } from "@/server/logger";
-import { resolveCatalog } from "./catalog";
-import { describeOpenAIKey } from "./credentials";
-import { resolvePricing } from "./pricing";
+import type { Db } from "@/server/db";
+import { AppError } from "@/server/errors";
+import type { Logger } from "@/server/logger";
+import { openAIError, type OpenAIErrorBody } from "./openai-http";
+import { workspaceRouting } from "./plan";
 import { complete } from "./router";
 import type { ChatMessage, LlmRequest, LlmResult } from "./types";
 
@@ -122,7 +117,12 @@ export function jsonSchemaProblem(schema: unknown, at = "schema", depth = 0): st
 const partsText = (c: ChatCompletionRequest["messages"][number]["content"]) => (typeof c === "string" ? c : c.map((p) => p.text).join(""));
 
 /** The router's request for a parsed body; the prompt-size and schema checks the zod schema cannot express. */
-export function toLlmRequest(workspaceId: string, apiKeyId: string, body: ChatCompletionRequest): LlmRequest {
+export function toLlmRequest(
+  workspaceId: string,
+  apiKeyId: string,
+  body: ChatCompletionRequest,
+  projectId: string | null = null,
+): LlmRequest {
   const messages: ChatMessage[] = body.messages.map((m) => ({
     role: m.role === "developer" ? "system" : m.role,
     content: partsText(m.content),
@@ -148,6 +148,7 @@ export function toLlmRequest(workspaceId: string, apiKeyId: string, body: ChatCo
   return {
     workspaceId,
     apiKeyId,
+    projectId,
     model: body.model,
     messages,
     ...(limit != null ? { maxTokens: limit } : {}),
@@ -208,10 +209,7 @@ export const modelListOutput = z.object({
 });
 export type ModelList = z.infer<typeof modelListOutput>;
 
-export const openAIErrorBody = z.object({
-  error: z.object({ message: z.string(), type: z.string(), param: z.string().nullable(), code: z.string().nullable() }),
-});
-export type OpenAIErrorBody = z.infer<typeof openAIErrorBody>;
+export { openAIErrorBody, type OpenAIErrorBody } from "./openai-http";
 
 const usageOf = (r: LlmResult) => ({
   prompt_tokens: r.usage.promptTokens,
@@ -377,18 +375,20 @@ export async function streamChatCompletion(
   });
 }
 
-/** GET /api/v1/models: the catalog's logical models, the workspace's runner models, and cloud models when a key is set. */
+/**
+ * GET /api/v1/models: the catalog's logical models, the workspace's runner models, and the cloud
+ * models the key in use can call (with Jace's key, only the list's; with the workspace's own key, its added ones too).
+ */
 export async function listModels(db: Db, workspaceId: string): Promise<ModelList> {
-  const [workspace, runners, key] = await Promise.all([
-    db.workspace.findUniqueOrThrow({ where: { id: workspaceId }, select: { llmSettings: true, createdAt: true } }),
+  const [routing, workspace, runners] = await Promise.all([
+    workspaceRouting(db, workspaceId),
+    db.workspace.findUniqueOrThrow({ where: { id: workspaceId }, select: { createdAt: true } }),
     db.runner.findMany({
       where: { workspaceId, revokedAt: null },
       select: { capabilities: true, createdAt: true },
       orderBy: { createdAt: "asc" },
     }),
-    describeOpenAIKey(db, workspaceId),
   ]);
-  const llm = (workspace.llmSettings ?? {}) as { catalog?: unknown; pricing?: unknown };
   const since = Math.floor(workspace.createdAt.getTime() / 1000);
   const data: ModelList["data"] = [];
   const seen = new Set<string>();
@@ -397,94 +397,13 @@ export async function listModels(db: Db, workspaceId: string): Promise<ModelList
     seen.add(id);
     data.push({ id, object: "model", created, owned_by });
   };
-  for (const id of Object.keys(resolveCatalog(llm.catalog))) add(id, since, "jace");
+  for (const id of Object.keys(routing.catalog)) add(id, since, "jace");
   for (const r of runners) {
     for (const m of (r.capabilities as { models?: { id: string }[] }).models ?? [])
       add(m.id, Math.floor(r.createdAt.getTime() / 1000), "runner");
   }
-  if (key || getEnv().OPENAI_API_KEY) for (const id of Object.keys(resolvePricing(llm.pricing).cloud)) add(id, since, "openai");
+  if (routing.keySource) for (const id of Object.keys(routing.pricing.cloud)) add(id, since, "openai");
   return { object: "list", data };
-}
-
-// ---- errors -----------------------------------------------------------------------------------
-
-/**
- * AppError codes as OpenAI's error types and codes. A spent budget is a 429 `insufficient_quota`,
- * exactly what OpenAI answers when an account's quota is spent, so clients built for OpenAI already
- * recognise it; `x-should-retry: false` stops the official SDKs from retrying it like a rate limit.
- * Either way no provider could serve the call is a 503; only when one failed (rather than none being
- * online or configured) is it worth the SDKs' automatic retry.
- */
-const openAIErrors: Record<AppErrorCode, { status?: number; type: string; code: string | null }> = {
-  BAD_REQUEST: { type: "invalid_request_error", code: null },
-  UNAUTHORIZED: { type: "invalid_request_error", code: "invalid_api_key" },
-  FORBIDDEN: { type: "invalid_request_error", code: "permission_denied" },
-  NOT_FOUND: { type: "invalid_request_error", code: "model_not_found" },
-  CONFLICT: { type: "invalid_request_error", code: null },
-  GONE: { type: "invalid_request_error", code: null },
-  PAYLOAD_TOO_LARGE: { type: "invalid_request_error", code: "request_too_large" },
-  // The router's "no provider could serve, and none failed" (no runner online, no cloud mapping or key).
-  UNPROCESSABLE: { status: 503, type: "server_error", code: "no_provider_available" },
-  RATE_LIMITED: { type: "requests", code: "rate_limit_exceeded" },
-  QUOTA_EXCEEDED: { status: 429, type: "insufficient_quota", code: "insufficient_quota" },
-  UNAVAILABLE: { type: "server_error", code: "no_provider_available" },
-  INTERNAL: { type: "server_error", code: null },
-};
-
-/** `messages.0.content` as OpenAI writes it: `messages[0].content`. */
-const paramOf = (path: (string | number)[]) =>
-  path.reduce<string>((p, k) => (typeof k === "number" ? `${p}[${k}]` : p ? `${p}.${k}` : k), "");
-
-export function openAIError(
-  error: unknown,
-  requestId: string,
-  log: Logger,
-): { status: number; body: OpenAIErrorBody; headers: Record<string, string> } {
-  const e = toAppError(error);
-  if (e.code === "INTERNAL") log.error({ err: error }, "chat completion failed");
-  const map = openAIErrors[e.code];
-  const details = (e.details ?? {}) as { param?: string; code?: string | null; issues?: { path: (string | number)[] }[]; model?: string };
-  const issuePath = details.issues?.[0]?.path;
-  // The router's unknown-model error names the model; any other 404 is not about a model.
-  const unknownModel = e.code === "NOT_FOUND" && details.model !== undefined;
-  const param = details.param ?? (issuePath?.length ? paramOf(issuePath) : unknownModel ? "model" : null);
-  const code = details.code !== undefined ? details.code : e.code === "NOT_FOUND" && !unknownModel ? null : map.code;
-  const message = e.code === "INTERNAL" ? `${e.message} Request id: ${requestId}.` : e.message;
-  return {
-    status: map.status ?? e.httpStatus,
-    body: { error: { message, type: map.type, param, code } },
-    headers: {
-      "x-request-id": requestId,
-      ...(e.code === "QUOTA_EXCEEDED" || e.code === "UNPROCESSABLE" ? { "x-should-retry": "false" } : {}),
-      ...(e.code === "RATE_LIMITED" && typeof e.details?.retryAfterSeconds === "number"
-        ? { "retry-after": String(e.details.retryAfterSeconds) }
-        : {}),
-    },
-  };
-}
-
-/**
- * `withApiKey` for the OpenAI-compatible routes: the same workspace API key, but every failure,
- * authentication included, in OpenAI's error shape so the SDKs raise their typed errors.
- */
-export function withOpenAIApiKey(handler: (req: Request, ctx: RestContext) => Promise<Response>) {
-  return async (req: Request): Promise<Response> => {
-    const given = req.headers.get("x-request-id");
-    const requestId = given && /^[\x21-\x7e]{1,200}$/.test(given) ? given : newRequestId();
-    const log = logger.child({ requestId });
-    try {
-      const db = getDb();
-      const principal = await authenticateApiKey(db, req.headers.get("authorization"));
-      await checkRateLimit(db, principal.workspace, "api");
-      const ctx = { db, principal, requestId, log: log.child({ workspaceId: principal.workspace.id, apiKeyId: principal.apiKeyId }) };
-      const response = await handler(req, ctx);
-      response.headers.set("x-request-id", requestId);
-      return response;
-    } catch (error) {
-      const { status, body, headers } = openAIError(error, requestId, log);
-      return Response.json(body, { status, headers });
-    }
-  };
 }
 
 /** The body of POST /api/v1/chat/completions, up to 1 MB. */

@@ -20,7 +20,7 @@ export const pricingSettings = z.object({
   runnerHourly: z.record(z.string(), z.number().int().nonnegative()).default({}),
   /** Monthly base fee (hosting, the plan). */
   baseFeeMicros: z.number().int().nonnegative().optional(),
-  /** The cloud model savings are measured against. */
+  /** The cloud model savings are measured against when the requested model has no cloud equivalent. */
   baselineModel: z.string().optional(),
 });
 export type PricingSettings = z.infer<typeof pricingSettings>;
@@ -33,7 +33,19 @@ export const defaultCloudPrices: Record<string, CloudPrice> = {
   "gpt-4.1": { inputPer1k: 2000, outputPer1k: 8000 },
 };
 
+/** Context windows (tokens) of the system-listed cloud models; a prompt that cannot fit is refused before the call. */
+export const cloudContextTokens: Record<string, number> = {
+  "gpt-4o-mini": 128_000,
+  "gpt-4o": 128_000,
+  "gpt-4.1-mini": 1_047_576,
+  "gpt-4.1": 1_047_576,
+};
+
+/** Whose OpenAI key pays for a cloud call: Jace's (OPENAI_API_KEY, the plan's allowance) or the workspace's own. */
+export type KeySource = "system" | "workspace";
+
 export type Pricing = {
+  /** Cloud prices the call is charged at: the list prices on Jace's key; with the workspace's own key, its overrides too. */
   cloud: Record<string, CloudPrice>;
   localEnergyPerCallMicros: number;
   gpuHourMicros: number;
@@ -55,6 +67,24 @@ export function resolvePricing(overrides: unknown): Pricing {
   };
 }
 
+/**
+ * The prices that apply to calls paid with `source`. A workspace's price overrides are its own cost
+ * accounting for its own key; on Jace's key only the list prices and listed models apply, so an
+ * owner cannot make Jace's key free or add a model Jace does not offer.
+ */
+export function pricingFor(pricing: Pricing, source: KeySource | null): Pricing {
+  return source === "workspace" ? pricing : { ...pricing, cloud: { ...defaultCloudPrices } };
+}
+
+/**
+ * What the call's tokens would have cost on the cloud: on `cloudModel` (what the catalog maps the
+ * requested model to, or the cloud model that served it), else on the baseline model.
+ */
+export function baselineCostMicros(pricing: Pricing, cloudModel: string | null, promptTokens: number, completionTokens: number): number {
+  const model = cloudModel && pricing.cloud[cloudModel] ? cloudModel : pricing.baselineModel;
+  return cloudCostMicros(pricing, model, promptTokens, completionTokens);
+}
+
 export function cloudCostMicros(pricing: Pricing, model: string, promptTokens: number, completionTokens: number): number {
   const p = pricing.cloud[model];
   if (!p) return 0;
@@ -69,4 +99,13 @@ export function localCostMicros(pricing: Pricing, runnerId: string | null, gpuSe
 /** A conservative token estimate (about 2 characters per token, plus framing) for reservations. */
 export function estimatePromptTokens(messages: { content: string }[]): number {
   return messages.reduce((n, m) => n + Math.ceil(m.content.length / 2) + 8, 0);
+}
+
+/**
+ * A low token estimate (about 4 characters per token, the usual for English) for context-window
+ * checks: a prompt refused on this estimate cannot fit; one that passes may still not, and then the
+ * provider says so.
+ */
+export function minPromptTokens(messages: { content: string }[]): number {
+  return messages.reduce((n, m) => n + Math.ceil(m.content.length / 4) + 4, 0);
 }

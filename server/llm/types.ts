@@ -32,6 +32,8 @@ export type LlmRequest = {
   /** Receives the text as it is generated (streaming). */
   onToken?: (text: string) => void;
   signal?: AbortSignal;
+  /** Deadline of each provider attempt (default: 10 min on a runner, 2 min in the cloud). */
+  timeoutMs?: number;
   /** Providers not to try (the caller already tried them), and why they failed. */
   exclude?: ProviderName[];
   priorAttempts?: Attempt[];

@@ -10,9 +10,20 @@ import type { AddressInfo } from "node:net";
  */
 
 export type FakeBehaviour =
-  /** chunkDelayMs: pause between streamed chunks (to abort or time out mid-stream). */
-  | { kind: "ok"; text?: string; promptTokens?: number; completionTokens?: number; delayMs?: number; chunkDelayMs?: number }
-  | { kind: "error"; status: 429 | 500 | 503 | 401; retryAfterSeconds?: number; message?: string; code?: string }
+  /**
+   * chunkDelayMs: pause between streamed chunks (to abort or time out mid-stream); breakAfterChunks:
+   * drop the connection after that many content chunks (a stream failing midway).
+   */
+  | {
+      kind: "ok";
+      text?: string;
+      promptTokens?: number;
+      completionTokens?: number;
+      delayMs?: number;
+      chunkDelayMs?: number;
+      breakAfterChunks?: number;
+    }
+  | { kind: "error"; status: 400 | 401 | 429 | 500 | 503; retryAfterSeconds?: number; message?: string; code?: string }
   /** Accepts the request and never answers. */
   | { kind: "hang" };
 
@@ -39,6 +50,7 @@ type ChatBody = {
 type Schema = { type?: string | string[]; properties?: Record<string, Schema>; items?: Schema; enum?: unknown[]; const?: unknown };
 
 const errorTypes: Record<number, { type: string; code: string; message: string }> = {
+  400: { type: "invalid_request_error", code: "invalid_request", message: "Invalid request." },
   401: { type: "invalid_request_error", code: "invalid_api_key", message: "Incorrect API key provided." },
   429: { type: "requests", code: "rate_limit_exceeded", message: "Rate limit reached for requests." },
   500: { type: "server_error", code: "server_error", message: "The server had an error while processing your request." },
@@ -122,10 +134,16 @@ export async function startOpenAIFake(opts: { models?: string[]; default?: FakeB
     const delta = (d: object, finish: string | null = null) => ({ index: 0, delta: d, logprobs: null, finish_reason: finish });
     res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
     res.write(chunk([delta({ role: "assistant", content: "" })]));
+    let sent = 0;
     for (const piece of text.split(/(?<=\s)(?=\S)/)) {
       if (b.chunkDelayMs) await sleep(b.chunkDelayMs);
       if (res.destroyed) return;
+      if (b.breakAfterChunks !== undefined && sent === b.breakAfterChunks) {
+        await sleep(50); // let what was written reach the client first
+        return void res.destroy();
+      }
       res.write(chunk([delta({ content: piece })]));
+      sent += 1;
     }
     res.write(chunk([delta({}, finishReason)]));
     if (withUsage) res.write(chunk([], { usage }));

@@ -41,14 +41,26 @@ describe("model catalog and pricing", () => {
     );
   });
 
-  it("prices set by the owner are what the router charges with; members cannot change them", async () => {
+  it("an owner's added cloud model and prices apply only with the workspace's own key; members cannot change them", async () => {
     await callerFor(db, owner).model.setPricing({
       workspaceSlug: ws.slug,
-      pricing: { cloud: { "gpt-9": { inputPer1k: 1, outputPer1k: 2 } }, baseFeeMicros: 5_000_000 },
+      pricing: {
+        cloud: { "gpt-9": { inputPer1k: 1, outputPer1k: 2 }, "gpt-4o": { inputPer1k: 0, outputPer1k: 0 } },
+        baseFeeMicros: 5_000_000,
+      },
     });
+    // Without its own key the workspace would spend Jace's: list prices, listed models only.
+    await expect(planRoute(db, { workspaceId: ws.id, model: "gpt-9" })).rejects.toThrow(/only available with your own OpenAI key/);
+    const onSystem = await planRoute(db, { workspaceId: ws.id, model: "smart" });
+    expect(onSystem.pricing.cloud["gpt-4o"]).toEqual({ inputPer1k: 2500, outputPer1k: 10_000 });
+    expect(onSystem.pricing.baseFeeMicros).toBe(5_000_000);
+
+    await callerFor(db, owner).providerKey.save({ workspaceSlug: ws.slug, key: "sk-own-key-for-models-test-0000" });
     const plan = await planRoute(db, { workspaceId: ws.id, model: "gpt-9" });
-    expect(plan.candidates).toEqual([{ provider: "openai", model: "gpt-9" }]);
-    expect(plan.pricing.baseFeeMicros).toBe(5_000_000);
+    expect(plan).toMatchObject({ keySource: "workspace", candidates: [{ provider: "openai", model: "gpt-9" }] });
+    expect(plan.pricing.cloud["gpt-4o"]).toEqual({ inputPer1k: 0, outputPer1k: 0 });
+    await callerFor(db, owner).providerKey.remove({ workspaceSlug: ws.slug });
+
     await expect(callerFor(db, member).model.setPricing({ workspaceSlug: ws.slug, pricing: {} })).rejects.toThrow(
       /Your role \(member\) does not allow/,
     );

@@ -143,6 +143,12 @@ export async function deleteBudget(db: Db, workspaceId: string, actor: Actor, ip
   await db.$transaction(async (tx) => {
     const budget = await tx.budget.findFirst({ where: { id: budgetId, workspaceId } });
     if (!budget) throw new AppError("NOT_FOUND", "Budget not found in this workspace. It may have been deleted already.");
+    if (budget.scope === "plan") {
+      throw new AppError(
+        "BAD_REQUEST",
+        "The plan's included cloud allowance is not a budget you can delete: it follows the plan. Change the plan on the billing page, or add a workspace budget to spend less.",
+      );
+    }
     const names = await projectNames(tx, workspaceId, budget.projectId ? [budget.projectId] : []);
     await tx.budget.delete({ where: { id: budget.id } });
     await recordAudit(tx, workspaceId, actor, ip, {

@@ -33,15 +33,34 @@ export class CloudProviderError extends Error {
   readonly retryable: boolean;
   /** short reason for the ledger, e.g. "cloud 429 (retry after 20 s)" */
   readonly reason: string;
+  /** OpenAI's error code (context_length_exceeded, invalid_api_key, ...), when it sent one. */
+  readonly code: string | null;
+  /** What a stream produced before it failed: those tokens were generated, and are billed. */
+  partial: { text: string; usage: Usage } | null = null;
 
-  constructor(message: string, o: { status: number | null; retryAfterMs?: number | null; retryable: boolean; reason: string }) {
+  constructor(
+    message: string,
+    o: { status: number | null; retryAfterMs?: number | null; retryable: boolean; reason: string; code?: string | null },
+  ) {
     super(message);
     this.name = "CloudProviderError";
     this.status = o.status;
     this.retryAfterMs = o.retryAfterMs ?? null;
     this.retryable = o.retryable;
     this.reason = o.reason;
+    this.code = o.code ?? null;
   }
+
+  /** OpenAI refused the request itself (a schema it rejects, a prompt over the context): the caller's to fix. */
+  get callerError(): boolean {
+    return this.status === 400 || this.status === 413 || this.status === 422;
+  }
+}
+
+/** Marks a failure after some text was streamed with the tokens it used (estimated: the usage chunk never came). */
+function withPartial(err: CloudProviderError, messages: ChatMessage[], text: string): CloudProviderError {
+  if (text) err.partial = { text, usage: { promptTokens: estimatePromptTokens(messages), completionTokens: Math.ceil(text.length / 2) } };
+  return err;
 }
 
 const defaultBaseUrl = "https://api.openai.com/v1";
@@ -134,8 +153,8 @@ export async function callOpenAI(input: CloudCallInput): Promise<CloudCallResult
   } catch (err) {
     if (caller.failed) throw caller.error;
     if (input.signal?.aborted) return cancelled(text);
-    if (deadline.signal.aborted || err instanceof APIConnectionTimeoutError) throw timeoutError(timeoutMs);
-    throw toCloudError(err, input.apiKey);
+    if (deadline.signal.aborted || err instanceof APIConnectionTimeoutError) throw withPartial(timeoutError(timeoutMs), messages, text);
+    throw withPartial(toCloudError(err, input.apiKey), messages, text);
   } finally {
     clearTimeout(timer);
   }
@@ -143,12 +162,13 @@ export async function callOpenAI(input: CloudCallInput): Promise<CloudCallResult
   // The SDK's stream swallows an abort and simply ends: a missing finish reason tells it apart.
   if (finish === null) {
     if (input.signal?.aborted) return cancelled(text);
-    if (deadline.signal.aborted) throw timeoutError(timeoutMs);
-    throw new CloudProviderError("OpenAI response ended without a finish reason.", {
+    if (deadline.signal.aborted) throw withPartial(timeoutError(timeoutMs), messages, text);
+    const cut = new CloudProviderError("OpenAI response ended without a finish reason.", {
       status: null,
       retryable: true,
       reason: "cloud response cut off",
     });
+    throw withPartial(cut, messages, text);
   }
   return { text, finishReason: finish === "length" ? "length" : "stop", usage: usage ?? estimate(text), model };
 }
@@ -172,13 +192,14 @@ function toCloudError(err: unknown, apiKey: string): CloudProviderError {
     const retryAfterMs = readRetryAfter(err.headers);
     // A 429 for an exhausted quota or billing limit will not clear by waiting.
     const retryable = (status === 408 || status === 409 || status === 429 || status >= 500) && err.code !== "insufficient_quota";
-    const code = typeof err.code === "string" && /^[a-z_]{1,40}$/.test(err.code) ? ` ${err.code}` : "";
+    const code = typeof err.code === "string" && /^[a-z_]{1,40}$/.test(err.code) ? err.code : null;
     const wait = retryAfterMs === null ? "" : ` (retry after ${seconds(retryAfterMs)} s)`;
     return new CloudProviderError(`OpenAI request failed: ${detail}`, {
       status,
       retryAfterMs,
       retryable,
-      reason: `cloud ${status}${code}${wait}`,
+      code,
+      reason: `cloud ${status}${code ? ` ${code}` : ""}${wait}`,
     });
   }
   // An error event inside the stream, or a body the SDK could not parse.

@@ -7,22 +7,48 @@ import type { ChatMessage, Usage } from "../types";
 
 /** The local provider: an inference job on one of the workspace's runners, through the runner service. */
 
+/**
+ * Why a runner call failed, which decides what the router does next:
+ * - failure: the runner or model broke (error, timeout): counts against the circuit, fails over;
+ * - busy: the job never started, every fitting runner stayed busy for the queue wait: capacity, fails over;
+ * - context: the prompt does not fit the model's context: fails over to a bigger model;
+ * - schema: the runner cannot follow the requested JSON schema: the caller's to fix (400).
+ */
+export type RunnerFailure = "failure" | "busy" | "context" | "schema";
+
 export class RunnerProviderError extends Error {
   constructor(
     readonly reason: string,
-    /** The job never started: every fitting runner stayed busy for the whole queue wait. */
-    readonly busy = false,
+    readonly kind: RunnerFailure = "failure",
   ) {
     super(reason);
     this.name = "RunnerProviderError";
   }
+
+  get busy(): boolean {
+    return this.kind === "busy";
+  }
+}
+
+/** The kind of a failed inference job, from the error the runner reported. */
+export function runnerFailureOf(error: string): RunnerFailure {
+  if (/No runner took this job in time/.test(error)) return "busy";
+  if (/unsupported jsonSchema/i.test(error)) return "schema";
+  if (/more than the model's context/i.test(error)) return "context";
+  return "failure";
 }
 
 /**
  * Which local model can serve `patterns` now: the first pattern any online runner offers and can
- * fit. Returns the reason otherwise ("no runner online", "does not fit in VRAM").
+ * fit (in VRAM, and with a context window that holds `promptTokens`). Returns the reason otherwise
+ * ("no runner online", "does not fit in VRAM"); `tooLong` when only the context was too small.
  */
-export async function pickLocalModel(db: Db, workspaceId: string, patterns: string[]): Promise<{ model: string } | { reason: string }> {
+export async function pickLocalModel(
+  db: Db,
+  workspaceId: string,
+  patterns: string[],
+  promptTokens = 0,
+): Promise<{ model: string } | { reason: string; tooLong?: boolean }> {
   if (patterns.length === 0) return { reason: "the model has no local equivalent" };
   const runners = await db.runner.findMany({
     where: { workspaceId, revokedAt: null, status: { in: ["online", "busy"] } },
@@ -30,18 +56,27 @@ export async function pickLocalModel(db: Db, workspaceId: string, patterns: stri
   });
   if (runners.length === 0) return { reason: "no runner online" };
   const unfit: string[] = [];
+  const short: string[] = [];
   for (const pattern of patterns) {
     for (const r of runners) {
       const caps = r.capabilities as Capabilities;
       for (const m of caps.models ?? []) {
         if (!matchesPattern(pattern, m.id)) continue;
+        if (m.contextLength && promptTokens >= m.contextLength) {
+          short.push(
+            `the prompt (about ${promptTokens.toLocaleString("en-US")} tokens) does not fit the context of ${m.id} (${m.contextLength.toLocaleString("en-US")})`,
+          );
+          continue;
+        }
         const why = unfitReason({ model: m.id, labels: [] }, { runnerId: r.id, capabilities: caps, freeSlots: 1, excluded: false });
         if (!why) return { model: m.id };
         unfit.push(`${m.id} ${why.replace(/^cannot fit/, "does not fit")}`);
       }
     }
   }
-  return { reason: unfit.length > 0 ? `model ${unfit[0]}` : `no online runner has a model matching ${patterns.join(" or ")}` };
+  if (unfit.length > 0) return { reason: `model ${unfit[0]}` };
+  if (short.length > 0) return { reason: short[0]!, tooLong: true };
+  return { reason: `no online runner has a model matching ${patterns.join(" or ")}` };
 }
 
 export type RunnerCallInput = {
@@ -91,8 +126,9 @@ export async function callRunner(db: Db, input: RunnerCallInput): Promise<Runner
     const result = await awaitJobResult(db, input.workspaceId, jobId);
     if (result.status !== "succeeded" || result.output?.kind !== "inference") {
       const why = result.error ?? result.status;
-      if (/No runner took this job in time/.test(why)) throw new RunnerProviderError(`runner busy: ${why}`, true);
-      throw new RunnerProviderError(/timed out|timeout/i.test(why) ? `runner timeout: ${why}` : `runner error: ${why}`);
+      const kind = runnerFailureOf(why);
+      if (kind === "busy") throw new RunnerProviderError(`runner busy: ${why}`, kind);
+      throw new RunnerProviderError(/timed out|timeout/i.test(why) ? `runner timeout: ${why}` : `runner error: ${why}`, kind);
     }
     return {
       text: result.output.text,

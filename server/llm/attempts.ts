@@ -1,0 +1,219 @@
+import type { Db } from "@/server/db";
+import { getEnv } from "@/server/env";
+import { AppError } from "@/server/errors";
+import { logger } from "@/server/logger";
+import { planOf } from "../features/billing/plans";
+import { BudgetExhaustedError, reserveBudget, settleBudget, type Reservation } from "./budgets";
+import { workspaceOpenAIKey } from "./credentials";
+import type { RoutePlan } from "./plan";
+import {
+  cloudContextTokens,
+  cloudCostMicros,
+  estimatePromptTokens,
+  localCostMicros,
+  minPromptTokens,
+  pricingFor,
+  type KeySource,
+} from "./pricing";
+import { callOpenAI, CloudProviderError, type CloudCallResult } from "./providers/openai";
+import { callRunner, pickLocalModel, RunnerProviderError, type RunnerCallResult } from "./providers/runner";
+import type { LlmRequest, LlmResult, ProviderName, RoutingPolicy } from "./types";
+
+/**
+ * One attempt of a model call on one provider, classified for the router: served, skipped (not
+ * the provider's fault: nothing online, no key, budget spent, busy, prompt too long), failed (the
+ * provider broke: counts against its circuit), or cancelled. The caller's mistakes are thrown as
+ * 400s; database errors are thrown as they are. Budget bookkeeping happens outside the provider
+ * call, so it can never be mistaken for a provider failure.
+ */
+
+export type Served = {
+  provider: ProviderName;
+  model: string;
+  text: string;
+  finishReason: LlmResult["finishReason"];
+  promptTokens: number;
+  completionTokens: number;
+  runnerId: string | null;
+  gpuSeconds: number;
+  costMicros: number;
+  keySource: KeySource | null;
+};
+
+export type Outcome =
+  | { kind: "served"; served: Served }
+  | { kind: "skipped"; reason: string; model?: string; budget?: BudgetExhaustedError; tooLong?: boolean }
+  | { kind: "cancelled"; reason: string; model?: string }
+  | { kind: "failed"; reason: string; model?: string; retryAfterMs: number | null; partial: Served | null };
+
+/** How long a call waits for a busy runner before failing over, by policy. */
+const queueWaitMs: Record<RoutingPolicy, number> = {
+  "local-only": 120_000,
+  "local-first": 60_000,
+  "cloud-allowed": 5_000,
+  "cloud-preferred": 60_000,
+};
+
+const cancelled = (model?: string): Outcome => ({ kind: "cancelled", reason: "cancelled by the caller", ...(model ? { model } : {}) });
+
+export async function viaRunner(
+  db: Db,
+  req: LlmRequest,
+  plan: RoutePlan,
+  patterns: string[],
+  onToken?: (t: string) => void,
+): Promise<Outcome> {
+  const pick = await pickLocalModel(db, req.workspaceId, patterns, minPromptTokens(req.messages));
+  if ("reason" in pick) return { kind: "skipped", reason: pick.reason, ...(pick.tooLong ? { tooLong: true } : {}) };
+  const model = pick.model;
+  let r: RunnerCallResult;
+  try {
+    r = await callRunner(db, {
+      workspaceId: req.workspaceId,
+      model,
+      messages: req.messages,
+      maxTokens: req.maxTokens ?? 1024,
+      temperature: req.temperature,
+      seed: req.seed,
+      jsonSchema: req.jsonSchema,
+      onToken,
+      signal: req.signal,
+      queueTimeoutMs: queueWaitMs[plan.policy],
+      timeoutMs: req.timeoutMs ?? 10 * 60_000,
+    });
+  } catch (err) {
+    if (!(err instanceof RunnerProviderError)) throw err;
+    if (req.signal?.aborted) return cancelled(model);
+    switch (err.kind) {
+      case "schema":
+        throw new AppError(
+          "BAD_REQUEST",
+          `The local model cannot follow the requested JSON schema (${err.reason.replace(/^runner error: unsupported jsonSchema: /, "")}). Fix the schema, or ask for a model that runs in the cloud.`,
+          { details: { param: "response_format.json_schema.schema", code: "invalid_json_schema" } },
+        );
+      case "busy":
+        return { kind: "skipped", reason: err.reason, model };
+      case "context":
+        return { kind: "skipped", reason: err.reason, model, tooLong: true };
+      default:
+        return { kind: "failed", reason: err.reason, model, retryAfterMs: null, partial: null };
+    }
+  }
+  return {
+    kind: "served",
+    served: {
+      provider: "runner",
+      model,
+      text: r.text,
+      finishReason: r.finishReason,
+      promptTokens: r.usage.promptTokens,
+      completionTokens: r.usage.completionTokens,
+      runnerId: r.runnerId,
+      gpuSeconds: r.gpuSeconds,
+      costMicros: localCostMicros(plan.pricing, r.runnerId, r.gpuSeconds),
+      keySource: null,
+    },
+  };
+}
+
+export async function viaCloud(db: Db, req: LlmRequest, plan: RoutePlan, model: string, onToken?: (t: string) => void): Promise<Outcome> {
+  const env = getEnv();
+  const ownKey = await workspaceOpenAIKey(db, req.workspaceId);
+  const apiKey = ownKey ?? env.OPENAI_API_KEY ?? null;
+  if (!apiKey) return { kind: "skipped", reason: "no OpenAI key configured (workspace or OPENAI_API_KEY)", model };
+  const keySource: KeySource = ownKey ? "workspace" : "system";
+  // The key decides the prices (a key saved or removed since the plan was made included).
+  const pricing = pricingFor(plan.workspacePricing, keySource);
+  if (!pricing.cloud[model]) {
+    const reason = `cloud model ${model} is only available with your own OpenAI key (Settings -> AI providers)`;
+    return { kind: "skipped", reason, model };
+  }
+  const promptTokens = minPromptTokens(req.messages);
+  const context = cloudContextTokens[model];
+  if (context && promptTokens >= context) {
+    const reason = `the prompt (about ${promptTokens.toLocaleString("en-US")} tokens) does not fit the context of ${model} (${context.toLocaleString("en-US")})`;
+    return { kind: "skipped", reason, model, tooLong: true };
+  }
+  const maxTokens = req.maxTokens ?? 1024;
+  // Jace's own key spends the plan's included allowance; a workspace's own key is theirs to spend.
+  const planAllowanceMicros = keySource === "system" ? planOf(plan.workspacePlan).limits.cloudBudgetMicros : null;
+  const estimate = cloudCostMicros(pricing, model, estimatePromptTokens(req.messages), maxTokens);
+  let reservation: Reservation;
+  try {
+    reservation = await reserveBudget(db, req.workspaceId, req.projectId, estimate, { planAllowanceMicros });
+  } catch (err) {
+    if (err instanceof BudgetExhaustedError) return { kind: "skipped", reason: `budget: ${err.message}`, model, budget: err };
+    throw err;
+  }
+
+  let r: CloudCallResult | null = null;
+  let failure: CloudProviderError | null = null;
+  try {
+    r = await callOpenAI({
+      apiKey,
+      baseUrl: env.OPENAI_BASE_URL,
+      model,
+      messages: req.messages,
+      maxTokens,
+      temperature: req.temperature,
+      seed: req.seed,
+      jsonSchema: req.jsonSchema,
+      onToken,
+      signal: req.signal,
+      timeoutMs: req.timeoutMs ?? 120_000,
+    });
+  } catch (err) {
+    if (!(err instanceof CloudProviderError)) {
+      await settle(db, reservation, 0, req);
+      throw err; // the caller's own onToken failed
+    }
+    failure = err;
+  }
+
+  const served = (x: {
+    text: string;
+    finishReason: Served["finishReason"];
+    usage: { promptTokens: number; completionTokens: number };
+  }): Served => ({
+    provider: "openai",
+    model,
+    text: x.text,
+    finishReason: x.finishReason,
+    promptTokens: x.usage.promptTokens,
+    completionTokens: x.usage.completionTokens,
+    runnerId: null,
+    gpuSeconds: 0,
+    costMicros: cloudCostMicros(pricing, model, x.usage.promptTokens, x.usage.completionTokens),
+    keySource,
+  });
+  if (r) {
+    const s = served(r);
+    await settle(db, reservation, s.costMicros, req);
+    return { kind: "served", served: s };
+  }
+  const f = failure!;
+  // Tokens a stream produced before it broke were generated and are paid for.
+  const partial = f.partial ? served({ ...f.partial, finishReason: "stop" }) : null;
+  await settle(db, reservation, partial?.costMicros ?? 0, req);
+  if (req.signal?.aborted) return cancelled(model);
+  if (f.callerError) {
+    throw new AppError("BAD_REQUEST", `OpenAI refused the request: ${f.message.replace(/^OpenAI request failed: /, "")}`, {
+      details: { param: null, code: f.code },
+    });
+  }
+  // A bad key, a model the key cannot use, a spent OpenAI quota: waiting will not help, and it says nothing about OpenAI's health.
+  if (!f.retryable) return { kind: "skipped", reason: f.reason, model };
+  return { kind: "failed", reason: f.reason, model, retryAfterMs: f.retryAfterMs, partial };
+}
+
+/**
+ * Settles a reservation after the provider answered. A failure here is Jace's, not the provider's:
+ * the answer stands and the ledger row still carries the true cost; the reservation expires.
+ */
+async function settle(db: Db, reservation: Reservation, actualMicros: number, req: LlmRequest): Promise<void> {
+  try {
+    await settleBudget(db, reservation, actualMicros);
+  } catch (err) {
+    logger.error({ err, workspaceId: req.workspaceId, actualMicros }, "budget settle failed; the reservation is released when it expires");
+  }
+}
