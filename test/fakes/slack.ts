@@ -33,6 +33,8 @@ export type SlackFake = {
   responses(responseUrl: string): SlackCall[];
   /** The next `times` calls of `method` (by `teamId`'s bot, if given) answer 429 with Retry-After. */
   rateLimit(method: string, times: number, retryAfterSeconds: number, teamId?: string): void;
+  /** Calls of `method` wait (unanswered) until the returned function is called. */
+  hold(method: string): () => void;
   callsOf(method: string, teamId?: string): SlackCall[];
   close(): Promise<void>;
 };
@@ -70,6 +72,7 @@ export async function startSlackFake(): Promise<SlackFake> {
   const users = new Map<string, FakeSlackUser>(); // by `${teamId}/${userId}`
   const channels = new Map<string, string>();
   const rotate = new Set<string>();
+  const holds = new Map<string, Promise<void>>();
   let ts = 1_700_000_000;
 
   const json = (res: ServerResponse, body: unknown, status = 200, headers: Record<string, string> = {}) =>
@@ -90,6 +93,7 @@ export async function startSlackFake(): Promise<SlackFake> {
     const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1] ?? (args.token as string | undefined);
     const team = teamOf(bearer);
     calls.push({ method, teamId: team?.id ?? null, args, at: Date.now() });
+    await holds.get(method);
 
     const limit = limits.get(method);
     if (limit && limit.times > 0 && (!limit.teamId || limit.teamId === team?.id)) {
@@ -188,6 +192,14 @@ export async function startSlackFake(): Promise<SlackFake> {
     tokenOf: (teamId) => teams.get(teamId)?.token,
     rotateToken: (teamId) => void rotate.add(teamId),
     responses: (responseUrl) => calls.filter((c) => c.method === "response" && c.responseUrl === responseUrl),
+    hold(method) {
+      let release!: () => void;
+      holds.set(method, new Promise<void>((r) => (release = r)));
+      return () => {
+        holds.delete(method);
+        release();
+      };
+    },
     rateLimit(method, times, retryAfterSeconds, teamId) {
       limits.set(method, { times, retryAfter: retryAfterSeconds, teamId });
     },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseCommand } from "./commands";
-import { planVerdict, resultMessage, statusMessage } from "./messages";
+import { planMessage, planVerdict, resultMessage, statusMessage } from "./messages";
 import { createLinkToken, readLinkToken } from "./link-token";
 
 describe("parseCommand", () => {
@@ -62,6 +62,23 @@ describe("messages", () => {
     expect(planVerdict({ decidedByLabel: null, decidedAt: null, status: "cancelled", statusReason: "Cancelled" })).toBe(
       "Closed without a decision: the task is cancelled",
     );
+  });
+
+  it("closes the plan of an approved task that was cancelled later as approved, not rejected", () => {
+    const m = planMessage(
+      {
+        id: "t1",
+        number: 3,
+        plan: { summary: "Run tests", steps: [{ title: "make test" }] },
+        decidedByLabel: "ann@x.test",
+        decidedAt: new Date(),
+        status: "cancelled",
+        statusReason: "Cancelled",
+      },
+      true,
+    );
+    expect(JSON.stringify(m.blocks)).toContain("Approved by ann@x.test");
+    expect(JSON.stringify(m.blocks)).not.toContain("Rejected");
   });
 
   it("puts the test summary and the cost in the result", () => {
