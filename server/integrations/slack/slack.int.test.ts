@@ -4,7 +4,7 @@ import { createFunctions } from "@/inngest/functions";
 import { startHarness, type Harness } from "@/inngest/executor/test-harness";
 import { pollUntil } from "@/server/runners/testing/real-runner";
 import { testDb } from "@/server/testing/db";
-import { addMember, createUser, createWorkspaceFor, type TestUser } from "@/server/testing/factories";
+import { addMember, callerFor, createUser, createWorkspaceFor, type TestUser } from "@/server/testing/factories";
 import { startSlackTestServer, type SlackTestServer } from "./testing/slack-server";
 import { decryptSecret } from "@/server/crypto";
 import { readLinkToken } from "./link-token";
@@ -99,6 +99,35 @@ describe("installing Slack", () => {
     const { location } = await s.install(bob.id, b.slug, TEAM_A, "Alpha Inc");
     expect(location).toBe(`${s.url}/w/${b.slug}/integrations?slack_error=conflict`);
     expect((await db.slackInstallation.findUniqueOrThrow({ where: { teamId: TEAM_A } })).workspaceId).toBe(a.id);
+  });
+
+  it("a workspace connects a second Slack team: both are listed and each disconnects on its own", async () => {
+    expect((await s.install(alice.id, a.slug, "TCHARLIE", "Charlie Corp")).location).toBe(
+      `${s.url}/w/${a.slug}/integrations?slack=connected`,
+    );
+    const overview = await callerFor(db, alice).integration.slack({ workspaceSlug: a.slug });
+    expect(overview.installations.map((i) => [i.teamId, i.connected])).toEqual([
+      [TEAM_A, true],
+      ["TCHARLIE", true],
+    ]);
+    const charlie = overview.installations.find((i) => i.teamId === "TCHARLIE")!;
+    await callerFor(db, alice).integration.disconnectSlack({ workspaceSlug: a.slug, installationId: charlie.id });
+    const after = await callerFor(db, alice).integration.slack({ workspaceSlug: a.slug });
+    expect(after.installations.map((i) => [i.teamId, i.connected])).toEqual([
+      [TEAM_A, true],
+      ["TCHARLIE", false],
+    ]);
+    // Its token was revoked at Slack; team A's was not.
+    expect(s.fake.callsOf("auth.revoke").map((c) => c.teamId)).toEqual(["TCHARLIE"]);
+    await expect(callerFor(db, alice).integration.disconnectSlack({ workspaceSlug: a.slug, installationId: charlie.id })).rejects.toThrow(
+      /already disconnected/,
+    );
+    // Bob's workspace cannot disconnect Alice's team by its id.
+    const aTeam = overview.installations.find((i) => i.teamId === TEAM_A)!;
+    await expect(callerFor(db, bob).integration.disconnectSlack({ workspaceSlug: b.slug, installationId: aTeam.id })).rejects.toThrow(
+      /not found in this workspace/,
+    );
+    expect((await db.slackInstallation.findUniqueOrThrow({ where: { teamId: TEAM_A } })).disconnectedAt).toBeNull();
   });
 
   it("only admins start an install; signed-out people are sent to sign in", async () => {
