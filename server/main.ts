@@ -11,6 +11,7 @@ import { stopBus } from "./runners/bus";
 import { RunnerGateway } from "./runners/gateway";
 import { EXECUTOR_PATH, inngestSettings, setEmbeddedExecutor } from "@/inngest/client";
 import { createEmbeddedExecutor, type EmbeddedExecutor } from "@/inngest/executor";
+import { executorRequestTimeoutMs } from "@/inngest/functions/tasks/pipeline";
 import { startTaskJobRelay } from "./features/tasks/job-relay";
 import { SLACK_PREFIX, startSlack, type SlackRuntime } from "./integrations/slack";
 
@@ -94,8 +95,7 @@ async function main(): Promise<void> {
           signingKey: inngest.signingKey!,
           eventKey: inngest.eventKey,
           concurrency: env.INNGEST_EXECUTOR_CONCURRENCY,
-          // Longer than any step's own timeout, so a step is cut off by the pipeline first.
-          requestTimeoutMs: 120_000,
+          requestTimeoutMs: executorRequestTimeoutMs(),
           log: logger.child({ component: "inngest-executor" }),
         })
       : undefined;

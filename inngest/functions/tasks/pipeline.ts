@@ -5,6 +5,7 @@ import { analyzeTask, type Analysis } from "@/server/features/tasks/analyze";
 import { deliverTask } from "@/server/features/tasks/deliver";
 import {
   buildResult,
+  checkExecutionDeadline,
   collectTaskJob,
   dispatchTaskJob,
   executionSpec,
@@ -31,6 +32,8 @@ export type PipelineOptions = {
   /** Longest answer a model may write for `ask` and `custom` tasks, and longest plan. */
   maxAnswerTokens: number;
   maxPlanTokens: number;
+  /** The clock of the task's time limit (tests move it). */
+  now: () => number;
 };
 
 export const defaultPipelineOptions: PipelineOptions = {
@@ -42,7 +45,18 @@ export const defaultPipelineOptions: PipelineOptions = {
   retries: 3,
   maxAnswerTokens: 1024,
   maxPlanTokens: 512,
+  now: () => Date.now(),
 };
+
+/**
+ * How long the embedded executor waits for one call to the app: longer than the longest step, so a
+ * step is cut off (and its work aborted) by its own timeout first. A shorter request timeout
+ * would retry a cloud call while the first one still runs, and pay for it twice.
+ */
+export function executorRequestTimeoutMs(opts: Partial<PipelineOptions> = {}): number {
+  const o = { ...defaultPipelineOptions, ...opts };
+  return Math.max(o.stepTimeoutMs, o.cloudStepTimeoutMs) + 30_000;
+}
 
 export class StepTimeoutError extends Error {
   constructor(step: string, ms: number) {
@@ -51,15 +65,31 @@ export class StepTimeoutError extends Error {
   }
 }
 
-/** Cuts off a hung step: the step fails (and is retried) instead of holding the task forever. */
-function withTimeout<T>(step: string, ms: number, work: () => Promise<T>): Promise<T> {
+/** How long cut-off work gets to stop after its signal is aborted, before the step fails anyway. */
+const ABORT_GRACE_MS = 2_000;
+
+/**
+ * Cuts off a hung step: its work's signal is aborted, so a delivery or model call stops instead of
+ * running on beside the step's retry, and the step fails (and is retried) once the work has
+ * stopped, or after a short grace when the work ignores the signal.
+ */
+export async function withTimeout<T>(step: string, ms: number, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const running = work(controller.signal);
   let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    work(),
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new StepTimeoutError(step, ms)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
+  const cutOff = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const error = new StepTimeoutError(step, ms);
+      controller.abort(error);
+      const grace = new Promise((r) => setTimeout(r, ABORT_GRACE_MS).unref());
+      void Promise.race([running.catch(() => undefined), grace]).then(() => reject(error));
+    }, ms);
+  });
+  try {
+    return await Promise.race([running, cutOff]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /**
@@ -87,12 +117,13 @@ export function taskPipeline(inngest: Inngest, opts: PipelineOptions = defaultPi
     async ({ event, step }) => {
       const { taskId } = event.data;
       const db = getDb();
-      const run = <T>(name: string, work: () => Promise<T>) => step.run(name, () => withTimeout(name, opts.stepTimeoutMs, work));
+      const run = <T>(name: string, work: (signal: AbortSignal) => Promise<T>) =>
+        step.run(name, () => withTimeout(name, opts.stepTimeoutMs, work));
 
       /** Dispatches a runner job and waits for it; the wait starts before the dispatch. */
       const runnerJob = async (phase: JobPhase, analysis: Analysis, spec: JobSpecInput, allowFailure = false): Promise<JobOutcome> => {
         const jobId = taskJobId(taskId, phase);
-        const { queueTimeoutMs, timeoutMs } = jobBudgetMs(analysis);
+        const { queueTimeoutMs, timeoutMs } = jobBudgetMs(analysis, opts.now());
         await Promise.all([
           step.waitForEvent(`${phase}-wait`, {
             event: runnerJobFinished,
@@ -117,15 +148,13 @@ export function taskPipeline(inngest: Inngest, opts: PipelineOptions = defaultPi
         }
         if (spec.kind !== "inference") throw new NonRetriableError("Only model calls can go to the cloud.");
         return step.run(`${phase}-cloud`, () =>
-          withTimeout(`${phase}-cloud`, opts.cloudStepTimeoutMs, () =>
-            cloudTaskCall(db, taskId, phase, analysis, spec as InferenceSpec, localFailure),
+          withTimeout(`${phase}-cloud`, opts.cloudStepTimeoutMs, (signal) =>
+            cloudTaskCall(db, taskId, phase, analysis, spec as InferenceSpec, localFailure, signal),
           ),
         );
       };
 
       const analysis = await run("analyze", () => analyzeTask(db, taskId));
-      if (Date.now() > analysis.deadline)
-        throw new NonRetriableError(`The task waited longer than its ${analysis.timeoutMinutes} minute limit.`);
 
       const outcomes: JobOutcome[] = [];
       const draft = await run("plan", () => draftPlan(db, taskId, analysis, opts.maxPlanTokens));
@@ -139,28 +168,34 @@ export function taskPipeline(inngest: Inngest, opts: PipelineOptions = defaultPi
         plan = await run("plan-finalize", () => finalizePlan(db, taskId, analysis, text));
       }
 
+      let approvalMs = 0;
       if (plan.requiresApproval) {
-        const [decision] = await Promise.all([
+        const [decision, askedAt] = await Promise.all([
           step.waitForEvent("approval-wait", {
             event: taskApproved,
             match: "data.taskId",
             timeout: `${opts.approvalTimeoutHours}h`,
           }),
-          run("approval-request", () => requestApproval(db, taskId, opts.approvalTimeoutHours)),
+          run("approval-request", () => requestApproval(db, taskId, opts.approvalTimeoutHours, opts.now())),
         ]);
         if (!decision) {
           await run("approval-expired", () => expireApproval(db, taskId, opts.approvalTimeoutHours));
           return { status: "failed", reason: "approval expired" };
         }
-        await run("approval-record", () => recordApproval(db, taskId, decision.data.by));
+        const decidedAt = await run("approval-record", () => recordApproval(db, taskId, decision.data.by, opts.now()));
+        // Runs that asked before these steps returned times have nothing to subtract.
+        if (typeof askedAt === "number" && typeof decidedAt === "number") approvalMs = Math.max(0, decidedAt - askedAt);
       }
 
-      const spec = executionSpec(analysis, plan, opts.maxAnswerTokens);
-      const outcome = spec.kind === "inference" ? await infer("execute", analysis, spec) : await runnerJob("execute", analysis, spec);
+      // Once, as a step: a later re-entry (after the runner job, at delivery) never re-checks it.
+      const deadline = await run("deadline", async () => checkExecutionDeadline(analysis, approvalMs, opts.now()));
+      const timed = { ...analysis, deadline };
+      const spec = executionSpec(timed, plan, opts.maxAnswerTokens);
+      const outcome = spec.kind === "inference" ? await infer("execute", timed, spec) : await runnerJob("execute", timed, spec);
       outcomes.push(outcome);
       const result = await run("execute-result", () => buildResult(db, taskId, outcome));
       await run("usage", () => recordUsage(db, taskId, outcomes));
-      await run("deliver", () => deliverTask(db, taskId, result));
+      await run("deliver", (signal) => deliverTask(db, taskId, result, signal));
       await run("finish", () => finishTask(db, taskId));
       return { status: "succeeded" };
     },

@@ -18,6 +18,8 @@ export async function cloudTaskCall(
   analysis: Analysis,
   spec: InferenceSpec,
   localFailure: string | null,
+  /** Aborted when the step is cut off at its timeout: the call stops instead of being paid twice. */
+  signal?: AbortSignal,
 ): Promise<JobOutcome> {
   const task = await db.task.findUniqueOrThrow({ where: { id: taskId } });
   if (phase === "execute") {
@@ -36,6 +38,7 @@ export async function cloudTaskCall(
       temperature: spec.temperature,
       jsonSchema: spec.jsonSchema,
       exclude: ["runner"],
+      signal,
       priorAttempts: [{ provider: "runner", model: analysis.model ?? analysis.requestedModel, reason }],
     });
     await appendLog(

@@ -10,8 +10,11 @@ import type { TaskResult } from "./schemas";
  */
 export type DeliveryChannel = {
   source: string;
-  /** Must be safe to repeat: the step can run twice. */
-  deliver(db: Db, task: Task, result: TaskResult): Promise<{ summary: string }>;
+  /**
+   * Must be safe to repeat: the step can run twice. `signal` aborts when the step is cut off at its
+   * timeout; a channel passes it to its requests so the cut-off delivery stops before the retry.
+   */
+  deliver(db: Db, task: Task, result: TaskResult, signal?: AbortSignal): Promise<{ summary: string }>;
 };
 
 const webChannel: DeliveryChannel = {
@@ -44,18 +47,21 @@ export function registerDeliveryChannel(channel: DeliveryChannel): void {
   channels.set(channel.source, channel);
 }
 
-export async function deliverTask(db: Db, taskId: string, result: TaskResult): Promise<void> {
+export async function deliverTask(db: Db, taskId: string, result: TaskResult, signal?: AbortSignal): Promise<void> {
   const task = await db.task.findUniqueOrThrow({ where: { id: taskId } });
   await setTaskStatus(db, task, "delivering");
   await startStep(db, task, "deliver", task.source);
   const channel = channels.get(task.source);
   if (task.source !== "web") await webChannel.deliver(db, task, result);
+  // Cut off at the step's timeout: stop here rather than deliver beside the retry.
+  signal?.throwIfAborted();
   if (!channel) {
     await appendLog(db, task, `No ${task.source} delivery yet; the result is on the task page`, { step: "deliver", level: "warn" });
     await finishStep(db, task, "deliver", "succeeded", { detail: "web" });
     return;
   }
-  const { summary } = await channel.deliver(db, task, result);
+  const { summary } = await channel.deliver(db, task, result, signal);
+  signal?.throwIfAborted();
   await appendLog(db, task, summary, { step: "deliver" });
   await finishStep(db, task, "deliver", "succeeded", { detail: task.source });
 }

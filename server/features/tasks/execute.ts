@@ -26,6 +26,18 @@ export function jobBudgetMs(analysis: Analysis, now = Date.now()): { queueTimeou
   return { queueTimeoutMs: Math.min(left, 15 * 60_000), timeoutMs: left };
 }
 
+/**
+ * The task's time limit counts from intake, but not the time it waited for a person to approve
+ * its plan. Checked once, before execute; returns the deadline the execute phase works within.
+ */
+export function checkExecutionDeadline(analysis: Analysis, approvalMs: number, now: number): number {
+  const deadline = analysis.deadline + approvalMs;
+  if (now <= deadline) return deadline;
+  throw new NonRetriableError(
+    `The task did not start running within its ${analysis.timeoutMinutes} minute limit (time waiting for approval not counted). Replay it, or raise the project's task timeout.`,
+  );
+}
+
 export function executionSpec(analysis: Analysis, plan: TaskPlan, maxTokens = 1024): JobSpecInput {
   const { input } = analysis;
   if (input.kind === "test") {

@@ -134,15 +134,20 @@ export async function savePlan(db: Db, taskId: string, plan: TaskPlan): Promise<
 }
 
 /** Shows the plan for approval. Runs after the pipeline started waiting, so no decision is missed. */
-export async function requestApproval(db: Db, taskId: string, timeoutHours: number): Promise<void> {
+/** Returns when it asked (`now`), so the pipeline can leave the wait out of the task's time limit. */
+export async function requestApproval(db: Db, taskId: string, timeoutHours: number, now = Date.now()): Promise<number> {
   const task = await db.task.findUniqueOrThrow({ where: { id: taskId } });
-  await setTaskStatus(db, task, "awaiting_approval", { statusReason: `Waiting for approval (expires in ${timeoutHours} h)` });
+  // The step is waiting before the status says so: whoever sees awaiting_approval sees it too.
   await startStep(db, task, "approval");
   await finishStep(db, task, "approval", "waiting");
+  await setTaskStatus(db, task, "awaiting_approval", { statusReason: `Waiting for approval (expires in ${timeoutHours} h)` });
   await appendLog(db, task, "Waiting for an admin to approve the plan", { step: "approval" });
+  return now;
 }
 
-export async function recordApproval(db: Db, taskId: string, by: string): Promise<void> {
+/** Returns when the pipeline learnt of the decision (`now`). */
+export async function recordApproval(db: Db, taskId: string, by: string, now = Date.now()): Promise<number> {
   const task = await db.task.findUniqueOrThrow({ where: { id: taskId } });
   await finishStep(db, task, "approval", "succeeded", { detail: `by ${by}` });
+  return now;
 }

@@ -17,6 +17,7 @@ import { POST as enroll } from "@/app/api/runners/enroll/route";
 import { EXECUTOR_PATH, getInngest, inngestSettings, setEmbeddedExecutor } from "@/inngest/client";
 import { createEmbeddedExecutor } from "@/inngest/executor";
 import { createFunctions } from "@/inngest/functions";
+import { executorRequestTimeoutMs } from "@/inngest/functions/tasks/pipeline";
 import { createDb, setDb } from "@/server/db";
 import { getEnv } from "@/server/env";
 import { routeUpgrades } from "@/server/http-server";
@@ -81,7 +82,7 @@ const executor = createEmbeddedExecutor({
   concurrency: opts.executor.concurrency ?? env.INNGEST_EXECUTOR_CONCURRENCY,
   leaseMs: opts.executor.leaseMs,
   pollIntervalMs: opts.executor.pollIntervalMs,
-  requestTimeoutMs: 120_000,
+  requestTimeoutMs: executorRequestTimeoutMs(opts.pipeline),
   log: logger.child({ component: "inngest-executor" }),
 });
 const gateway = new RunnerGateway(db, logger, opts.gateway);
