@@ -111,6 +111,7 @@ const cases: Record<string, Case> = {
   },
   "model.resetEntry": { input: (t) => ({ workspaceSlug: t.slug, name: "fast" }), scoped: true, write: true },
   "model.setPricing": { input: (t) => ({ workspaceSlug: t.slug, pricing: { baseFeeMicros: 1 } }), scoped: true, write: true },
+  "model.setPolicy": { input: (t) => ({ workspaceSlug: t.slug, policy: "cloud-preferred" }), scoped: true, write: true },
   "integration.slack": { input: (t) => ({ workspaceSlug: t.slug }), scoped: true, write: false },
   "integration.disconnectSlack": {
     input: (t) => ({ workspaceSlug: t.slug, installationId: t.slackInstallationId }),

@@ -99,4 +99,25 @@ describe("budgets", () => {
     b = await db.budget.findUniqueOrThrow({ where: { id: b.id } });
     expect([b.spentMicros, b.periodStart.getTime()]).toEqual([0, monthStart().getTime()]);
   });
+
+  it("a soft budget keeps counting past its limit without overflowing the integer column", async () => {
+    await budget("workspace", 1000, { hardLimit: false, spentMicros: 2_147_483_000 });
+    const r = await reserveBudget(db, workspaceId, null, 5000);
+    await settleBudget(db, r, 5000);
+    const b = await db.budget.findUniqueOrThrow({ where: { workspaceId_scope: { workspaceId, scope: "workspace" } } });
+    expect([b.spentMicros, b.reservedMicros]).toEqual([2_147_483_647, 0]);
+    await db.budget.update({ where: { id: b.id }, data: { spentMicros: 0, hardLimit: true } });
+  });
+
+  it("a call rolls only its own workspace's stale periods (the cron rolls the rest)", async () => {
+    const other = await createWorkspaceFor(db, await createUser(db, "Other Budget Owner"), "Other budgets");
+    const old = new Date(Date.UTC(2020, 0, 1));
+    const stale = await db.budget.create({
+      data: { workspaceId: other.id, scope: "workspace", monthlyLimitMicros: 1000, spentMicros: 900, periodStart: old },
+    });
+    await budget("workspace", 1000, { spentMicros: 900, periodStart: old });
+    const r = await reserveBudget(db, workspaceId, null, 500); // fits only because this workspace's period rolled
+    await settleBudget(db, r, 0);
+    expect((await db.budget.findUniqueOrThrow({ where: { id: stale.id } })).periodStart).toEqual(old);
+  });
 });

@@ -370,6 +370,65 @@ describe("POST /api/v1/chat/completions through the openai SDK", () => {
     expect(err.headers?.get("x-should-retry")).toBe("false");
   });
 
+  it("answers 400 invalid_json_schema when the runner cannot follow a schema, without failing over to the cloud", async () => {
+    const before = fake.requests.length;
+    // Structurally a JSON schema (the endpoint's check passes), but the runner's grammar refuses the type inside `contains`.
+    const err = await client.chat.completions
+      .create({
+        model: "tiny",
+        messages: prompt,
+        response_format: { type: "json_schema", json_schema: { name: "list", schema: { type: "array", contains: { type: "strnig" } } } },
+      })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(err).toMatchObject({ status: 400, code: "invalid_json_schema", param: "response_format.json_schema.schema" });
+    expect((err as Error).message).toMatch(/cannot follow the requested JSON schema/);
+    expect(fake.requests.length).toBe(before);
+  });
+
+  it("answers 402 while the workspace is read-only after a failed payment; listing models still works", async () => {
+    const other = await workspaceWithKey("Unpaid");
+    await db.billingAccount.create({ data: { workspaceId: other.workspaceId, status: "unpaid" } });
+    const before = fake.requests.length;
+    const err = (await other.client.chat.completions.create({ model: "smart", messages: prompt }).catch((e: unknown) => e)) as InstanceType<
+      typeof OpenAI.APIError
+    >;
+    expect(err).toBeInstanceOf(OpenAI.APIError);
+    expect(err).toMatchObject({ status: 402, type: "insufficient_quota", code: "payment_required" });
+    expect(err.message).toMatch(/read-only: A payment failed/);
+    expect(err.headers?.get("x-should-retry")).toBe("false");
+    expect(fake.requests.length).toBe(before);
+    expect(await db.modelCall.count({ where: { workspaceId: other.workspaceId } })).toBe(0);
+    const ids: string[] = [];
+    for await (const m of other.client.models.list()) ids.push(m.id);
+    expect(ids).toContain("fast");
+  });
+
+  it("uses the workspace's default policy, or the project named by X-Jace-Project", async () => {
+    const other = await workspaceWithKey("Policies");
+    await db.workspace.update({ where: { id: other.workspaceId }, data: { llmSettings: { routingPolicy: "local-only" } } });
+    const project = await db.project.create({
+      data: { workspaceId: other.workspaceId, name: "cloud ok", settings: { routingPolicy: "cloud-allowed" } },
+    });
+    const before = fake.requests.length;
+    const local = (await other.client.chat.completions.create({ model: "smart", messages: prompt }).catch((e: unknown) => e)) as Error;
+    expect(local.message).toMatch(/this workspace is local-only/);
+    expect(fake.requests.length).toBe(before);
+
+    const { data, response } = await other.client.chat.completions
+      .create({ model: "smart", messages: prompt }, { headers: { "X-Jace-Project": "cloud ok" } })
+      .withResponse();
+    expect(data.model).toBe("gpt-4o");
+    expect(response.headers.get("x-jace-provider")).toBe("openai");
+    expect(await newestCall(other.apiKeyId)).toMatchObject({ status: "succeeded", projectId: project.id });
+
+    const unknown = await other.client.chat.completions
+      .create({ model: "smart", messages: prompt }, { headers: { "X-Jace-Project": "nope" } })
+      .catch((e: unknown) => e);
+    expect(unknown).toBeInstanceOf(OpenAI.BadRequestError);
+    expect(unknown).toMatchObject({ param: "X-Jace-Project", code: "project_not_found" });
+  });
+
   it("records one ModelCall per successful call, attributed to the API key", async () => {
     const calls = await db.modelCall.findMany({ where: { workspaceId } });
     expect(calls.filter((c) => c.status === "succeeded")).toHaveLength(succeeded);

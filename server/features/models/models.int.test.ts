@@ -68,4 +68,25 @@ describe("model catalog and pricing", () => {
       callerFor(db, member).model.setEntry({ workspaceSlug: ws.slug, name: "y", entry: { local: ["*"], cloud: null } }),
     ).rejects.toThrow();
   });
+
+  it("the workspace's default routing policy applies to calls without a project and to projects without their own", async () => {
+    const api = callerFor(db, owner).model;
+    expect((await api.catalog({ workspaceSlug: ws.slug })).routingPolicy).toBe("local-first");
+    await api.setPolicy({ workspaceSlug: ws.slug, policy: "local-only" });
+    expect((await api.catalog({ workspaceSlug: ws.slug })).routingPolicy).toBe("local-only");
+    await expect(planRoute(db, { workspaceId: ws.id, model: "smart" })).rejects.toThrow(/this workspace is local-only/);
+    const plain = await db.project.create({ data: { workspaceId: ws.id, name: "plain" } });
+    const cloudy = await db.project.create({
+      data: { workspaceId: ws.id, name: "cloudy", settings: { routingPolicy: "cloud-preferred" } },
+    });
+    expect((await planRoute(db, { workspaceId: ws.id, projectId: plain.id, model: "fast" })).policy).toBe("local-only");
+    expect((await planRoute(db, { workspaceId: ws.id, projectId: cloudy.id, model: "fast" })).policy).toBe("cloud-preferred");
+    expect(await db.auditEvent.findFirst({ where: { workspaceId: ws.id, action: "model.policy_changed" } })).toMatchObject({
+      metadata: { from: "local-first", to: "local-only" },
+    });
+    await expect(callerFor(db, member).model.setPolicy({ workspaceSlug: ws.slug, policy: "cloud-preferred" })).rejects.toThrow(
+      /Your role \(member\) does not allow/,
+    );
+    await api.setPolicy({ workspaceSlug: ws.slug, policy: "local-first" });
+  });
 });

@@ -3,12 +3,14 @@ import type { Db } from "@/server/db";
 import { AppError } from "@/server/errors";
 import type { Prisma } from "@/server/generated/prisma/client";
 import { catalogEntry, defaultCatalog, resolveCatalog, type CatalogEntry } from "@/server/llm/catalog";
-import { pricingSettings, resolvePricing, type PricingSettings } from "@/server/llm/pricing";
+import { workspaceRouting } from "@/server/llm/plan";
+import { defaultCloudPrices, pricingSettings, resolvePricing, type PricingSettings } from "@/server/llm/pricing";
+import type { RoutingPolicy } from "@/server/llm/types";
 import { recordAudit, type Actor } from "../audit/record";
 
 /** The workspace's model catalog and prices, as people see and edit them. */
 
-type LlmSettings = { catalog?: Record<string, CatalogEntry>; pricing?: PricingSettings };
+type LlmSettings = { catalog?: Record<string, CatalogEntry>; pricing?: PricingSettings; routingPolicy?: RoutingPolicy };
 
 async function settingsOf(db: Db, workspaceId: string): Promise<LlmSettings> {
   const ws = await db.workspace.findUniqueOrThrow({ where: { id: workspaceId }, select: { llmSettings: true } });
@@ -19,10 +21,14 @@ export async function describeModels(db: Db, workspaceId: string) {
   const settings = await settingsOf(db, workspaceId);
   const catalog = resolveCatalog(settings.catalog);
   const pricing = resolvePricing(settings.pricing);
-  const runners = await db.runner.findMany({
-    where: { workspaceId, revokedAt: null },
-    select: { name: true, status: true, capabilities: true },
-  });
+  const [runners, routing] = await Promise.all([
+    db.runner.findMany({
+      where: { workspaceId, revokedAt: null },
+      select: { id: true, name: true, status: true, capabilities: true },
+      orderBy: { name: "asc" },
+    }),
+    workspaceRouting(db, workspaceId),
+  ]);
   const local = new Map<string, { id: string; sizeBytes: number; runners: string[]; online: number }>();
   for (const r of runners) {
     for (const m of (r.capabilities as Capabilities).models ?? []) {
@@ -40,13 +46,23 @@ export async function describeModels(db: Db, workspaceId: string) {
       builtIn: name in defaultCatalog,
     })),
     localModels: [...local.values()].sort((a, b) => a.id.localeCompare(b.id)),
-    cloudPrices: Object.entries(pricing.cloud).map(([model, p]) => ({ model, ...p })),
+    cloudPrices: Object.entries(pricing.cloud).map(([model, p]) => ({
+      model,
+      ...p,
+      custom: Boolean(settings.pricing?.cloud?.[model]),
+      listed: model in defaultCloudPrices,
+    })),
     pricing: {
       localEnergyPerCallMicros: pricing.localEnergyPerCallMicros,
       gpuHourMicros: pricing.gpuHourMicros,
       baseFeeMicros: pricing.baseFeeMicros,
       baselineModel: pricing.baselineModel,
     },
+    /** The raw overrides, so a form can edit them without baking the defaults in. */
+    pricingSettings: pricingSettings.parse(settings.pricing ?? {}),
+    runners: runners.map((r) => ({ id: r.id, name: r.name, hourlyMicros: pricing.runnerHourly[r.id] ?? null })),
+    routingPolicy: settings.routingPolicy ?? "local-first",
+    keySource: routing.keySource,
   };
 }
 
@@ -94,4 +110,13 @@ export async function setPricing(db: Db, workspaceId: string, actor: Actor, ip: 
   const parsed = pricingSettings.parse(pricing);
   const settings = await settingsOf(db, workspaceId);
   await save(db, workspaceId, actor, ip, { ...settings, pricing: parsed }, "model.pricing_changed", {});
+}
+
+/** The workspace's default routing policy: API calls without a project, and projects without their own. */
+export async function setRoutingPolicy(db: Db, workspaceId: string, actor: Actor, ip: string | null, policy: RoutingPolicy) {
+  const settings = await settingsOf(db, workspaceId);
+  await save(db, workspaceId, actor, ip, { ...settings, routingPolicy: policy }, "model.policy_changed", {
+    from: settings.routingPolicy ?? "local-first",
+    to: policy,
+  });
 }

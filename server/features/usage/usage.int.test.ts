@@ -4,6 +4,7 @@ import type { Prisma } from "@/server/generated/prisma/client";
 import { AppError } from "@/server/errors";
 import { testDb } from "@/server/testing/db";
 import { addMember, callerFor, createUser, createWorkspaceFor, type TestUser } from "@/server/testing/factories";
+import { monthStart } from "./period";
 import { pickExpensiveTasks, quantile, usageSummary } from "./usage";
 
 const db = testDb();
@@ -388,6 +389,21 @@ describe("budgets", () => {
     expect(await codeOf(owners.usage.deleteBudget({ workspaceSlug: ws.slug, budgetId: b.id }))).toBe("NOT_FOUND");
     const event = await db.auditEvent.findFirstOrThrow({ where: { workspaceId: ws.id, action: "budget.deleted" } });
     expect(event).toMatchObject({ targetId: b.id, metadata: { name: "Acme API", limit: "$2.00" } });
+  });
+
+  it("refuses to delete the plan's included allowance, which follows the plan", async () => {
+    const plan = await db.budget.create({
+      data: { workspaceId: ws.id, scope: "plan", monthlyLimitMicros: 5_000_000, periodStart: monthStart(new Date()) },
+    });
+    const err = await callerFor(db, owner)
+      .usage.deleteBudget({ workspaceSlug: ws.slug, budgetId: plan.id })
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({
+      code: "BAD_REQUEST",
+      message: expect.stringMatching(/plan's included cloud allowance is not a budget you can delete/),
+    });
+    expect(await db.budget.findUnique({ where: { id: plan.id } })).not.toBeNull();
+    await db.budget.delete({ where: { id: plan.id } });
   });
 });
 
