@@ -52,12 +52,26 @@ export type WorkspaceContext = { workspace: Workspace; role: Role };
 const allowedWhileReadOnly = new Set<Permission>(["workspace.read", "audit.read", "billing.manage", "workspace.delete"]);
 
 /**
+ * Procedures that stop or take away rather than create, so a read-only workspace can still be made
+ * safe and tidy (revoke a leaked key, a runner, a member; cancel work; watch an enrollment finish).
+ */
+export const cleanUpWhileReadOnly = new Set<string>([
+  "apiKey.revoke",
+  "runner.revoke",
+  "runner.cancelJob",
+  "runner.enrollmentStatus",
+  "member.remove",
+  "member.revokeInvitation",
+  "task.cancel",
+]);
+
+/**
  * Resolves the workspace from the slug in the input and the caller's membership, and checks the
  * declared permission. A workspace the caller is not a member of is reported as NOT_FOUND, so
  * slugs of other tenants cannot be probed.
  */
 export function workspaceProcedure(permission: Permission) {
-  return protectedProcedure.input(workspaceInput).use(async ({ ctx, input, next }) => {
+  return protectedProcedure.input(workspaceInput).use(async ({ ctx, input, next, path }) => {
     const membership = await ctx.db.membership.findFirst({
       where: { userId: ctx.session.userId, workspace: { slug: input.workspaceSlug } },
       include: { workspace: { include: { billingAccount: { select: { status: true, graceEndsAt: true } } } } },
@@ -67,7 +81,7 @@ export function workspaceProcedure(permission: Permission) {
       throw new TRPCError({ code: "FORBIDDEN", message: `Your role (${membership.role}) does not allow this. Ask a workspace admin.` });
     }
     const { billingAccount, ...workspace } = membership.workspace;
-    const readOnly = allowedWhileReadOnly.has(permission) ? null : readOnlyReason(billingAccount);
+    const readOnly = allowedWhileReadOnly.has(permission) || cleanUpWhileReadOnly.has(path) ? null : readOnlyReason(billingAccount);
     if (readOnly) {
       throw new TRPCError({
         code: "FORBIDDEN",

@@ -153,6 +153,9 @@ export async function acceptInvitation(
     throw new AppError("FORBIDDEN", `This invitation is for ${inv.email}. Sign in with that address to accept it.`);
   }
   return db.$transaction(async (tx) => {
+    // The plan may have dropped (or the workspace gone read-only) since the invitation was sent;
+    // its own seat is the one being taken, so it is not counted.
+    await assertCanAdd(tx, inv.workspaceId, "members", { acceptingInvitationId: inv.id });
     const consumed = await tx.invitation.updateMany({
       where: { id: inv.id, acceptedAt: null, revokedAt: null, expiresAt: { gt: new Date() } },
       data: { acceptedAt: new Date(), acceptedById: user.id },
