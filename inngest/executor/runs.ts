@@ -32,6 +32,8 @@ export type ListRunsInput = {
   before?: number;
   /** Runs whose triggering event's data contains these values, e.g. `{ taskId }`. */
   eventData?: Record<string, string>;
+  /** Runs whose triggering event's `data[key]` is one of `values` (e.g. many task ids at once). */
+  eventDataIn?: { key: string; values: string[] };
 };
 
 type RunRow = {
@@ -65,6 +67,7 @@ export async function listRuns(pool: pg.Pool, input: ListRunsInput = {}): Promis
     `SELECT * FROM inngest_executor.runs
       WHERE ($1::text IS NULL OR function_id = $1) AND ($2::text IS NULL OR status = $2) AND ($3::bigint IS NULL OR created_at < $3)
         AND ($5::jsonb IS NULL OR event->'data' @> $5::jsonb)
+        AND ($6::text IS NULL OR event->'data'->>$6 = ANY($7::text[]))
       ORDER BY created_at DESC, id LIMIT $4`,
     [
       input.functionId ?? null,
@@ -72,6 +75,8 @@ export async function listRuns(pool: pg.Pool, input: ListRunsInput = {}): Promis
       input.before ?? null,
       Math.min(input.limit ?? 50, 500),
       input.eventData ? JSON.stringify(input.eventData) : null,
+      input.eventDataIn?.key ?? null,
+      input.eventDataIn?.values ?? [],
     ],
   );
   return rows.map(toView);

@@ -2,6 +2,7 @@ import type { Db } from "@/server/db";
 import { AppError } from "@/server/errors";
 import type { Task } from "@/server/generated/prisma/client";
 import { getInngest } from "@/inngest/client";
+import { logger } from "@/server/logger";
 import { eventIds, taskApproved, taskCancelRequested, taskRejected } from "@/inngest/events";
 import { recordAudit, type Actor } from "../audit/record";
 import { cancelTaskJobs } from "./execute";
@@ -13,6 +14,18 @@ import { isTerminal } from "./schemas";
  * People deciding about a task: approve or reject its plan, or cancel it. Each is a conditional
  * update (so two clicks cannot both win) followed by the event the pipeline waits for.
  */
+
+/**
+ * The decision is already recorded: a failed send is not the person's problem. The sweep
+ * (decision-sweep.ts) sends it again within a minute or two.
+ */
+async function sendDecision(event: Parameters<ReturnType<typeof getInngest>["send"]>[0]): Promise<void> {
+  try {
+    await getInngest().send(event);
+  } catch (err) {
+    logger.warn({ err }, "task decision recorded but its event was not sent; the sweep resends it");
+  }
+}
 
 function notWaiting(task: Task): AppError {
   return new AppError("CONFLICT", `Task #${task.number} is not waiting for approval (it is ${task.status.replace("_", " ")}).`);
@@ -37,7 +50,7 @@ export async function approveTask(db: Db, workspaceId: string, actor: Actor, tas
     metadata: { number: task.number },
   });
   await appendLog(db, task, `Plan approved by ${actor.label}`, { step: "approval" });
-  await getInngest().send(taskApproved.create({ taskId: task.id, workspaceId, by: actor.label }, { id: eventIds.taskDecision(task.id) }));
+  await sendDecision(taskApproved.create({ taskId: task.id, workspaceId, by: actor.label }, { id: eventIds.taskDecision(task.id) }));
   return (await db.task.findUniqueOrThrow({ where: { id: task.id } })) as Task;
 }
 
@@ -74,7 +87,7 @@ export async function rejectTask(
   });
   await appendLog(db, task, why, { step: "approval", level: "warn" });
   // The pipeline is cancelled by this event (cancelOn), wherever it is waiting.
-  await getInngest().send(
+  await sendDecision(
     taskRejected.create({ taskId: task.id, workspaceId, by: actor.label, reason }, { id: eventIds.taskDecision(task.id) }),
   );
   return db.task.findUniqueOrThrow({ where: { id: task.id } });
@@ -101,9 +114,7 @@ export async function cancelTask(db: Db, workspaceId: string, actor: Actor, task
     metadata: { number: task.number },
   });
   await appendLog(db, task, why, { level: "warn" });
-  await getInngest().send(
-    taskCancelRequested.create({ taskId: task.id, workspaceId, by: actor.label }, { id: eventIds.taskCancel(task.id) }),
-  );
+  await sendDecision(taskCancelRequested.create({ taskId: task.id, workspaceId, by: actor.label }, { id: eventIds.taskCancel(task.id) }));
   await cancelTaskJobs(db, workspaceId, task.id, why);
   return db.task.findUniqueOrThrow({ where: { id: task.id } });
 }
