@@ -16,11 +16,13 @@ function stripeFailure(err: unknown): never {
 
 /** The workspace's Stripe customer, created on first use (one per workspace, never per user). */
 export async function ensureCustomer(db: Db, workspaceId: string, actor: UserActor): Promise<string> {
+  // In local mode this refuses before anything is stored.
+  const stripe = getStripe();
   const account = await db.billingAccount.upsert({ where: { workspaceId }, create: { workspaceId }, update: {} });
   if (account.stripeCustomerId) return account.stripeCustomerId;
   const workspace = await db.workspace.findUniqueOrThrow({ where: { id: workspaceId } });
-  const customer = await getStripe()
-    .customers.create(
+  const customer = await stripe.customers
+    .create(
       { name: workspace.name, email: actor.label, metadata: { workspaceId, slug: workspace.slug } },
       // Two clicks at once create one customer.
       { idempotencyKey: `jace-customer-${workspaceId}` },
@@ -48,6 +50,12 @@ export async function changePlan(
 ): Promise<CheckoutResult> {
   const env = getEnv();
   const plan = plans[planId];
+  if (!env.stripe) {
+    throw new AppError(
+      "UNPROCESSABLE",
+      "Payments are not configured on this server (local mode), so plans cannot be bought here. Set STRIPE_SECRET_KEY and its companions, or set the plan by hand.",
+    );
+  }
   const price = stripePrices(env)[planId];
   if (!plan.selfServe || !price)
     throw new AppError("BAD_REQUEST", `The ${plan.name} plan cannot be bought online. Contact us to set it up.`);
