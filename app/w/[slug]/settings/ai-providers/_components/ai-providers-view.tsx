@@ -19,6 +19,9 @@ import { useTRPC, type RouterOutputs } from "@/app/_lib/trpc";
 import { useWorkspace } from "../../../_components/workspace-context";
 import { fieldErrorsOf, formErrorOf } from "../../_components/form-errors";
 import { formatDate } from "../../_components/format";
+import { ModelCatalogCard } from "./model-catalog";
+import { PricingCard } from "./pricing";
+import { RoutingPolicyCard } from "./routing-policy";
 
 type ProviderKey = RouterOutputs["providerKey"]["get"];
 
@@ -26,7 +29,10 @@ export function AiProvidersView() {
   return (
     <div className="flex flex-col gap-6">
       <RoutingCard />
+      <RoutingPolicyCard />
+      <ModelCatalogCard />
       <OpenAIKeyCard />
+      <PricingCard />
     </div>
   );
 }
@@ -52,8 +58,8 @@ function RoutingCard() {
             title="OpenAI only as a fallback"
             link={<Link href={`/w/${slug}/billing`}>Usage and budgets</Link>}
           >
-            Only when no runner can serve the call, the project&apos;s routing policy allows the cloud, and the budgets have room left.
-            Every cloud call is metered.
+            Only when no runner can serve the call, the routing policy (the project&apos;s, else the workspace default below) allows the
+            cloud, and the budgets have room left. Every cloud call is metered.
           </Step>
         </ol>
       </CardBody>
