@@ -186,7 +186,9 @@ const operations: OperationSpec[] = [
       "runners serve first and the cloud is a metered fallback under the workspace's budgets. Text content only; " +
       "fields Jace does not implement (`n`, `stop`, `tools`, ...) are ignored. The response's `model` is the model that answered. " +
       "With `stream` the answer is server-sent `chat.completion.chunk` events ending with `data: [DONE]`; the last chunk before the " +
-      "optional usage chunk names the serving provider in `jace`. Errors use OpenAI's shape; a spent budget is 429 `insufficient_quota`.",
+      "optional usage chunk names the serving provider in `jace`. Errors use OpenAI's shape; a spent budget is 429 `insufficient_quota`. " +
+      "The optional `X-Jace-Project` header (a project's id or name) applies that project's routing policy and budget; without it the " +
+      "workspace's default routing policy applies.",
     body: { schema: "ChatCompletionRequest", required: true },
     ok: {
       200: {
@@ -205,7 +207,7 @@ const operations: OperationSpec[] = [
         },
       },
     },
-    errors: [400, 404, 413, 429, 503],
+    errors: [400, 402, 404, 413, 429, 503],
     openAIErrors: true,
   },
   {
@@ -260,6 +262,11 @@ const openAIErrorResponses: Partial<Record<ErrorStatus, { name: string; descript
       `or messages over ${MAX_PROMPT_CHARS.toLocaleString("en-US")} characters in all (\`context_length_exceeded\`).`,
   },
   401: { name: "OpenAIUnauthorized", description: "The API key is missing, unknown or revoked (`invalid_api_key`)." },
+  402: {
+    name: "OpenAIPaymentRequired",
+    description:
+      "The workspace is read-only after a failed payment (`payment_required`, with `x-should-retry: false`); update the payment method.",
+  },
   404: { name: "OpenAINotFound", description: "No such model for this workspace (`model_not_found`)." },
   413: {
     name: "OpenAIPayloadTooLarge",

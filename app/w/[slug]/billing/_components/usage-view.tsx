@@ -113,7 +113,7 @@ function UsageFigures({ data, slug }: { data: UsageSummary; slug: string }) {
           <Stat
             label={saved >= 0 ? "Saved vs cloud only" : "Extra vs cloud only"}
             value={<span className={saved > 0 ? "text-emerald-700" : undefined}>{formatUsd(Math.abs(saved))}</span>}
-            hint={`The same tokens on ${data.pricing.baselineModel}: ${formatUsd(data.savings.baselineMicros)}`}
+            hint={`The same tokens on each call's cloud model (${data.pricing.baselineModel} when it has none): ${formatUsd(data.savings.baselineMicros)}`}
           />
         </Card>
         <Card className="p-5">
