@@ -7,7 +7,7 @@ import { callerFor, createUser, createWorkspaceFor } from "@/server/testing/fact
 import { createEnrollmentToken } from "@/server/runners/enrollment";
 import { createTask } from "../tasks/intake";
 import { monthKey } from "../usage/period";
-import { checkRateLimit } from "./rate-limit";
+import { checkRateLimit, RateLimiter } from "./rate-limit";
 import type { PlanId } from "./plans";
 
 const db = testDb();
@@ -182,5 +182,24 @@ describe("rate limits", () => {
     // Buckets are separate, and the next minute starts afresh.
     await checkRateLimit(db, ws, "webhook", now);
     await checkRateLimit(db, ws, "api", now + 60_000);
+  });
+
+  it("shares one workspace's count between instances through the database, each counting in memory between flushes", async () => {
+    const { ws } = await workspaceOn("free");
+    const [a, b] = [new RateLimiter(60_000), new RateLimiter(60_000)];
+    const now = Date.UTC(2026, 11, 4, 12, 5, 0);
+    for (let i = 0; i < 40; i++) await a.check(db, ws, "api", now);
+    expect(await db.rateLimitWindow.count({ where: { key: `api:${ws.id}` } })).toBe(0); // nothing written per request
+    await a.flush();
+    // B reads the shared count once for the window, then admits only what is left.
+    for (let i = 0; i < 20; i++) await b.check(db, ws, "api", now);
+    await expect(b.check(db, ws, "api", now)).rejects.toMatchObject({ code: "RATE_LIMITED" });
+    await b.flush();
+    const row = await db.rateLimitWindow.findFirstOrThrow({ where: { key: `api:${ws.id}` } });
+    expect(row.count).toBe(60);
+    // A learns B's share at its next flush.
+    await a.check(db, ws, "api", now);
+    await a.flush();
+    await expect(a.check(db, ws, "api", now)).rejects.toMatchObject({ code: "RATE_LIMITED" });
   });
 });

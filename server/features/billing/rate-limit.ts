@@ -41,12 +41,15 @@ export class RateLimiter {
   private readonly counters = new Map<string, Counter>();
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> | null = null;
+  /** The newest window seen; counters two windows older are dropped once flushed. */
+  private latest = 0;
 
   constructor(private readonly flushMs = FLUSH_MS) {}
 
   /** Admits one request for `workspace` (its plan is looked up once a window when not given) or throws RATE_LIMITED. */
   async check(db: Db, workspace: { id: string; plan?: string }, bucket: RateBucket, now = Date.now()): Promise<void> {
     const window = Math.floor(now / WINDOW_MS) * WINDOW_MS;
+    this.latest = Math.max(this.latest, window);
     const key = `${bucket}:${workspace.id}`;
     const id = `${key}@${window}`;
     let c = this.counters.get(id);
@@ -101,7 +104,7 @@ export class RateLimiter {
   }
 
   private async flushAll(): Promise<void> {
-    const horizon = Date.now() - 2 * WINDOW_MS;
+    const horizon = this.latest - 2 * WINDOW_MS;
     let failed = false;
     for (const [id, c] of this.counters) {
       if (c.pending > 0) {
