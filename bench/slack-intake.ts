@@ -68,7 +68,7 @@ async function serve(databaseUrl: string, apiUrl: string) {
   setDb(db);
   await executor.start();
   setInngest(createInngestClient({ signingKey, eventKey: "bench", baseUrl: `${url}/`, isDev: false }));
-  const slack = startSlack(db, pino({ level: "silent" }));
+  const slack = startSlack(db, pino({ level: "silent" }), { drain: process.env.BENCH_DRAIN !== "0" });
   slackHandler = slack.handler;
   process.stdout.write(`${JSON.stringify({ ready: true, url })}\n`);
   createInterface({ input: process.stdin }).on("line", (line) => {
@@ -105,10 +105,16 @@ async function main() {
   overrideEnv(benchEnv(database.url, fake.apiUrl));
   const db = createDb(database.url);
   setDb(db);
-  const app = spawn(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url), "--serve", database.url, fake.apiUrl], {
-    env: process.env,
-    stdio: ["pipe", "pipe", "inherit"],
-  });
+  // BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") goes to the app process only.
+  const nodeArgs = (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean);
+  const app = spawn(
+    process.execPath,
+    [...nodeArgs, "--import", "tsx", fileURLToPath(import.meta.url), "--serve", database.url, fake.apiUrl],
+    {
+      env: process.env,
+      stdio: ["pipe", "pipe", "inherit"],
+    },
+  );
   const lines = createInterface({ input: app.stdout! });
   const nextMessage = () =>
     new Promise<Record<string, unknown>>((ok, fail) => {

@@ -74,7 +74,8 @@ export function createSlackApp(db: Db, config: SlackConfig, log: Logger, inbox: 
     },
   });
 
-  const app = new App({ receiver, logger: boltLog, clientOptions: { slackApiUrl: config.apiUrl, retryConfig } });
+  // No conversation store: Jace keeps no per-conversation state in Bolt (one fewer step per request).
+  const app = new App({ receiver, logger: boltLog, convoStore: false, clientOptions: { slackApiUrl: config.apiUrl, retryConfig } });
 
   // The acknowledgement path: parse, and for anything beyond help one INSERT into the inbox (which
   // also finds the team's installation). Nothing slow or remote happens before the reply.

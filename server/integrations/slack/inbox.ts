@@ -163,6 +163,91 @@ export function startInbox(databaseUrl: string, handle: InboxHandler, giveUp: Gi
     }
   }
 
+  type Pending = {
+    id: string;
+    teamId: string;
+    command: SlashCommand;
+    hold: boolean;
+    done: (r: Accepted) => void;
+    fail: (e: unknown) => void;
+  };
+  type Accepted = "accepted" | "duplicate" | "disconnected";
+  let waiting: Pending[] = [];
+  let writing = 0;
+
+  /**
+   * Commands arriving while a write is in flight go together in the next one: a burst costs a
+   * few multi-row INSERTs (and commits) instead of one each, and a lone command waits for nothing.
+   */
+  function accept(teamId: string, command: SlashCommand): Promise<Accepted> {
+    return new Promise<Accepted>((done, fail) => {
+      const local = draining && !stopped && queue.length + waiting.length < maxLocal;
+      // Without a drainer (recovery tests) the row is held as by an instance that then stops.
+      waiting.push({ id: randomUUID(), teamId, command, hold: local || !draining, done, fail });
+      write();
+    });
+  }
+
+  function write() {
+    while (writing < 2 && waiting.length > 0) {
+      const batch = waiting.slice(0, 200);
+      waiting = waiting.slice(batch.length);
+      writing++;
+      void insert(batch).finally(() => {
+        writing--;
+        write();
+      });
+    }
+  }
+
+  async function insert(batch: Pending[]) {
+    try {
+      // One statement: each team's working installation, and the rows (a repeated delivery inserts nothing).
+      const { rows } = await pool.query<{ id: string; installationId: string | null; inserted: boolean }>({
+        name: "slack-inbox-accept",
+        text: `WITH input AS (
+                 SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::boolean[], $6::int[])
+                   AS t(id, team, trigger, payload, hold, ord)),
+               inst AS (
+                 SELECT id, "workspaceId", "teamId" FROM "SlackInstallation"
+                  WHERE "teamId" IN (SELECT team FROM input) AND "disconnectedAt" IS NULL AND "encryptedBotToken" IS NOT NULL),
+               ins AS (
+                 INSERT INTO "SlackInbox" (id, "workspaceId", "installationId", "teamId", "triggerId", payload, "claimedUntil", attempts)
+                 SELECT input.id, inst."workspaceId", inst.id, input.team, input.trigger, input.payload,
+                        CASE WHEN input.hold THEN now() + $7::int * interval '1 millisecond' END, CASE WHEN input.hold THEN 1 ELSE 0 END
+                   FROM input JOIN inst ON inst."teamId" = input.team ORDER BY input.ord
+                 ON CONFLICT ("teamId", "triggerId") DO NOTHING RETURNING id)
+               SELECT input.id, inst.id AS "installationId", ins.id IS NOT NULL AS inserted
+                 FROM input LEFT JOIN inst ON inst."teamId" = input.team LEFT JOIN ins ON ins.id = input.id`,
+        values: [
+          batch.map((b) => b.id),
+          batch.map((b) => b.teamId),
+          batch.map((b) => b.command.trigger_id),
+          batch.map((b) => JSON.stringify(b.command)),
+          batch.map((b) => b.hold),
+          batch.map((_, i) => i),
+          leaseMs,
+        ],
+      });
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      for (const b of batch) {
+        const row = byId.get(b.id);
+        if (!row?.installationId) b.done("disconnected");
+        else if (!row.inserted) b.done("duplicate");
+        else {
+          if (b.hold && draining && !stopped) {
+            held.add(b.id);
+            queue.push({ id: b.id, installationId: row.installationId, teamId: b.teamId, command: b.command, attempts: 1 });
+          }
+          b.done("accepted");
+        }
+      }
+      pump();
+    } catch (err) {
+      for (const b of batch) b.fail(err);
+    }
+  }
+
   let ticking: Promise<void> | null = null;
   const timer = setInterval(() => {
     ticking ??= tick()
@@ -172,36 +257,7 @@ export function startInbox(databaseUrl: string, handle: InboxHandler, giveUp: Gi
   timer.unref();
 
   return {
-    async accept(teamId, command) {
-      const id = randomUUID();
-      const local = draining && !stopped && queue.length < maxLocal;
-      // Without a drainer (recovery tests) the row is held as by an instance that then stops.
-      const hold = local || !draining;
-      // One round trip: the team's working installation, and the row (unless this delivery is a repeat).
-      const { rows } = await pool.query<{ installationId: string | null; inserted: boolean }>({
-        name: "slack-inbox-accept",
-        text: `WITH inst AS (
-                 SELECT id, "workspaceId" FROM "SlackInstallation"
-                  WHERE "teamId" = $2 AND "disconnectedAt" IS NULL AND "encryptedBotToken" IS NOT NULL),
-               ins AS (
-                 INSERT INTO "SlackInbox" (id, "workspaceId", "installationId", "teamId", "triggerId", payload, "claimedUntil", attempts)
-                 SELECT $1, inst."workspaceId", inst.id, $2, $3, $4::jsonb,
-                        CASE WHEN $5::boolean THEN now() + $6::int * interval '1 millisecond' END, CASE WHEN $5::boolean THEN 1 ELSE 0 END
-                   FROM inst
-                 ON CONFLICT ("teamId", "triggerId") DO NOTHING RETURNING id)
-               SELECT (SELECT id FROM inst) AS "installationId", EXISTS (SELECT 1 FROM ins) AS inserted`,
-        values: [id, teamId, command.trigger_id, JSON.stringify(command), hold, leaseMs],
-      });
-      const row = rows[0];
-      if (!row?.installationId) return "disconnected";
-      if (!row.inserted) return "duplicate";
-      if (local) {
-        held.add(id);
-        queue.push({ id, installationId: row.installationId, teamId, command, attempts: 1 });
-        pump();
-      }
-      return "accepted";
-    },
+    accept,
     idle: () =>
       held.size === 0 && done.length === 0 ? Promise.resolve() : new Promise<void>((r) => waiters.push(r)).then(() => undefined),
     async stop() {

@@ -66,11 +66,16 @@ export function startSlack(db: Db, log: Logger, opts: SlackOptions = {}): SlackR
             installation,
             client,
             command: row.command,
-            startThread: ({ threadId, channelId, task, asOf }) =>
+            startThread: ({ threadId, channelId, task, asOf }) => {
+              sync.starting(task.id);
               threads.push(`${row.teamId}:${channelId}`, async () => {
-                await postRoot(db, threadId, channelId, task, client, taskUrl(config!.appUrl, installation.workspace.slug, task.id));
-                sync.rendered(task.id, asOf);
-              }),
+                try {
+                  await postRoot(db, threadId, channelId, task, client, taskUrl(config!.appUrl, installation.workspace.slug, task.id));
+                } finally {
+                  sync.rendered(task.id, asOf);
+                }
+              });
+            },
           });
     // A reply that cannot be delivered is not worth running the command again for.
     if (reply) await respond(config!, row.command.response_url, reply).catch((err: unknown) => log.warn({ err }, "slack reply failed"));

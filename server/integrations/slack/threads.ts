@@ -124,6 +124,8 @@ async function syncPlan(db: Db, thread: SlackThread, task: Task, { channel, thre
 }
 
 export type ThreadSync = {
+  /** This instance is about to post the root of `taskId`: syncs wait for `rendered` instead of reading a half-made thread. */
+  starting(taskId: string): void;
   /**
    * The thread of `taskId` was rendered from its state as of `asOf` (ms): a sync waiting for
    * events up to then is dropped; a later event still gets one.
@@ -141,8 +143,10 @@ export function startThreadSync(db: Db, opts: { batchMs?: number } = {}): Thread
   const batchMs = opts.batchMs ?? 750;
   const timers = new Map<string, { timer: NodeJS.Timeout; lastEventAt: number }>();
   const running = new Map<string, Promise<void>>();
+  const starting = new Set<string>();
   const flush = (taskId: string) => {
     timers.delete(taskId);
+    if (starting.has(taskId)) return;
     const previous = running.get(taskId) ?? Promise.resolve();
     const next = previous
       .then(() => syncThread(db, taskId))
@@ -165,7 +169,9 @@ export function startThreadSync(db: Db, opts: { batchMs?: number } = {}): Thread
     schedule(e.taskId);
   });
   return {
+    starting: (taskId) => void starting.add(taskId),
     rendered(taskId, asOf) {
+      starting.delete(taskId);
       const pending = timers.get(taskId);
       if (pending && pending.lastEventAt <= asOf) {
         clearTimeout(pending.timer);
