@@ -46,7 +46,7 @@ export async function handleCheckpoint(ctx: ExecutorContext, req: Request, runId
     );
     const fn = run && (await loadFunction(c, run.function_id));
     if (!run || run.status !== "running" || !job.rows[0] || !fn) return 409;
-    await applyOps(ctx, c, run, job.rows[0], fn, { headers: new Headers(), ops: body.data.steps }, after, { checkpoint: true });
+    await applyOps(ctx, c, run, job.rows[0], fn, { headers: req.headers, ops: body.data.steps }, after, { checkpoint: true });
     return 200;
   });
   if (after.failedEvents.length) await ctx.send(after.failedEvents);

@@ -36,7 +36,10 @@ export function backoffMs(attempt: number): number {
   return Math.round(base * (0.75 + Math.random() * 0.25));
 }
 
-/** Retry-After as seconds or a date (RFC 3339 or HTTP-date); undefined when absent or invalid. */
+/**
+ * Retry-After as seconds or a date (RFC 3339 or HTTP-date); undefined when absent or invalid. A
+ * date is measured against `now` on the executor's clock, like every other due time.
+ */
 export function retryAfterMs(header: string | null, now: number): number | undefined {
   if (!header) return undefined;
   if (/^\d+(\.\d+)?$/.test(header.trim())) return Number(header) * 1000;

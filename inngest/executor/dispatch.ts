@@ -72,7 +72,11 @@ export async function runJob(ctx: ExecutorContext, job: JobRow, signal: AbortSig
       const error = { name: "InngestInvokeTimeoutError", message: "Timed out waiting for the invoked function to finish" };
       return resolveStep(c, job.run_id, job.step_id, { error }, now);
     }
-    throw new Error(`unknown job kind ${job.kind}`);
+    // Thrown, it would roll back and come round again at every lease expiry; the job is gone now.
+    const message = `The embedded executor does not know job kind "${job.kind}" (step ${job.step_id}); an instance of a newer version may have queued it.`;
+    ctx.log.error({ jobId: job.id, runId: job.run_id, kind: job.kind }, message);
+    const run = await lockRun(c, job.run_id);
+    if (run?.status === "running") await finishRun(c, run, { status: "failed", error: { name: "UnknownJobKind", message } }, now, after);
   });
   return after;
 }
@@ -174,7 +178,7 @@ async function callSdk(ctx: ExecutorContext, job: JobRow, signal: AbortSignal): 
       : { name: "NetworkError", message: reply.error };
     const noRetry = reply.ok && reply.headers.get("x-inngest-no-retry") === "true";
     if (noRetry || job.attempt + 1 >= attempts) return finishRun(c, locked, { status: "failed", error }, now, after);
-    const delay = (reply.ok ? retryAfterMs(reply.headers.get("retry-after"), Date.now()) : undefined) ?? backoffMs(job.attempt);
+    const delay = (reply.ok ? retryAfterMs(reply.headers.get("retry-after"), now) : undefined) ?? backoffMs(job.attempt);
     ctx.log.warn({ runId: locked.id, attempt: job.attempt, error }, "inngest call failed; retrying");
     await c.query(
       "UPDATE inngest_executor.jobs SET attempt = attempt + 1, due_at = $2, lease_owner = NULL, lease_until = NULL WHERE id = $1",
@@ -220,7 +224,7 @@ export async function applyOps(
         const error = toSerializedError(op.error, "step failed");
         const retry = op.op === "StepError" && job.attempt + 1 < maxAttempts(fn);
         if (retry) {
-          const delay = retryAfterMs(reply.headers.get("retry-after"), Date.now()) ?? backoffMs(job.attempt);
+          const delay = retryAfterMs(reply.headers.get("retry-after"), now) ?? backoffMs(job.attempt);
           if (job.step_id === op.id) {
             keepJob = true;
             await c.query(

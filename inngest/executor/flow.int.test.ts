@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { deferred, startHarness, type Harness } from "./test-harness";
+import { deferred, startHarness, stepGate, type Harness } from "./test-harness";
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -9,29 +9,20 @@ afterEach(async () => {
 
 describe("embedded executor: concurrency, idempotency and crash safety", () => {
   it("serializes runs of one concurrency key and runs different keys in parallel", async () => {
-    const active: Record<string, number> = {};
-    const maxActive: Record<string, number> = {};
-    let maxTotal = 0;
-    const total = () => Object.values(active).reduce((a, b) => a + b, 0);
+    const gate = stepGate();
     h = await startHarness((i) => [
       i.createFunction(
         { id: "per-workspace", concurrency: { limit: 1, key: "event.data.workspace" }, triggers: [{ event: "task/created" }] },
         async ({ step, event }) => {
-          const ws = (event.data as { workspace: string }).workspace;
-          await step.run("work", async () => {
-            active[ws] = (active[ws] ?? 0) + 1;
-            maxActive[ws] = Math.max(maxActive[ws] ?? 0, active[ws]);
-            maxTotal = Math.max(maxTotal, total());
-            await new Promise((r) => setTimeout(r, 60));
-            active[ws]--;
-          });
+          await step.run("work", () => gate.enter((event.data as { workspace: string }).workspace));
         },
       ),
     ]);
     await h.executor.send(["a", "a", "a", "b", "b", "b"].map((workspace) => ({ name: "task/created", data: { workspace } })));
+    await gate.run(6, 2);
     await h.waitForRun((rs) => rs.length === 6 && rs.every((r) => r.status === "completed"));
-    expect(maxActive).toEqual({ a: 1, b: 1 });
-    expect(maxTotal).toBe(2);
+    expect(gate.maxPerKey).toEqual({ a: 1, b: 1 });
+    expect(gate.maxTotal).toBe(2);
   });
 
   it("is fair across concurrency keys: a key with a long queue does not starve another", async () => {

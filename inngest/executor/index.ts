@@ -6,6 +6,7 @@ import { silentLogger, type ExecutorContext, type ExecutorLogger } from "./conte
 import { handleCheckpoint } from "./checkpoint";
 import { ingestEvents } from "./ingest";
 import { eventPayload, type EventPayload, type FunctionConfig } from "./protocol";
+import { defaultRetention, type Retention } from "./prune";
 import { getRun, listRuns, type ListRunsInput, type RunDetail, type RunView } from "./runs";
 import { Scheduler } from "./scheduler";
 import { migrate } from "./schema";
@@ -36,6 +37,10 @@ export type EmbeddedExecutorOptions = {
   checkpointing?: boolean;
   /** Sync the app in start() (default true); instances joining a synced app may skip it. */
   syncOnStart?: boolean;
+  /** How long events (their ids dedupe meanwhile; default 24 h) and finished runs (7 days) are kept. */
+  retention?: Partial<Retention>;
+  /** How often an instance prunes (default every minute, on the executor's clock). */
+  pruneIntervalMs?: number;
 };
 
 export type EmbeddedExecutor = {
@@ -89,7 +94,12 @@ export function createEmbeddedExecutor(opts: EmbeddedExecutorOptions): EmbeddedE
     async start() {
       await ready();
       if (opts.syncOnStart !== false) await syncApp(ctx);
-      scheduler = new Scheduler(ctx, { capacity: opts.concurrency ?? 16, pollMs: opts.pollIntervalMs ?? 250 });
+      scheduler = new Scheduler(ctx, {
+        capacity: opts.concurrency ?? 16,
+        pollMs: opts.pollIntervalMs ?? 250,
+        retention: { ...defaultRetention, ...opts.retention },
+        pruneIntervalMs: opts.pruneIntervalMs ?? 60_000,
+      });
       unsubscribe = clock.onAdvance?.(() => scheduler?.kick());
       scheduler.start();
     },

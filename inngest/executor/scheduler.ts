@@ -2,6 +2,7 @@ import type { ExecutorContext } from "./context";
 import { nextCronTime, parseCron } from "./cron";
 import { runJob, type JobRow } from "./dispatch";
 import { functionConfig, type StoredEvent } from "./protocol";
+import { pruneOnce, type Retention } from "./prune";
 import { createRun, tx, type Db } from "./state";
 
 /**
@@ -16,9 +17,11 @@ export class Scheduler {
   private readonly inflight = new Map<string, Promise<void>>();
   private readonly abort = new AbortController();
 
+  private nextPruneAt = 0;
+
   constructor(
     private readonly ctx: ExecutorContext,
-    private readonly opts: { capacity: number; pollMs: number },
+    private readonly opts: { capacity: number; pollMs: number; retention: Retention; pruneIntervalMs: number },
   ) {}
 
   start(): void {
@@ -52,6 +55,7 @@ export class Scheduler {
     try {
       await this.renewLeases();
       await this.fireCrons();
+      await this.prune();
       const free = this.opts.capacity - this.inflight.size;
       const jobs = free > 0 ? await this.claim(free) : [];
       for (const job of jobs) this.launch(job);
@@ -77,6 +81,14 @@ export class Scheduler {
         this.kick();
       });
     this.inflight.set(job.id, p);
+  }
+
+  /** Prunes at most once per interval on the executor's clock; a failure waits for the next turn. */
+  private async prune(): Promise<void> {
+    const now = this.ctx.clock.now();
+    if (now < this.nextPruneAt) return;
+    this.nextPruneAt = now + this.opts.pruneIntervalMs;
+    await pruneOnce(this.ctx, this.opts.retention).catch((err: unknown) => this.ctx.log.error({ err }, "inngest executor prune failed"));
   }
 
   private async renewLeases(): Promise<void> {

@@ -144,3 +144,48 @@ export function deferred<T = void>() {
   const promise = new Promise<T>((r) => (resolve = r));
   return { promise, resolve };
 }
+
+/**
+ * Steps that hold until the test lets them go, to see how many run at once without relying on
+ * timing: a step calls `enter(key)`; `run(total, first)` waits until `first` steps are held at once
+ * (so that many must be allowed together), then keeps freeing whatever is held until `total`
+ * steps have run. Each batch waits a moment first, so a step over a limit would be seen.
+ */
+export function stepGate() {
+  const held: Array<() => void> = [];
+  const active: Record<string, number> = {};
+  const maxPerKey: Record<string, number> = {};
+  let maxTotal = 0;
+  const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  return {
+    maxPerKey,
+    get maxTotal() {
+      return maxTotal;
+    },
+    async enter(key: string): Promise<void> {
+      active[key] = (active[key] ?? 0) + 1;
+      maxPerKey[key] = Math.max(maxPerKey[key] ?? 0, active[key]);
+      maxTotal = Math.max(
+        maxTotal,
+        Object.values(active).reduce((a, b) => a + b, 0),
+      );
+      await new Promise<void>((release) => held.push(release));
+      active[key]--;
+    },
+    async run(total: number, first: number, timeoutMs = 30_000): Promise<void> {
+      const deadline = Date.now() + timeoutMs;
+      let released = 0;
+      while (released < total) {
+        const want = released === 0 ? first : 1;
+        while (held.length < want) {
+          if (Date.now() > deadline) throw new Error(`stepGate: ${held.length} steps held, waiting for ${want}; ${released}/${total} ran`);
+          await pause(20);
+        }
+        await pause(100);
+        const batch = held.splice(0);
+        batch.forEach((release) => release());
+        released += batch.length;
+      }
+    },
+  };
+}
