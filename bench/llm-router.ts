@@ -332,10 +332,11 @@ async function main() {
     `    busy-runner burst (13 cloud-allowed): ${served.length - burstCloud.length} local, ${burstCloud.length} cloud ` +
       `(first fallback reason: ${burstCloud[0]?.fallbackReason ?? "none"})`,
   );
+  // The ledger's baseline prices each call on its requested model's cloud model (a cloud call at its own cost), so the two agree.
   console.log(
-    `    cost ${usd(cost)} vs cloud-only baseline ${usd(baseline)} (ModelCall.baselineMicros, every call on ${pricing.baselineModel})`,
+    `    cost ${usd(cost)} vs cloud-only baseline ${usd(baseline)} (ModelCall.baselineMicros; saving ${((1 - cost / baseline) * 100).toFixed(0)}%)`,
   );
-  console.log(`    vs the same calls on each requested model's cloud model: ${usd(sameModels)}`);
+  console.log(`    check: the same calls on each requested model's cloud model, recomputed: ${usd(sameModels)}`);
   console.log(
     `    runner circuit after the burst: ${circuitAfterBurst}; a local-first call then went to ${probe.provider}` +
       (probe.fallbackReason ? ` (${probe.fallbackReason})` : ""),
