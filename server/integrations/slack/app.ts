@@ -115,21 +115,23 @@ export function createSlackApp(db: Db, config: SlackConfig, log: Logger, inbox: 
     const teamId = b.team?.id;
     const channelId = b.channel?.id;
     if (!teamId || !channelId) return;
-    const installation = await findInstallation(db, teamId);
-    if (!installation) return;
-    const client = botClient(config, installation.botToken);
     const value = a.type === "static_select" ? a.selected_option.value : (a.value ?? "");
-    void handleAction(
-      { db, config, installation, client },
-      {
-        actionId: a.action_id,
-        value,
-        slackUserId: b.user.id,
-        slackUserName: b.user.name ?? b.user.username ?? "",
-        channelId,
-        channelName: b.channel?.name,
-      },
-    ).catch((err: unknown) => log.warn({ err, actionId: a.action_id }, "slack action failed"));
+    // Everything after the acknowledgement, detached: the response goes out as soon as this returns.
+    void (async () => {
+      const installation = await findInstallation(db, teamId);
+      if (!installation) return;
+      await handleAction(
+        { db, config, installation, client: botClient(config, installation.botToken) },
+        {
+          actionId: a.action_id,
+          value,
+          slackUserId: b.user.id,
+          slackUserName: b.user.name ?? b.user.username ?? "",
+          channelId,
+          channelName: b.channel?.name,
+        },
+      );
+    })().catch((err: unknown) => log.warn({ err, actionId: a.action_id }, "slack action failed"));
   });
 
   registerEvents(app, db);
