@@ -68,6 +68,9 @@ test("creates custom work from the New task form, approves its plan, and watches
   await expect(plan.getByRole("button", { name: "Approve" })).toBeVisible();
   await expect(page.locator("[data-step=approval]")).toHaveAttribute("data-step-status", "waiting");
   await expect(page.getByTestId("task-logs")).toContainText("Waiting for an admin to approve the plan");
+  // The run as the executor sees it: blocked on the approval event.
+  await expect(page.getByTestId("run-status")).toHaveText("Running");
+  await expect(page.getByTestId("run-waiting-for")).toHaveText("task/approved");
   await page.screenshot({ path: `${screens}/task-awaiting-approval.png`, fullPage: true });
 
   await plan.getByRole("button", { name: "Approve" }).click();
@@ -76,6 +79,7 @@ test("creates custom work from the New task form, approves its plan, and watches
   await expect(page.getByTestId("task-logs")).toContainText(/Task succeeded in/);
   await expect(page.getByTestId("task-result")).toBeVisible();
   await expect(page.getByTestId("plan-decision")).toContainText(`Approved by ${owner}`);
+  await expect(page.getByTestId("run-status")).toHaveText("Completed", { timeout: 15_000 });
   for (const step of ["analyze", "plan", "approval", "execute", "usage", "deliver"]) {
     await expect(page.locator(`[data-step=${step}]`)).toHaveAttribute("data-step-status", "succeeded");
   }

@@ -13,7 +13,7 @@ import { migrate } from "./schema";
 import { syncApp } from "./sync";
 
 export { createTestClock, systemClock, type Clock, type TestClock } from "./clock";
-export type { RunDetail, RunView, StepView, ListRunsInput } from "./runs";
+export type { RunDetail, RunView, StepView, ListRunsInput, PendingJob, PendingWait } from "./runs";
 export type { EventPayload } from "./protocol";
 
 export type EmbeddedExecutorOptions = {

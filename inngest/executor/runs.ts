@@ -24,7 +24,11 @@ export type RunView = {
   createdAt: number;
   endedAt: number | null;
 };
-export type RunDetail = RunView & { steps: StepView[] };
+/** Work queued for a run: a call (attempt > 0: a retry), a sleep's wake-up, a timeout. */
+export type PendingJob = { kind: string; stepId: string; attempt: number; dueAt: number };
+/** A waitForEvent the run is blocked on. */
+export type PendingWait = { stepId: string; event: string; expiresAt: number | null };
+export type RunDetail = RunView & { steps: StepView[]; pending: PendingJob[]; waits: PendingWait[] };
 export type ListRunsInput = {
   functionId?: string;
   status?: RunStatus;
@@ -96,6 +100,14 @@ export async function getRun(pool: pg.Pool, runId: string): Promise<RunDetail | 
     output: unknown;
     error: unknown;
   }>("SELECT * FROM inngest_executor.steps WHERE run_id = $1 ORDER BY seq", [runId]);
+  const pending = await pool.query<{ kind: string; step_id: string; attempt: number; due_at: string }>(
+    "SELECT kind, step_id, attempt, due_at FROM inngest_executor.jobs WHERE run_id = $1 ORDER BY due_at, id",
+    [runId],
+  );
+  const waits = await pool.query<{ step_id: string; event_name: string; expires_at: string | null }>(
+    "SELECT step_id, event_name, expires_at FROM inngest_executor.waits WHERE run_id = $1 AND kind = 'event' ORDER BY id",
+    [runId],
+  );
   return {
     ...toView(rows[0]),
     steps: steps.rows.map((s) => ({
@@ -108,6 +120,12 @@ export async function getRun(pool: pg.Pool, runId: string): Promise<RunDetail | 
       endedAt: s.ended_at === null ? null : Number(s.ended_at),
       output: s.output,
       error: s.error,
+    })),
+    pending: pending.rows.map((j) => ({ kind: j.kind, stepId: j.step_id, attempt: j.attempt, dueAt: Number(j.due_at) })),
+    waits: waits.rows.map((w) => ({
+      stepId: w.step_id,
+      event: w.event_name,
+      expiresAt: w.expires_at === null ? null : Number(w.expires_at),
     })),
   };
 }

@@ -35,6 +35,18 @@ export const taskRouter = createTRPCRouter({
             id: z.string(),
             status: z.string(),
             error: z.string().nullable(),
+            startedAt: z.date(),
+            endedAt: z.date().nullable(),
+            current: z
+              .object({
+                name: z.string(),
+                status: z.string(),
+                attempts: z.number(),
+                nextRetryAt: z.date().nullable(),
+                waitingFor: z.object({ event: z.string(), until: z.date().nullable() }).nullable(),
+                wakesAt: z.date().nullable(),
+              })
+              .nullable(),
             steps: z.array(
               z.object({
                 name: z.string(),

@@ -11,6 +11,7 @@ import { kindLabels, sourceLabel, statusInfo, TaskStatusBadge, type TaskDetail }
 import { LogsPanel } from "./logs-panel";
 import { PlanCard } from "./plan-card";
 import { RequestCard } from "./request-card";
+import { RunCard } from "./run-card";
 import { ResultCard } from "./result-card";
 import { StepTimeline } from "./step-timeline";
 import { TaskActions } from "./task-actions";
@@ -110,6 +111,7 @@ function TaskDetailBody({ task, lines, connected }: { task: TaskDetail; lines: L
         </div>
         <div className="flex min-w-0 flex-col gap-4">
           <DetailsCard task={task} now={now} />
+          <RunCard slug={slug} taskId={task.id} live={live} now={now} />
           <UsageCard task={task} />
           <ArtifactsCard task={task} slug={slug} />
           <ReplaysCard task={task} slug={slug} original={original.data ? { id: original.data.id, number: original.data.number } : null} />
