@@ -267,12 +267,47 @@ export async function createTask(
  * sweep (inngest/functions/tasks/sweep.ts) sends it again; the event id makes repeats harmless.
  */
 export async function startPipeline(task: Pick<Task, "id" | "workspaceId">): Promise<void> {
-  try {
-    await getInngest().send(taskCreated.create({ taskId: task.id, workspaceId: task.workspaceId }, { id: eventIds.taskCreated(task.id) }));
-  } catch (err) {
-    logger.warn({ err, taskId: task.id }, "could not send task/created; the intake sweep will retry");
-  }
+  await sendCreated(taskCreated.create({ taskId: task.id, workspaceId: task.workspaceId }, { id: eventIds.taskCreated(task.id) }));
   await publishTaskEvent({ type: "task", taskId: task.id, workspaceId: task.workspaceId });
+}
+
+type CreatedEvent = ReturnType<typeof taskCreated.create>;
+type Outgoing = { client: ReturnType<typeof getInngest>; event: CreatedEvent; done: () => void };
+const outgoing: Outgoing[] = [];
+let draining = false;
+
+/**
+ * Sends `task/created`, batched: the first event goes at once, and those that arrive while a send
+ * is in flight go together in the next request (one HTTP round trip for a burst, not one each).
+ * Resolves once its batch was sent or failed (the sweep re-sends what failed).
+ */
+function sendCreated(event: CreatedEvent): Promise<void> {
+  return new Promise<void>((done) => {
+    outgoing.push({ client: getInngest(), event, done });
+    if (!draining) void drainCreated();
+  });
+}
+
+async function drainCreated(): Promise<void> {
+  draining = true;
+  try {
+    while (outgoing.length > 0) {
+      const client = outgoing[0]!.client;
+      const batch: Outgoing[] = [];
+      for (let i = 0; i < outgoing.length && batch.length < 100;) {
+        if (outgoing[i]!.client === client) batch.push(...outgoing.splice(i, 1));
+        else i++;
+      }
+      try {
+        await client.send(batch.map((b) => b.event));
+      } catch (err) {
+        logger.warn({ err, taskIds: batch.map((b) => b.event.data.taskId) }, "could not send task/created; the intake sweep will retry");
+      }
+      for (const b of batch) b.done();
+    }
+  } finally {
+    draining = false;
+  }
 }
 
 /**
