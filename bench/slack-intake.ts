@@ -68,11 +68,19 @@ async function serve(databaseUrl: string, apiUrl: string) {
   setDb(db);
   await executor.start();
   setInngest(createInngestClient({ signingKey, eventKey: "bench", baseUrl: `${url}/`, isDev: false }));
-  const slack = startSlack(db, pino({ level: "silent" }), { drain: process.env.BENCH_DRAIN !== "0" });
+  const slack = startSlack(db, pino({ level: "silent" }), {
+    drain: process.env.BENCH_DRAIN !== "0",
+    ...(process.env.BENCH_DRAIN_CONCURRENCY ? { concurrency: Number(process.env.BENCH_DRAIN_CONCURRENCY) } : {}),
+  });
   slackHandler = slack.handler;
   process.stdout.write(`${JSON.stringify({ ready: true, url })}\n`);
   createInterface({ input: process.stdin }).on("line", (line) => {
     if (line === "idle") void slack.idle().then(() => process.stdout.write(`${JSON.stringify({ idle: true })}\n`));
+    // CPU time the app process has used so far (user + system, ms): a figure the machine's other load barely moves.
+    if (line === "cpu") {
+      const { user, system } = process.cpuUsage();
+      process.stdout.write(`${JSON.stringify({ cpuMs: (user + system) / 1000 })}\n`);
+    }
     if (line === "stop") {
       void (async () => {
         await slack.stop();
@@ -190,6 +198,8 @@ async function main() {
   const samples: number[] = [];
   let failures = 0;
   let busy = 0;
+  app.stdin!.write("cpu\n");
+  const cpuBefore = ((await nextMessage()) as { cpuMs: number }).cpuMs;
   const started = performance.now();
   const deadline = started + SECONDS * 1000;
   await Promise.all(
@@ -210,6 +220,8 @@ async function main() {
   app.stdin!.write("idle\n");
   await nextMessage();
   const drained = (performance.now() - drainStart) / 1000;
+  app.stdin!.write("cpu\n");
+  const cpuMs = ((await nextMessage()) as { cpuMs: number }).cpuMs - cpuBefore;
   const tasks = await db.task.count({ where: { source: "slack" } });
   if (sorted.length === 0) throw new Error("no request was acknowledged");
   console.log(`slack intake: ${SECONDS}s, ${CONCURRENCY} concurrent, ${TEAMS} team(s)`);
@@ -223,6 +235,9 @@ async function main() {
     `  tasks written: ${inWindow} by the end of the window, ${tasks} after the rest drained in ${drained.toFixed(1)} s (${((tasks - 20) / (elapsed + drained)).toFixed(0)} tasks/s overall; warm-up's 20 included in the counts)`,
   );
   console.log(`  thread root messages posted to the fake: ${fake.callsOf("chat.postMessage").filter((c) => !c.args.thread_ts).length}`);
+  console.log(
+    `  app process CPU: ${(cpuMs / samples.length).toFixed(2)} ms per acknowledged command (acknowledgement, task, thread; ${(cpuMs / 1000).toFixed(1)} s in all)`,
+  );
 
   app.stdin!.write("stop\n");
   await new Promise((r) => app.once("exit", r));
