@@ -10,9 +10,14 @@ import { useWorkspace } from "../../_components/workspace-context";
 export type Project = RouterOutputs["project"]["list"][number];
 
 /** The routing policies of server/llm/types.ts, in the words a project owner needs. */
-const policies: { value: RoutingPolicy; label: string; explain: string }[] = [
+const policies: { value: RoutingPolicy | ""; label: string; explain: string }[] = [
+  {
+    value: "",
+    label: "Workspace default",
+    explain: "Follows the workspace's policy (Settings → AI providers); local first unless changed there.",
+  },
   { value: "local-only", label: "Local only", explain: "Runners only: calls wait for a runner and never go to the cloud." },
-  { value: "local-first", label: "Local first (default)", explain: "Runners; the cloud only when no runner can serve the call." },
+  { value: "local-first", label: "Local first", explain: "Runners; the cloud only when no runner can serve the call." },
   { value: "cloud-allowed", label: "Cloud allowed", explain: "A runner if one is free right now, otherwise the cloud at once." },
   { value: "cloud-preferred", label: "Cloud preferred", explain: "The cloud; runners when the cloud fails or the budget is spent." },
 ];
@@ -35,7 +40,7 @@ export function ProjectDialog({ project, open, onClose, onSaved }: Props) {
   const [repository, setRepository] = useState(project?.settings.defaultRepository ?? "");
   const [branch, setBranch] = useState(project?.settings.defaultBranch ?? "");
   const [requireApproval, setRequireApproval] = useState(project?.settings.requireApproval ?? false);
-  const [policy, setPolicy] = useState<RoutingPolicy>(project?.settings.routingPolicy ?? "local-first");
+  const [policy, setPolicy] = useState<RoutingPolicy | "">(project?.settings.routingPolicy ?? "");
   const [model, setModel] = useState(project?.settings.model ?? "");
 
   const mutationOptions = {
@@ -68,7 +73,7 @@ export function ProjectDialog({ project, open, onClose, onSaved }: Props) {
       defaultRepository: repository.trim(),
       defaultBranch: branch.trim(),
       requireApproval,
-      routingPolicy: policy,
+      routingPolicy: policy || undefined,
       model: model.trim() || undefined,
     };
     if (project) update.mutate({ workspaceSlug: slug, projectId: project.id, name, description, settings });
@@ -148,7 +153,7 @@ export function ProjectDialog({ project, open, onClose, onSaved }: Props) {
           <Select
             label="Where model calls run"
             value={policy}
-            onChange={(e) => setPolicy(e.target.value as RoutingPolicy)}
+            onChange={(e) => setPolicy(e.target.value as RoutingPolicy | "")}
             options={policies.map((p) => ({ value: p.value, label: p.label }))}
             hint={policies.find((p) => p.value === policy)?.explain}
           />
