@@ -31,6 +31,9 @@ beforeEach(async () => {
   [owner, ws, customer] = [p.user, p.workspace, p.customer];
 });
 
+/** Other test files meter their own workspaces in the same database at the same time. */
+const mine = () => ({ workspaceIds: [ws.id] });
+
 const previousPeriod = (now = new Date()) => monthKey(new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 15)));
 
 describe("meter reports", () => {
@@ -44,9 +47,10 @@ describe("meter reports", () => {
         { workspaceId: other.workspace.id, period: monthKey(now), tasks: 3, overageTasks: 1 },
       ],
     });
-    expect(await collectMeterReports(db, now)).toBe(4);
-    expect(await collectMeterReports(db, now)).toBe(0);
-    expect(await sendMeterReports(db)).toEqual({ sent: 4, failed: 0 });
+    const scope = { workspaceIds: [ws.id, other.workspace.id] };
+    expect(await collectMeterReports(db, now, scope)).toBe(4);
+    expect(await collectMeterReports(db, now, scope)).toBe(0);
+    expect(await sendMeterReports(db, scope)).toEqual({ sent: 4, failed: 0 });
 
     const monthStart = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1) / 1000;
     const events = h.fake.meterEvents.filter((e) => e.payload.stripe_customer_id === customer);
@@ -66,21 +70,21 @@ describe("meter reports", () => {
 
   it("stops retrying a report Stripe keeps refusing, says so once, and sends it after an owner's retry", async () => {
     await db.usageCounter.create({ data: { workspaceId: ws.id, period: monthKey(new Date()), tasks: 4 } });
-    await collectMeterReports(db);
+    await collectMeterReports(db, new Date(), mine());
     await db.meterReport.updateMany({ where: { workspaceId: ws.id }, data: { attempts: MAX_ATTEMPTS - 1, status: "failed" } });
     h.fake.failNext("POST", "/v1/billing/meter_events", 400, 1);
-    expect(await sendMeterReports(db)).toEqual({ sent: 0, failed: 1 });
+    expect(await sendMeterReports(db, mine())).toEqual({ sent: 0, failed: 1 });
     const period = monthKey(new Date());
     expect((await meterStatus(db, ws.id, period)).tasks).toEqual({ local: 4, sent: 0, pending: 0, failed: 4 });
     // Out of retries: not sent again, and alerted once.
-    expect(await sendMeterReports(db)).toEqual({ sent: 0, failed: 0 });
+    expect(await sendMeterReports(db, mine())).toEqual({ sent: 0, failed: 0 });
     const alerts = await db.auditEvent.findMany({ where: { workspaceId: ws.id, action: "billing.meter_report_failed" } });
     expect(alerts).toHaveLength(1);
     expect(alerts[0]!.metadata).toMatchObject({ metric: "tasks", attempts: MAX_ATTEMPTS });
     expect((await callerFor(db, owner).billing.overview({ workspaceSlug: ws.slug })).metering?.tasks.failed).toBe(4);
 
     expect(await callerFor(db, owner).billing.retryMeterReports({ workspaceSlug: ws.slug })).toEqual({ retried: 1 });
-    expect(await sendMeterReports(db)).toEqual({ sent: 1, failed: 0 });
+    expect(await sendMeterReports(db, mine())).toEqual({ sent: 1, failed: 0 });
     expect(h.fake.meterTotals(customer, "jace_tasks")).toBe(4);
     expect((await meterStatus(db, ws.id, period)).tasks).toEqual({ local: 4, sent: 4, pending: 0, failed: 0 });
   });

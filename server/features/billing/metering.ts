@@ -72,7 +72,8 @@ export async function meterStatus(db: Db, workspaceId: string, period: string): 
  * workspace with a Stripe customer, in one statement. A report's id names the slice of usage
  * [reported, local) it covers, so two collectors at once make the same id and one row.
  */
-export async function collectMeterReports(db: Db, now = new Date()): Promise<number> {
+export async function collectMeterReports(db: Db, now = new Date(), scope: Scope = {}): Promise<number> {
+  const only = scope.workspaceIds ?? null;
   const current = monthKey(now);
   const previous = monthKey(new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 15)));
   const [cur, prev] = [periodBounds(current), periodBounds(previous)];
@@ -94,7 +95,7 @@ export async function collectMeterReports(db: Db, now = new Date()): Promise<num
                                    WHERE c."workspaceId" = b."workspaceId" AND c.provider = 'runner'
                                      AND c."createdAt" >= p."start" AND c."createdAt" < p."end"))
         ) AS m(metric, value)
-       WHERE b."stripeCustomerId" IS NOT NULL
+       WHERE b."stripeCustomerId" IS NOT NULL AND (${only}::text[] IS NULL OR b."workspaceId" = ANY(${only}::text[]))
     ), reported AS (
       SELECT r."workspaceId", r.period, r.metric, sum(r.value)::int AS value
         FROM "MeterReport" r WHERE r.period IN (${current}, ${previous}) GROUP BY 1, 2, 3
@@ -109,6 +110,9 @@ export async function collectMeterReports(db: Db, now = new Date()): Promise<num
 
 export type SendResult = { sent: number; failed: number };
 
+/** Limits a run to some workspaces (a test beside others, or one workspace's manual flush). */
+export type Scope = { workspaceIds?: string[] };
+
 /**
  * The meter event's timestamp: when the report was made, but never after its period ends, so a
  * previous month's usage reported on the 1st lands in that month.
@@ -119,9 +123,13 @@ export function meterTimestamp(report: { period: string; createdAt: Date }): num
 }
 
 /** Sends pending (and earlier failed) reports as meter events, `concurrency` at a time. */
-export async function sendMeterReports(db: Db, opts: { limit?: number; concurrency?: number } = {}): Promise<SendResult> {
+export async function sendMeterReports(db: Db, opts: { limit?: number; concurrency?: number } & Scope = {}): Promise<SendResult> {
   const pending = await db.meterReport.findMany({
-    where: { status: { in: ["pending", "failed"] }, attempts: { lt: MAX_ATTEMPTS } },
+    where: {
+      status: { in: ["pending", "failed"] },
+      attempts: { lt: MAX_ATTEMPTS },
+      ...(opts.workspaceIds ? { workspaceId: { in: opts.workspaceIds } } : {}),
+    },
     orderBy: { createdAt: "asc" },
     take: opts.limit ?? 500,
   });

@@ -124,8 +124,8 @@ describe("overage", () => {
       overageTasks: 2,
     });
 
-    await collectMeterReports(db);
-    await sendMeterReports(db);
+    await collectMeterReports(db, new Date(), { workspaceIds: [ws.id] });
+    await sendMeterReports(db, { workspaceIds: [ws.id] });
     expect(h.fake.meterTotals(customer, "jace_overage_tasks")).toBe(2);
     const sub = [...h.fake.subscriptions.values()].find((s) => s.metadata?.workspaceId === ws.id)!;
     await h.fake.advancePeriod(sub.id);

@@ -39,6 +39,9 @@ async function subscribe(plan: "pro" | "team" = "pro") {
   return done;
 }
 
+/** Other test files meter their own workspaces in the same database at the same time. */
+const mine = () => ({ workspaceIds: [ws.id] });
+
 const mailSubjects = async () =>
   (await db.devMail.findMany({ where: { to: owner.email.toLowerCase() }, orderBy: { createdAt: "asc" } })).map((m) => m.subject);
 
@@ -185,11 +188,11 @@ describe("usage metering", () => {
     });
 
     fake.failNext("POST", "/v1/billing/meter_events", 500, 3); // more than the SDK's own retries
-    await collectMeterReports(db);
-    const first = await sendMeterReports(db, { concurrency: 1 });
+    await collectMeterReports(db, new Date(), mine());
+    const first = await sendMeterReports(db, { concurrency: 1, ...mine() });
     expect(first).toEqual({ sent: 2, failed: 1 });
-    expect(await collectMeterReports(db)).toBe(0); // nothing new: the failed report is already counted
-    expect(await sendMeterReports(db)).toEqual({ sent: 1, failed: 0 });
+    expect(await collectMeterReports(db, new Date(), mine())).toBe(0); // nothing new: the failed report is already counted
+    expect(await sendMeterReports(db, mine())).toEqual({ sent: 1, failed: 0 });
 
     expect(fake.meterTotals(customer, "jace_tasks")).toBe(7);
     expect(fake.meterTotals(customer, "jace_cloud_tokens")).toBe(1500);
@@ -203,10 +206,10 @@ describe("usage metering", () => {
 
     // More usage is reported as the difference; a report sent twice is counted once by Stripe.
     await db.usageCounter.update({ where: { workspaceId_period: { workspaceId: ws.id, period } }, data: { tasks: 10 } });
-    expect(await collectMeterReports(db)).toBe(1);
-    expect(await sendMeterReports(db)).toEqual({ sent: 1, failed: 0 });
+    expect(await collectMeterReports(db, new Date(), mine())).toBe(1);
+    expect(await sendMeterReports(db, mine())).toEqual({ sent: 1, failed: 0 });
     await db.meterReport.updateMany({ where: { workspaceId: ws.id, metric: "tasks" }, data: { status: "pending" } });
-    await sendMeterReports(db);
+    await sendMeterReports(db, mine());
     expect(fake.meterTotals(customer, "jace_tasks")).toBe(10);
     expect(fake.duplicateMeterEvents.length).toBeGreaterThanOrEqual(2);
   });
@@ -232,7 +235,7 @@ describe("usage metering", () => {
 
   it("meters nothing for a workspace without a Stripe customer", async () => {
     await db.usageCounter.create({ data: { workspaceId: ws.id, period: monthKey(new Date()), tasks: 3 } });
-    await collectMeterReports(db);
+    await collectMeterReports(db, new Date(), mine());
     expect(await db.meterReport.count({ where: { workspaceId: ws.id } })).toBe(0);
   });
 });
