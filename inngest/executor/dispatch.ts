@@ -215,8 +215,11 @@ export async function applyOps(
     switch (op.op) {
       case "StepRun":
       case "Step":
-        await memoize(c, run.id, op.id, { data: op.data ?? null });
-        await recordStep(c, { ...base, op: op.op, status: "completed", attempt: job.attempt, output: op.data ?? null, done: true });
+        await recordStep(
+          c,
+          { ...base, op: op.op, status: "completed", attempt: job.attempt, output: op.data ?? null, done: true },
+          { data: op.data ?? null },
+        );
         progressed = true;
         break;
       case "StepError":
@@ -236,8 +239,7 @@ export async function applyOps(
           }
           await recordStep(c, { ...base, op: op.op, status: "retrying", attempt: job.attempt, error });
         } else {
-          await memoize(c, run.id, op.id, { error });
-          await recordStep(c, { ...base, op: op.op, status: "failed", attempt: job.attempt, error, done: true });
+          await recordStep(c, { ...base, op: op.op, status: "failed", attempt: job.attempt, error, done: true }, { error });
           progressed = true;
         }
         break;

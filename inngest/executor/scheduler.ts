@@ -18,6 +18,7 @@ export class Scheduler {
   private readonly abort = new AbortController();
 
   private nextPruneAt = 0;
+  private nextCronCheckAt = 0;
 
   constructor(
     private readonly ctx: ExecutorContext,
@@ -119,36 +120,49 @@ export class Scheduler {
             FOR UPDATE OF j SKIP LOCKED`,
         [now, limit * 4],
       );
+      const inUse = await this.slotsInUse(c, rows, now);
       const claimed: JobRow[] = [];
       for (const job of rows) {
         if (claimed.length >= limit) break;
-        if (!(await this.hasSlot(c, job, now))) continue;
-        await c.query("UPDATE inngest_executor.jobs SET lease_owner = $2, lease_until = $3 WHERE id = $1", [
-          job.id,
+        // A call may start only while every concurrency key it carries has a free slot.
+        if (job.ckeys.some((key, i) => (inUse.get(key) ?? 0) >= (job.climits[i] ?? 0))) continue;
+        for (const key of job.ckeys) inUse.set(key, (inUse.get(key) ?? 0) + 1);
+        claimed.push(job);
+      }
+      if (claimed.length > 0) {
+        await c.query("UPDATE inngest_executor.jobs SET lease_owner = $2, lease_until = $3 WHERE id = ANY($1::bigint[])", [
+          claimed.map((j) => j.id),
           this.ctx.owner,
           now + this.ctx.leaseMs,
         ]);
-        claimed.push(job);
       }
       return claimed;
     });
   }
 
-  /** A call may start only while every concurrency key it carries has a free slot. */
-  private async hasSlot(c: Db, job: { id: string; ckeys: string[]; climits: number[] }, now: number): Promise<boolean> {
-    const order = job.ckeys.map((key, i) => ({ key, limit: job.climits[i] ?? 0 })).sort((a, b) => a.key.localeCompare(b.key));
-    for (const { key, limit } of order) {
-      await c.query("SELECT pg_advisory_xact_lock(hashtext($1))", [key]);
-      const { rows } = await c.query<{ n: number }>(
-        "SELECT count(*)::int AS n FROM inngest_executor.jobs WHERE $1 = ANY(ckeys) AND lease_until >= $2 AND id <> $3",
-        [key, now, job.id],
-      );
-      if ((rows[0]?.n ?? 0) >= limit) return false;
-    }
-    return true;
+  /**
+   * Slots taken per concurrency key of the candidates (calls holding a live lease). The keys are
+   * locked first, in one sorted order for every instance (no deadlock), and stay locked until the
+   * claim commits, so no other instance can take a slot meanwhile.
+   */
+  private async slotsInUse(c: Db, jobs: Array<{ ckeys: string[] }>, now: number): Promise<Map<string, number>> {
+    const keys = [...new Set(jobs.flatMap((j) => j.ckeys))].sort();
+    if (keys.length === 0) return new Map();
+    await c.query("SELECT pg_advisory_xact_lock(hashtext(k)) FROM (SELECT k FROM unnest($1::text[]) k ORDER BY k) sorted", [keys]);
+    const { rows } = await c.query<{ key: string; n: number }>(
+      `SELECT k AS key, count(j.id)::int AS n FROM unnest($1::text[]) k
+         LEFT JOIN inngest_executor.jobs j ON j.ckeys @> ARRAY[k] AND j.lease_until >= $2
+        GROUP BY k`,
+      [keys, now],
+    );
+    return new Map(rows.map((r) => [r.key, r.n]));
   }
 
+  /** Crons have minute resolution: looking once a second spares every busy tick a transaction. */
   private async fireCrons(): Promise<void> {
+    const checkAt = this.ctx.clock.now();
+    if (checkAt < this.nextCronCheckAt) return;
+    this.nextCronCheckAt = checkAt + 1_000;
     await tx(this.ctx.pool, async (c) => {
       const now = this.ctx.clock.now();
       const { rows } = await c.query<{ function_id: string; cron: string; next_at: string; config: unknown }>(

@@ -91,9 +91,17 @@ export async function recordStep(
     error?: unknown;
     done?: boolean;
   },
+  /** The step's memoized state, written in the same round trip (see memoize). */
+  memo?: StepState,
 ): Promise<void> {
+  const memoizeToo = `WITH memo AS (
+      UPDATE inngest_executor.runs
+         SET steps = steps || jsonb_build_object($2::text, $11::jsonb),
+             stack = CASE WHEN stack ? $2 THEN stack ELSE stack || to_jsonb($2::text) END
+       WHERE id = $1)
+    `;
   await c.query(
-    `INSERT INTO inngest_executor.steps (run_id, step_id, name, op, status, attempt, started_at, ended_at, output, error)
+    `${memo === undefined ? "" : memoizeToo}INSERT INTO inngest_executor.steps (run_id, step_id, name, op, status, attempt, started_at, ended_at, output, error)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
      ON CONFLICT (run_id, step_id) DO UPDATE SET name = COALESCE(EXCLUDED.name, steps.name), op = EXCLUDED.op,
        status = EXCLUDED.status, attempt = EXCLUDED.attempt, ended_at = EXCLUDED.ended_at,
@@ -109,6 +117,7 @@ export async function recordStep(
       s.done ? s.now : null,
       s.output === undefined ? null : JSON.stringify(s.output),
       s.error === undefined ? null : JSON.stringify(s.error),
+      ...(memo === undefined ? [] : [JSON.stringify(memo)]),
     ],
   );
 }
@@ -119,25 +128,34 @@ export async function recordStep(
  */
 export async function discoverIfIdle(c: Db, run: RunRow, now: number, since = now): Promise<void> {
   if (run.status !== "running") return;
-  const { rows } = await c.query("SELECT 1 FROM inngest_executor.jobs WHERE run_id = $1 AND kind = 'call' LIMIT 1", [run.id]);
-  if (rows.length === 0) await enqueue(c, { runId: run.id, kind: "call", stepId: "step", dueAt: now, run, since: Math.min(since, now) });
+  const slots = run.concurrency ?? [];
+  await c.query(
+    `INSERT INTO inngest_executor.jobs (run_id, kind, step_id, due_at, attempt, ckeys, climits, since)
+     SELECT $1, 'call', 'step', $2::bigint, 0, $3::text[], $4::int[], $5::bigint
+      WHERE NOT EXISTS (SELECT 1 FROM inngest_executor.jobs WHERE run_id = $1 AND kind = 'call')
+     ON CONFLICT (run_id, kind, step_id) DO NOTHING`,
+    [run.id, now, slots.map((s) => s.key), slots.map((s) => s.limit), Math.min(since, now)],
+  );
 }
 
 /** Resolve a pending step with a value from outside the SDK (sleep, event, timeout, invoke). */
 export async function resolveStep(c: Db, runId: string, stepId: string, state: StepState, now: number): Promise<void> {
   const run = await lockRun(c, runId);
   if (!run || run.status !== "running") return;
-  await memoize(c, runId, stepId, state);
-  await recordStep(c, {
-    runId,
-    stepId,
-    op: "resolved",
-    status: "error" in state ? "failed" : "completed",
-    now,
-    done: true,
-    output: "data" in state ? state.data : undefined,
-    error: "error" in state ? state.error : undefined,
-  });
+  await recordStep(
+    c,
+    {
+      runId,
+      stepId,
+      op: "resolved",
+      status: "error" in state ? "failed" : "completed",
+      now,
+      done: true,
+      output: "data" in state ? state.data : undefined,
+      error: "error" in state ? state.error : undefined,
+    },
+    state,
+  );
   await discoverIfIdle(c, run, now);
 }
 
