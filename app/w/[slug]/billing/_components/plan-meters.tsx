@@ -21,20 +21,30 @@ export function PlanMeters({ data }: { data: BillingOverview }) {
       />
       <ul className="grid gap-x-8 gap-y-5 px-5 py-5 sm:grid-cols-2 lg:grid-cols-3">
         {data.meters.map((m) => (
-          <MeterRow key={m.key} meter={m} resetsOn={data.resetsOn} />
+          <MeterRow key={m.key} meter={m} resetsOn={data.resetsOn} overage={m.key === "tasksPerMonth" ? data.overage : null} />
         ))}
       </ul>
     </Card>
   );
 }
 
-function MeterRow({ meter: m, resetsOn }: { meter: Meter; resetsOn: Date }) {
+/** `overage`: tasks past the included ones are billed up to a cap rather than refused. */
+function MeterRow({ meter: m, resetsOn, overage }: { meter: Meter; resetsOn: Date; overage: BillingOverview["overage"] }) {
   const unlimited = m.limit === null;
   const share = m.limit === null ? 0 : m.limit > 0 ? m.used / m.limit : m.used > 0 ? 1 : 0;
-  const tone: ProgressBarTone = share >= 1 ? "danger" : share >= 0.8 ? "warning" : "accent";
+  const capped = overage !== null && m.used >= overage.maxTasksPerMonth;
+  const tone: ProgressBarTone = share >= 1 && (!overage || capped) ? "danger" : share >= 0.8 ? "warning" : "accent";
   const figure = m.limit === null ? `${amount(m, m.used)} · unlimited` : `${amount(m, m.used)} of ${amount(m, m.limit)}`;
   const resets = monthly.has(m.key) ? `Resets on ${formatDate(resetsOn)}` : null;
-  const state = unlimited ? null : share >= 1 ? "Limit reached" : share >= 0.8 ? `${Math.floor(share * 100)}% used` : null;
+  const state = unlimited
+    ? null
+    : share >= 1 && overage && !capped
+      ? `${formatCount(m.used - (m.limit ?? 0))} billed as overage (cap ${formatCount(overage.maxTasksPerMonth)})`
+      : share >= 1
+        ? "Limit reached"
+        : share >= 0.8
+          ? `${Math.floor(share * 100)}% used`
+          : null;
 
   return (
     <li data-testid="plan-meter" data-meter={m.key} className="flex min-w-0 flex-col gap-1.5">
