@@ -55,7 +55,6 @@ type IntakeRow = Task & {
   _workspaceFound: boolean;
   _plan: string | null;
   _slug: string | null;
-  _activeTasks: number | null;
   _projectFound: boolean;
   _projectName: string | null;
   _projectArchived: boolean;
@@ -69,7 +68,6 @@ const diagnostics = [
   "_workspaceFound",
   "_plan",
   "_slug",
-  "_activeTasks",
   "_projectFound",
   "_projectName",
   "_projectArchived",
@@ -152,7 +150,7 @@ export async function admitTask(
         FROM task WHERE ${audit}
     )
     SELECT task.*,
-           w.id IS NOT NULL AS "_workspaceFound", w.plan AS "_plan", w.slug AS "_slug", w."activeTasks" AS "_activeTasks",
+           w.id IS NOT NULL AS "_workspaceFound", w.plan AS "_plan", w.slug AS "_slug",
            proj.id IS NOT NULL AS "_projectFound", proj.name AS "_projectName", proj."archivedAt" IS NOT NULL AS "_projectArchived",
            acct.status AS "_status", acct."graceEndsAt" AS "_graceEndsAt", coalesce(acct.overage, false) AS "_overage",
            (SELECT tasks FROM bumped) AS "_tasks"
