@@ -6,7 +6,7 @@ import { createSlackApp, NOT_CONNECTED, type NodeHandler } from "./app";
 import { createChannelQueue } from "./channel-queue";
 import { botClient } from "./client";
 import { runCommand } from "./command";
-import { slackConfig } from "./config";
+import { slackConfig, type SlackConfig } from "./config";
 import { slackDelivery } from "./deliver";
 import { startInbox, type InboxOptions, type InboxRow } from "./inbox";
 import { findInstallation } from "./installations";
@@ -48,21 +48,22 @@ export type SlackOptions = InboxOptions & {
 };
 
 export function startSlack(db: Db, log: Logger, opts: SlackOptions = {}): SlackRuntime {
-  const config = slackConfig();
+  const configured = slackConfig();
   const databaseUrl = getEnv().DATABASE_URL;
-  if (!config || !databaseUrl) return { handler: null, idle: async () => {}, stop: async () => {} };
+  if (!configured || !databaseUrl) return { handler: null, idle: async () => {}, stop: async () => {} };
+  const config: SlackConfig = configured;
   const sync = startThreadSync(db, opts);
   const threads = createChannelQueue(opts.threadConcurrency ?? 4, (err) => log.warn({ err }, "could not start a Slack thread"));
 
   async function handle(row: InboxRow) {
     const installation = await findInstallation(db, row.teamId);
-    const client = installation && botClient(config!, installation.botToken);
+    const client = installation && botClient(config, installation.botToken);
     const reply =
       !installation || !client || installation.id !== row.installationId
         ? ephemeral(NOT_CONNECTED)
         : await runCommand({
             db,
-            config: config!,
+            config,
             installation,
             client,
             command: row.command,
@@ -70,7 +71,7 @@ export function startSlack(db: Db, log: Logger, opts: SlackOptions = {}): SlackR
               sync.starting(task.id);
               threads.push(`${row.teamId}:${channelId}`, async () => {
                 try {
-                  await postRoot(db, threadId, channelId, task, client, taskUrl(config!.appUrl, installation.workspace.slug, task.id));
+                  await postRoot(db, threadId, channelId, task, client, taskUrl(config.appUrl, installation.workspace.slug, task.id));
                 } finally {
                   sync.rendered(task.id, asOf);
                 }
@@ -78,7 +79,7 @@ export function startSlack(db: Db, log: Logger, opts: SlackOptions = {}): SlackR
             },
           });
     // A reply that cannot be delivered is not worth running the command again for.
-    if (reply) await respond(config!, row.command.response_url, reply).catch((err: unknown) => log.warn({ err }, "slack reply failed"));
+    if (reply) await respond(config, row.command.response_url, reply).catch((err: unknown) => log.warn({ err }, "slack reply failed"));
   }
   const giveUp = (row: InboxRow) =>
     respond(
