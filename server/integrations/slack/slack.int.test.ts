@@ -154,6 +154,7 @@ describe("slash commands", () => {
     expect(unsigned.status).toBe(401);
     expect(await db.task.count({ where: ours })).toBe(before);
     expect(await db.slackUserLink.count({ where: ours })).toBe(0);
+    expect(await db.slackInbox.count({ where: ours })).toBe(0);
   });
 
   it("answers an unknown subcommand with help, and a malformed URL with what to type", async () => {
