@@ -1,3 +1,4 @@
+import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
 import { deferred, startHarness, type Harness } from "./test-harness";
 
@@ -97,6 +98,45 @@ describe.each([
     await h.executor.send({ id: "new", name: "demo/answer", data: {} });
     const [run] = await h.waitForRun((rs) => rs[0]?.status === "completed");
     expect(run!.output).toBe("new");
+  });
+
+  it("makes a wait registered while an event of its name is being stored wait for that event", async () => {
+    h = await startHarness(
+      (i) => [
+        i.createFunction({ id: "racer", triggers: [{ event: "demo/racer" }] }, async ({ step }) => {
+          const got = await step.waitForEvent("answer", { event: "demo/answer", timeout: "1h" });
+          return got?.id ?? null;
+        }),
+      ],
+      { executor: { checkpointing } },
+    );
+    // An ingestion caught between storing its event and looking for waits: it holds the event
+    // name's lock as ingestEvents does, and its row is not committed yet.
+    const ingestion = new pg.Client({ connectionString: h.databaseUrl });
+    await ingestion.connect();
+    try {
+      await ingestion.query("BEGIN");
+      await ingestion.query("SELECT pg_advisory_xact_lock_shared(hashtext('inngest_executor.event'), hashtext('demo/answer'))");
+      const event = { id: "in-flight", name: "demo/answer", data: {}, ts: h.clock.now() };
+      await ingestion.query("INSERT INTO inngest_executor.events (id, name, payload, received_at) VALUES ($1, $2, $3, $4)", [
+        event.id,
+        event.name,
+        JSON.stringify(event),
+        h.clock.now(),
+      ]);
+      await h.executor.send({ name: "demo/racer", data: {} });
+      // The call reaching the wait now blocks on that lock instead of missing the row.
+      await expect
+        .poll(async () => (await ingestion.query("SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")).rowCount, {
+          timeout: 10_000,
+        })
+        .toBeGreaterThan(0);
+      await ingestion.query("COMMIT");
+      const [run] = await h.waitForRun((rs) => rs[0]?.status === "completed");
+      expect(run!.output).toBe("in-flight");
+    } finally {
+      await ingestion.end();
+    }
   });
 
   it("finds a match behind more than a thousand other events of the same name", async () => {
