@@ -12,7 +12,7 @@ import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
-import { performance } from "node:perf_hooks";
+import { monitorEventLoopDelay, performance } from "node:perf_hooks";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import pino from "pino";
@@ -76,12 +76,16 @@ async function serve(databaseUrl: string, apiUrl: string) {
   });
   slackHandler = slack.handler;
   process.stdout.write(`${JSON.stringify({ ready: true, url })}\n`);
+  const loop = monitorEventLoopDelay({ resolution: 5 });
+  loop.enable();
   createInterface({ input: process.stdin }).on("line", (line) => {
     if (line === "idle") void slack.idle().then(() => process.stdout.write(`${JSON.stringify({ idle: true })}\n`));
-    // CPU time the app process has used so far (user + system, ms): a figure the machine's other load barely moves.
+    // CPU time the app process has used so far (user + system, ms): a figure the machine's other load barely moves;
+    // and how late its event loop ran since the last ask (p99, ms): what the drain costs the acknowledgements.
     if (line === "cpu") {
       const { user, system } = process.cpuUsage();
-      process.stdout.write(`${JSON.stringify({ cpuMs: (user + system) / 1000 })}\n`);
+      process.stdout.write(`${JSON.stringify({ cpuMs: (user + system) / 1000, loopP99Ms: loop.percentile(99) / 1e6 })}\n`);
+      loop.reset();
     }
     if (line === "stop") {
       void (async () => {
@@ -221,7 +225,8 @@ async function main() {
   await nextMessage();
   const drained = (performance.now() - drainStart) / 1000;
   app.stdin!.write("cpu\n");
-  const cpuMs = ((await nextMessage()) as { cpuMs: number }).cpuMs - cpuBefore;
+  const after = (await nextMessage()) as { cpuMs: number; loopP99Ms: number };
+  const cpuMs = after.cpuMs - cpuBefore;
   const tasks = await db.task.count({ where: { source: "slack" } });
   if (sorted.length === 0) throw new Error("no request was acknowledged");
   console.log(`slack intake: ${SECONDS}s, ${CONCURRENCY} concurrent, ${TEAMS} team(s)`);
@@ -234,7 +239,7 @@ async function main() {
   );
   console.log(`  thread root messages posted to the fake: ${fake.callsOf("chat.postMessage").filter((c) => !c.args.thread_ts).length}`);
   console.log(
-    `  app process CPU: ${(cpuMs / samples.length).toFixed(2)} ms per acknowledged command (acknowledgement, task, thread; ${(cpuMs / 1000).toFixed(1)} s in all)`,
+    `  app process CPU: ${(cpuMs / samples.length).toFixed(2)} ms per acknowledged command (acknowledgement, task, thread; ${(cpuMs / 1000).toFixed(1)} s in all); event loop delay p99 ${after.loopP99Ms.toFixed(1)} ms`,
   );
 
   app.stdin!.write("stop\n");
