@@ -1,6 +1,7 @@
 "use client";
 import { useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
+import { coalesce } from "@/app/_lib/coalesce";
 import { useTRPC } from "@/app/_lib/trpc";
 
 /** Without the event stream (a proxy that buffers it, an old browser), the list still refreshes this often. */
@@ -18,11 +19,13 @@ export function useLiveTasks(slug: string): boolean {
   useEffect(() => {
     if (typeof EventSource === "undefined") return;
     const source = new EventSource(`/api/w/${encodeURIComponent(slug)}/tasks/events`);
-    const refresh = () => {
-      // Let a running refetch finish rather than restarting it on every event.
-      void queryClient.invalidateQueries({ queryKey: trpc.task.list.pathKey() }, { cancelRefetch: false });
-      void queryClient.invalidateQueries({ queryKey: trpc.task.counts.pathKey() }, { cancelRefetch: false });
-    };
+    // One read at a time, and one more after it when events arrived meanwhile (see coalesce).
+    const refresh = coalesce(() =>
+      Promise.all([
+        queryClient.invalidateQueries({ queryKey: trpc.task.list.pathKey() }),
+        queryClient.invalidateQueries({ queryKey: trpc.task.counts.pathKey() }),
+      ]),
+    );
     source.addEventListener("ready", () => setConnected(true));
     source.addEventListener("tasks", refresh);
     source.onerror = () => setConnected(false);

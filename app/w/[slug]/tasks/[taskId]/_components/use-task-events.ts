@@ -1,6 +1,7 @@
 "use client";
 import { useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
+import { coalesce } from "@/app/_lib/coalesce";
 import { useTRPC, type RouterOutputs } from "@/app/_lib/trpc";
 
 export type LogLine = RouterOutputs["task"]["logs"][number];
@@ -39,10 +40,15 @@ export function useTaskEvents(slug: string, taskId: string): { lines: LogLine[];
         return next.length > MAX_LINES ? next.slice(next.length - MAX_LINES) : next;
       });
     });
-    source.addEventListener("task", () => {
-      void queryClient.invalidateQueries({ queryKey: trpc.task.get.queryKey({ workspaceSlug: slug, taskId }) }, { cancelRefetch: false });
-      void queryClient.invalidateQueries({ queryKey: trpc.task.list.pathKey() }, { cancelRefetch: false });
-    });
+    // A change that arrives while the task is being re-read gets one more read (see coalesce):
+    // dropping it left the page on the status from before it.
+    const reread = coalesce(() =>
+      Promise.all([
+        queryClient.invalidateQueries({ queryKey: trpc.task.get.queryKey({ workspaceSlug: slug, taskId }) }),
+        queryClient.invalidateQueries({ queryKey: trpc.task.list.pathKey() }),
+      ]),
+    );
+    source.addEventListener("task", reread);
     return () => source.close();
   }, [slug, taskId, queryClient, trpc]);
 
