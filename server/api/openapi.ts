@@ -149,7 +149,7 @@ const operations: OperationSpec[] = [
     description: `The pipeline continues with execution. A task not in \`awaiting_approval\` answers 409. ${API_KEY_NOTE}`,
     taskId: true,
     ok: { 200: { description: "The approved task.", schema: "TaskDetail" } },
-    errors: [404, 409],
+    errors: [402, 404, 409],
   },
   {
     method: "post",
@@ -161,7 +161,7 @@ const operations: OperationSpec[] = [
     taskId: true,
     body: { schema: "RejectTaskRequest", required: false },
     ok: { 200: { description: "The rejected (now cancelled) task.", schema: "TaskDetail" } },
-    errors: [400, 404, 409, 413],
+    errors: [400, 402, 404, 409, 413],
   },
   {
     method: "post",
@@ -244,7 +244,8 @@ const errorResponses: Partial<Record<ErrorStatus, { name: string; description: s
     name: "QuotaExceeded",
     description:
       "A plan limit stops the task (monthly tasks, concurrent tasks) or the workspace is read-only after a failed payment; " +
-      "`details` names the limit, the current figure and the maximum, and the message says how to raise it.",
+      "`details` names the limit, the current figure and the maximum, and the message says how to raise it. " +
+      "A read-only workspace still answers reads and cancellations.",
   },
   429: {
     name: "RateLimited",
@@ -258,8 +259,9 @@ const openAIErrorResponses: Partial<Record<ErrorStatus, { name: string; descript
   400: {
     name: "OpenAIBadRequest",
     description:
-      "Invalid JSON or fields (`param` names the field), an invalid JSON schema (`invalid_json_schema`), " +
-      `or messages over ${MAX_PROMPT_CHARS.toLocaleString("en-US")} characters in all (\`context_length_exceeded\`).`,
+      "Invalid JSON or fields (`param` names the field), an invalid JSON schema or one the serving runner cannot follow " +
+      `(\`invalid_json_schema\`), or messages over ${MAX_PROMPT_CHARS.toLocaleString("en-US")} characters in all or too long ` +
+      "for every fitting model's context window (`context_length_exceeded`).",
   },
   401: { name: "OpenAIUnauthorized", description: "The API key is missing, unknown or revoked (`invalid_api_key`)." },
   402: {
