@@ -10,11 +10,12 @@ const PENDING = "pending";
 
 /**
  * Delivery of a Slack task: the result as a reply in its thread (answer, test summary, cost, link).
- * Safe to repeat: a second run edits the reply it posted instead of posting another.
+ * Safe to repeat: a second run edits the reply it posted instead of posting another. Slack's Web API
+ * client takes no AbortSignal, so a delivery cut off at its step timeout stops between calls.
  */
 export const slackDelivery: DeliveryChannel = {
   source: "slack",
-  async deliver(db, task, result) {
+  async deliver(db, task, result, signal) {
     const config = slackConfig();
     const thread = await db.slackThread.findUnique({ where: { taskId: task.id } });
     const teamId = thread
@@ -28,8 +29,10 @@ export const slackDelivery: DeliveryChannel = {
     const fresh = await db.task.findFirstOrThrow({ where: { id: task.id, workspaceId: task.workspaceId } });
     const client = botClient(config, installation.botToken);
     const message = resultMessage(fresh, result, taskUrl(config.appUrl, installation.workspace.slug, task.id));
+    signal?.throwIfAborted();
     const claimed = await db.slackThread.updateMany({ where: { id: thread.id, resultTs: null }, data: { resultTs: PENDING } });
     const current = claimed.count === 1 ? PENDING : (await db.slackThread.findUniqueOrThrow({ where: { id: thread.id } })).resultTs;
+    signal?.throwIfAborted();
     if (current && current !== PENDING) {
       await client.chat.update({ channel: thread.channelId, ts: current, ...message });
     } else {
