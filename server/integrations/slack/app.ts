@@ -54,6 +54,9 @@ export function createSlackApp(db: Db, config: SlackConfig, log: Logger, inbox: 
     logger: boltLog,
     installerOptions: {
       directInstall: true,
+      // Slack's consent page sits beside its Web API (https://slack.com/oauth/v2/authorize next to
+      // https://slack.com/api/), so a loopback fake at SLACK_API_URL serves both.
+      authorizationUrl: new URL("../oauth/v2/authorize", config.apiUrl).toString(),
       installPath: SLACK_INSTALL_PATH,
       redirectUriPath: SLACK_REDIRECT_PATH,
       clientOptions: { slackApiUrl: config.apiUrl },
