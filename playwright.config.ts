@@ -33,5 +33,6 @@ export default defineConfig({
     { name: "runners", testMatch: /runners\/.*\.spec\.ts/ },
     { name: "tasks", testMatch: /tasks\/.*\.spec\.ts/ },
     { name: "billing", testMatch: /billing\/.*\.spec\.ts/ },
+    { name: "slack", testMatch: /slack\/.*\.spec\.ts/ },
   ],
 });

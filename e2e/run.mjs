@@ -69,44 +69,51 @@ if (external) {
   env.EMBEDDED_PG_PORT = String(21000 + Math.floor(Math.random() * 20000));
 }
 
-// Billing runs against the loopback Stripe fake (its own process), whose webhooks are signed with
-// the real SDK's signer and reach the app's webhook route.
-const stripeSecret = `whsec_${randomBytes(24).toString("hex")}`;
-const stripe = spawn(
-  process.execPath,
-  [
-    "--import",
-    "tsx",
-    "test/fakes/stripe-server.ts",
-    "--port",
-    "0",
-    "--webhook-url",
-    `http://127.0.0.1:${port}/api/stripe/webhook`,
-    "--webhook-secret",
-    stripeSecret,
-    "--prices",
-    JSON.stringify({
-      price_e2e_pro: { product: "prod_pro", nickname: "Pro", unitAmount: 2900 },
-      price_e2e_team: { product: "prod_team", nickname: "Team", unitAmount: 9900 },
-    }),
-  ],
-  { cwd: root, stdio: ["ignore", "pipe", "inherit"] },
-);
-const stripeUrl = await new Promise((resolve, reject) => {
-  let seen = "";
-  stripe.stdout.on("data", (chunk) => {
-    seen += chunk;
-    const match = /listening on (\S+)/.exec(seen);
-    if (match) resolve(match[1]);
+/** Starts a loopback fake as its own process and resolves with the URL it prints when ready. */
+function startFake(script, args) {
+  const child = spawn(process.execPath, ["--import", "tsx", script, ...args], { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
+  const url = new Promise((resolve, reject) => {
+    let seen = "";
+    child.stdout.on("data", (chunk) => {
+      seen += chunk;
+      const match = /listening on (\S+)/.exec(seen);
+      if (match) resolve(match[1]);
+    });
+    child.once("exit", (code) => reject(new Error(`e2e: ${script} exited (${code})`)));
   });
-  stripe.once("exit", (code) => reject(new Error(`e2e: the Stripe fake exited (${code})`)));
-});
+  return { child, url };
+}
+
+// Billing runs against the loopback Stripe fake, whose webhooks are signed with the real SDK's
+// signer and reach the app's webhook route.
+const stripeSecret = `whsec_${randomBytes(24).toString("hex")}`;
+const stripe = startFake("test/fakes/stripe-server.ts", [
+  "--port",
+  "0",
+  "--webhook-url",
+  `http://127.0.0.1:${port}/api/stripe/webhook`,
+  "--webhook-secret",
+  stripeSecret,
+  "--prices",
+  JSON.stringify({
+    price_e2e_pro: { product: "prod_pro", nickname: "Pro", unitAmount: 2900 },
+    price_e2e_team: { product: "prod_team", nickname: "Team", unitAmount: 9900 },
+  }),
+]);
+// Slack runs against the loopback Slack fake: its consent page installs the app into one team, and
+// the specs send genuinely signed slash commands to the app.
+const slackSigningSecret = randomBytes(24).toString("hex");
+const slack = startFake("test/fakes/slack-server.ts", ["--team", "TE2E:Acme Corp"]);
 Object.assign(env, {
   STRIPE_SECRET_KEY: "sk_test_jace_fake",
   STRIPE_WEBHOOK_SECRET: stripeSecret,
-  STRIPE_API_URL: stripeUrl,
+  STRIPE_API_URL: await stripe.url,
   STRIPE_PRICE_PRO: "price_e2e_pro",
   STRIPE_PRICE_TEAM: "price_e2e_team",
+  SLACK_CLIENT_ID: "1111.2222",
+  SLACK_CLIENT_SECRET: randomBytes(16).toString("hex"),
+  SLACK_SIGNING_SECRET: slackSigningSecret,
+  SLACK_API_URL: await slack.url,
 });
 
 const logFile = join(root, "e2e/.artifacts/server.log");
@@ -151,7 +158,8 @@ let orphaned = false;
 
 async function cleanup() {
   await stopServer();
-  stripe.kill("SIGTERM");
+  stripe.child.kill("SIGTERM");
+  slack.child.kill("SIGTERM");
   // A clean shutdown stops the embedded PostgreSQL too: nothing may be left listening.
   if (env.EMBEDDED_PG_PORT && (await listening(Number(env.EMBEDDED_PG_PORT)))) {
     console.error(`e2e: the embedded PostgreSQL on port ${env.EMBEDDED_PG_PORT} outlived the app (orphaned process)`);
@@ -195,7 +203,13 @@ if (!ready) {
 const result = spawnSync("npx", ["playwright", "test", ...process.argv.slice(2)], {
   cwd: root,
   stdio: "inherit",
-  env: { ...process.env, E2E_BASE_URL: baseURL, CHROMIUM_PATH: chromium },
+  env: {
+    ...process.env,
+    E2E_BASE_URL: baseURL,
+    CHROMIUM_PATH: chromium,
+    E2E_SLACK_API_URL: env.SLACK_API_URL,
+    E2E_SLACK_SIGNING_SECRET: slackSigningSecret,
+  },
 });
 await cleanup();
 process.exit(orphaned ? 1 : (result.status ?? 1));

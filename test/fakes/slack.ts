@@ -9,6 +9,11 @@ import type { AddressInfo } from "node:net";
  * `rateLimit()` makes the next calls of a method answer 429 with Retry-After. Replies to a slash
  * command's response_url (`<apiUrl>response/<id>`) are recorded as method `response` with the
  * url in `responseUrl`.
+ *
+ * For browser tests it also serves Slack's consent page (`GET /oauth/v2/authorize`, the team set
+ * by `setConsentTeam()`: Allow sends the browser back to `redirect_uri` with a code and the state)
+ * and, for a test in another process, `GET /_fake/calls?method=` (recorded calls as JSON) and
+ * `POST /_fake/users` / `POST /_fake/channels` (JSON bodies as `addUser` / `addChannel` take).
  */
 
 export type SlackCall = { method: string; teamId: string | null; args: Record<string, unknown>; at: number; responseUrl?: string };
@@ -27,6 +32,8 @@ export type SlackFake = {
   addUser(teamId: string, user: FakeSlackUser): void;
   addChannel(teamId: string, channelId: string, name: string): void;
   tokenOf(teamId: string): string | undefined;
+  /** The Slack team a browser installs into through the consent page. */
+  setConsentTeam(teamId: string, teamName: string): void;
   /** The team's next install issues a new bot token (as Slack does when the app's scopes change). */
   rotateToken(teamId: string): void;
   /** Replies posted to `responseUrl` (a slash command's or an action's). */
@@ -56,6 +63,10 @@ function parseBody(raw: string, type: string | undefined): Record<string, unknow
   return out;
 }
 
+function escapeHtml(v: string): string {
+  return v.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
 function safeJson(v: string): unknown {
   try {
     return JSON.parse(v);
@@ -74,6 +85,7 @@ export async function startSlackFake(): Promise<SlackFake> {
   const rotate = new Set<string>();
   const holds = new Map<string, Promise<void>>();
   let ts = 1_700_000_000;
+  let consentTeam = { id: "TCONSENT", name: "Consent Team" };
 
   const json = (res: ServerResponse, body: unknown, status = 200, headers: Record<string, string> = {}) =>
     res.writeHead(status, { "content-type": "application/json", ...headers }).end(JSON.stringify(body));
@@ -83,7 +95,9 @@ export async function startSlackFake(): Promise<SlackFake> {
   async function handle(req: IncomingMessage, res: ServerResponse) {
     let raw = "";
     for await (const part of req) raw += String(part);
-    const method = (req.url ?? "/").split("?")[0]!.replace(/^\/api\//, "");
+    const url = new URL(req.url ?? "/", "http://fake");
+    if (url.pathname.startsWith("/oauth/") || url.pathname.startsWith("/_fake/")) return browserOrControl(req, res, url, raw);
+    const method = url.pathname.replace(/^\/api\//, "");
     const args = parseBody(raw, req.headers["content-type"]);
     if (method.startsWith("response/")) {
       // A response_url: Slack answers a plain "ok".
@@ -167,6 +181,36 @@ export async function startSlackFake(): Promise<SlackFake> {
     }
   }
 
+  function browserOrControl(req: IncomingMessage, res: ServerResponse, url: URL, raw: string) {
+    if (url.pathname === "/oauth/v2/authorize" && req.method === "GET") {
+      const redirect = url.searchParams.get("redirect_uri");
+      const state = url.searchParams.get("state");
+      if (!redirect || !state) return res.writeHead(400, { "content-type": "text/plain" }).end("redirect_uri and state are required");
+      const back = (params: Record<string, string>) => `${redirect}?${new URLSearchParams({ ...params, state })}`;
+      const code = `code-${randomUUID()}`;
+      codes.set(code, consentTeam);
+      const page = `<!doctype html><title>Slack</title><h1>Jace is requesting permission to access the ${escapeHtml(consentTeam.name)} Slack workspace</h1>
+<p>Scopes: ${escapeHtml(url.searchParams.get("scope") ?? "")}</p>
+<a href="${escapeHtml(back({ error: "access_denied" }))}">Cancel</a> <a href="${escapeHtml(back({ code }))}">Allow</a>`;
+      return res.writeHead(200, { "content-type": "text/html; charset=utf-8" }).end(page);
+    }
+    if (url.pathname === "/_fake/calls" && req.method === "GET") {
+      const method = url.searchParams.get("method");
+      return json(res, method ? calls.filter((c) => c.method === method) : calls);
+    }
+    if (url.pathname === "/_fake/users" && req.method === "POST") {
+      const { teamId, ...user } = JSON.parse(raw) as FakeSlackUser & { teamId: string };
+      users.set(`${teamId}/${user.id}`, user);
+      return json(res, { ok: true });
+    }
+    if (url.pathname === "/_fake/channels" && req.method === "POST") {
+      const { teamId, channelId, name } = JSON.parse(raw) as { teamId: string; channelId: string; name: string };
+      channels.set(`${teamId}/${channelId}`, name);
+      return json(res, { ok: true });
+    }
+    return json(res, { ok: false, error: "unknown_method" }, 404);
+  }
+
   const server = createServer((req, res) => void handle(req, res).catch(() => res.destroy()));
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const { port } = server.address() as AddressInfo;
@@ -188,6 +232,9 @@ export async function startSlackFake(): Promise<SlackFake> {
     },
     addChannel(teamId, channelId, name) {
       channels.set(`${teamId}/${channelId}`, name);
+    },
+    setConsentTeam(teamId, teamName) {
+      consentTeam = { id: teamId, name: teamName };
     },
     tokenOf: (teamId) => teams.get(teamId)?.token,
     rotateToken: (teamId) => void rotate.add(teamId),
