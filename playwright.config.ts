@@ -34,5 +34,6 @@ export default defineConfig({
     { name: "tasks", testMatch: /tasks\/.*\.spec\.ts/ },
     { name: "billing", testMatch: /billing\/.*\.spec\.ts/ },
     { name: "slack", testMatch: /slack\/.*\.spec\.ts/ },
+    { name: "settings", testMatch: /settings\/.*\.spec\.ts/ },
   ],
 });

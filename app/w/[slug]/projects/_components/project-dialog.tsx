@@ -5,21 +5,19 @@ import { Alert, Button, Checkbox, Dialog, Input, Select, Textarea } from "@/app/
 import { useTRPC, type RouterOutputs } from "@/app/_lib/trpc";
 import { defaultCatalog } from "@/server/llm/catalog";
 import type { RoutingPolicy } from "@/server/llm/types";
+import { policyOptions } from "../../_components/routing-policies";
 import { useWorkspace } from "../../_components/workspace-context";
 
 export type Project = RouterOutputs["project"]["list"][number];
 
-/** The routing policies of server/llm/types.ts, in the words a project owner needs. */
+/** A project either follows the workspace's default policy (no policy saved) or pins its own. */
 const policies: { value: RoutingPolicy | ""; label: string; explain: string }[] = [
   {
     value: "",
     label: "Workspace default",
     explain: "Follows the workspace's policy (Settings → AI providers); local first unless changed there.",
   },
-  { value: "local-only", label: "Local only", explain: "Runners only: calls wait for a runner and never go to the cloud." },
-  { value: "local-first", label: "Local first", explain: "Runners; the cloud only when no runner can serve the call." },
-  { value: "cloud-allowed", label: "Cloud allowed", explain: "A runner if one is free right now, otherwise the cloud at once." },
-  { value: "cloud-preferred", label: "Cloud preferred", explain: "The cloud; runners when the cloud fails or the budget is spent." },
+  ...policyOptions,
 ];
 
 type Props = {

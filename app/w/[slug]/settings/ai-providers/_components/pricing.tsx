@@ -154,12 +154,8 @@ function CloudPrices({ models, canEdit }: { models: Models; canEdit: boolean }) 
               <TableCell>
                 <code className="font-mono text-[13px]">{p.model}</code>
               </TableCell>
-              <TableCell className="text-right tabular-nums">
-                ${per1mUsd(p.inputPer1k).toLocaleString("en-US", { maximumFractionDigits: 4 })}
-              </TableCell>
-              <TableCell className="text-right tabular-nums">
-                ${per1mUsd(p.outputPer1k).toLocaleString("en-US", { maximumFractionDigits: 4 })}
-              </TableCell>
+              <TableCell className="text-right tabular-nums">{formatUsd(per1mUsd(p.inputPer1k) * 1e6)}</TableCell>
+              <TableCell className="text-right tabular-nums">{formatUsd(per1mUsd(p.outputPer1k) * 1e6)}</TableCell>
               <TableCell>
                 {!p.listed ? (
                   <Badge tone="warning">Own key only</Badge>
