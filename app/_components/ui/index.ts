@@ -9,6 +9,7 @@ export * from "./empty-state";
 export * from "./field";
 export * from "./icons";
 export * from "./input";
+export * from "./load-error";
 export * from "./logo";
 export * from "./page-header";
 export * from "./progress-bar";

@@ -12,6 +12,7 @@ import {
   EmptyState,
   IconGauge,
   IconPlus,
+  LoadError,
   Skeleton,
   Table,
   TableBody,
@@ -108,17 +109,7 @@ export function BudgetsSection({ viewingMonth }: { viewingMonth: string | null }
         </div>
       ) : budgets.isError ? (
         <div className="px-5 py-4">
-          <Alert
-            tone="danger"
-            title="Could not load budgets"
-            action={
-              <Button size="sm" variant="secondary" onClick={() => budgets.refetch()}>
-                Retry
-              </Button>
-            }
-          >
-            {budgets.error.message}
-          </Alert>
+          <LoadError what="budgets" error={budgets.error} onRetry={() => budgets.refetch()} />
         </div>
       ) : list.length === 0 ? (
         <EmptyState

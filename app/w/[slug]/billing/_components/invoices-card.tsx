@@ -1,14 +1,13 @@
 "use client";
 import { useQuery } from "@tanstack/react-query";
 import {
-  Alert,
   Badge,
-  Button,
   Card,
   CardHeader,
   EmptyState,
   IconBilling,
   IconExternal,
+  LoadError,
   Skeleton,
   Table,
   TableBody,
@@ -56,17 +55,7 @@ export function InvoicesCard() {
         </div>
       ) : invoices.isError ? (
         <div className="px-5 py-4">
-          <Alert
-            tone="danger"
-            title="Could not load invoices"
-            action={
-              <Button size="sm" variant="secondary" onClick={() => invoices.refetch()}>
-                Retry
-              </Button>
-            }
-          >
-            {invoices.error.message}
-          </Alert>
+          <LoadError what="invoices" error={invoices.error} onRetry={() => invoices.refetch()} />
         </div>
       ) : invoices.data.length === 0 ? (
         <EmptyState

@@ -2,7 +2,7 @@
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useEffect, useRef, useState } from "react";
-import { Alert, Button } from "@/app/_components/ui";
+import { Alert, Button, LoadError } from "@/app/_components/ui";
 import { useTRPC } from "@/app/_lib/trpc";
 import { useWorkspace } from "../../_components/workspace-context";
 import { useChangePlan, usePortal, type BillingOverview, type PortalAction } from "./billing-actions";
@@ -104,17 +104,7 @@ export function PlanSection({ checkout }: { checkout?: CheckoutReturn }) {
       {overview.isPending ? (
         <PlanSkeleton />
       ) : overview.isError && !data ? (
-        <Alert
-          tone="danger"
-          title="Could not load the plan"
-          action={
-            <Button size="sm" variant="secondary" onClick={() => overview.refetch()}>
-              Retry
-            </Button>
-          }
-        >
-          {overview.error.message}
-        </Alert>
+        <LoadError what="the plan" error={overview.error} onRetry={() => overview.refetch()} />
       ) : data ? (
         <>
           {overview.isError ? <Alert tone="warning">Showing the plan as last loaded: {overview.error.message}</Alert> : null}

@@ -1,7 +1,7 @@
 "use client";
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
-import { Alert, Button, buttonClasses, Card, EmptyState, IconRunners, IconUsage, Select, Stat } from "@/app/_components/ui";
+import { Alert, buttonClasses, Card, EmptyState, IconRunners, IconUsage, LoadError, Select, Stat } from "@/app/_components/ui";
 import { useTRPC, type RouterOutputs } from "@/app/_lib/trpc";
 import Link from "next/link";
 import { useWorkspace } from "../../_components/workspace-context";
@@ -56,17 +56,7 @@ export function UsageView({ month }: { month: string | undefined }) {
         {summary.isPending ? (
           <UsageSkeleton />
         ) : summary.isError && !data ? (
-          <Alert
-            tone="danger"
-            title="Could not load usage"
-            action={
-              <Button size="sm" variant="secondary" onClick={() => summary.refetch()}>
-                Retry
-              </Button>
-            }
-          >
-            {summary.error.message}
-          </Alert>
+          <LoadError what="usage" error={summary.error} onRetry={() => summary.refetch()} />
         ) : data ? (
           <>
             {summary.isError ? <Alert tone="warning">Showing the last figures loaded: {summary.error.message}</Alert> : null}

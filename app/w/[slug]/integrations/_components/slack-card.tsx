@@ -1,6 +1,6 @@
 "use client";
 import { useQuery } from "@tanstack/react-query";
-import { Alert, Badge, buttonClasses, Card, CardBody, CardHeader, Skeleton } from "@/app/_components/ui";
+import { Alert, Badge, buttonClasses, Card, CardBody, CardHeader, LoadError, Skeleton } from "@/app/_components/ui";
 import { useTRPC, type RouterOutputs } from "@/app/_lib/trpc";
 import { useWorkspace } from "../../_components/workspace-context";
 import { installErrors } from "./install-errors";
@@ -48,9 +48,7 @@ export function SlackCard({ connected, error }: { connected: boolean; error: str
             <Skeleton className="h-9 w-full max-w-md" />
           </div>
         ) : slack.isError ? (
-          <Alert tone="danger" title="Could not load the Slack connection">
-            {slack.error.message}
-          </Alert>
+          <LoadError what="the Slack connection" error={slack.error} />
         ) : !slack.data.configured ? (
           <NotConfigured missing={slack.data.missing} />
         ) : (

@@ -11,6 +11,7 @@ import {
   IconGitBranch,
   IconPlus,
   IconProjects,
+  LoadError,
   PageHeader,
   Skeleton,
   Table,
@@ -115,17 +116,7 @@ export function ProjectsView() {
         {projects.isPending ? (
           <ProjectsSkeleton />
         ) : projects.isError ? (
-          <Alert
-            tone="danger"
-            title="Could not load projects"
-            action={
-              <Button size="sm" variant="secondary" onClick={() => projects.refetch()}>
-                Retry
-              </Button>
-            }
-          >
-            {projects.error.message}
-          </Alert>
+          <LoadError what="projects" error={projects.error} onRetry={() => projects.refetch()} />
         ) : projects.data.length === 0 ? (
           <EmptyState
             icon={<IconProjects size={20} />}

@@ -9,6 +9,7 @@ import {
   IconActivity,
   IconPlus,
   IconRunners,
+  LoadError,
   PageHeader,
   Select,
   Skeleton,
@@ -97,17 +98,7 @@ export function RunnersView() {
         {runners.isPending ? (
           <RunnersSkeleton />
         ) : runners.isError && !runners.data ? (
-          <Alert
-            tone="danger"
-            title="Could not load runners"
-            action={
-              <Button size="sm" variant="secondary" onClick={() => runners.refetch()}>
-                Retry
-              </Button>
-            }
-          >
-            {runners.error.message}
-          </Alert>
+          <LoadError what="runners" error={runners.error} onRetry={() => runners.refetch()} />
         ) : shown.length === 0 ? (
           <EmptyState
             icon={<IconRunners size={20} />}
@@ -155,17 +146,7 @@ export function RunnersView() {
             {jobs.isPending ? (
               <Skeleton className="h-40 w-full rounded-card" />
             ) : jobs.isError && !jobs.data ? (
-              <Alert
-                tone="danger"
-                title="Could not load jobs"
-                action={
-                  <Button size="sm" variant="secondary" onClick={() => jobs.refetch()}>
-                    Retry
-                  </Button>
-                }
-              >
-                {jobs.error.message}
-              </Alert>
+              <LoadError what="jobs" error={jobs.error} onRetry={() => jobs.refetch()} />
             ) : jobs.data.length === 0 ? (
               <EmptyState
                 icon={<IconActivity size={20} />}

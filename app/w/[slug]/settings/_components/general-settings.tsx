@@ -2,7 +2,20 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useState, type ReactNode } from "react";
-import { Alert, Badge, Button, Card, CardBody, CardFooter, CardHeader, ConfirmDialog, Dialog, Input, Skeleton } from "@/app/_components/ui";
+import {
+  Alert,
+  Badge,
+  Button,
+  Card,
+  CardBody,
+  CardFooter,
+  CardHeader,
+  ConfirmDialog,
+  Dialog,
+  Input,
+  LoadError,
+  Skeleton,
+} from "@/app/_components/ui";
 import { useTRPC, type RouterOutputs } from "@/app/_lib/trpc";
 import { useWorkspace } from "../../_components/workspace-context";
 import { fieldErrorsOf, formErrorOf } from "./form-errors";
@@ -30,17 +43,7 @@ export function GeneralSettings() {
           </CardBody>
         </Card>
       ) : workspace.isError ? (
-        <Alert
-          tone="danger"
-          title="Could not load the workspace"
-          action={
-            <Button size="sm" variant="secondary" onClick={() => workspace.refetch()}>
-              Retry
-            </Button>
-          }
-        >
-          {workspace.error.message}
-        </Alert>
+        <LoadError what="the workspace" error={workspace.error} onRetry={() => workspace.refetch()} />
       ) : (
         <WorkspaceCard workspace={workspace.data} canRename={can("workspace.update")} />
       )}

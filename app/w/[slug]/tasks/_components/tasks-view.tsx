@@ -1,6 +1,6 @@
 "use client";
 import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
-import { Alert, Button, EmptyState, IconPlus, IconTasks, PageHeader, Skeleton } from "@/app/_components/ui";
+import { Alert, Button, EmptyState, IconPlus, IconTasks, LoadError, PageHeader, Skeleton } from "@/app/_components/ui";
 import { useTRPC } from "@/app/_lib/trpc";
 import { useWorkspace } from "../../_components/workspace-context";
 import { useNow } from "../../runners/_components/live";
@@ -79,17 +79,7 @@ export function TasksView() {
             {tasks.isPending ? (
               <TasksSkeleton />
             ) : tasks.isError && !tasks.data ? (
-              <Alert
-                tone="danger"
-                title="Could not load tasks"
-                action={
-                  <Button size="sm" variant="secondary" onClick={() => tasks.refetch()}>
-                    Retry
-                  </Button>
-                }
-              >
-                {tasks.error.message}
-              </Alert>
+              <LoadError what="tasks" error={tasks.error} onRetry={() => tasks.refetch()} />
             ) : items.length === 0 ? (
               <EmptyState
                 icon={<IconTasks size={20} />}

@@ -14,6 +14,7 @@ import {
   IconActivity,
   IconChevronLeft,
   IconPlus,
+  LoadError,
   PageHeader,
   Skeleton,
   SkeletonText,
@@ -49,18 +50,7 @@ export function RunnerDetailView({ runnerId }: { runnerId: string }) {
     return (
       <>
         <BackLink slug={slug} />
-        <Alert
-          tone="danger"
-          title="Could not load this runner"
-          className="mt-4"
-          action={
-            <Button size="sm" variant="secondary" onClick={() => runner.refetch()}>
-              Retry
-            </Button>
-          }
-        >
-          {runner.error.message}
-        </Alert>
+        <LoadError what="this runner" error={runner.error} onRetry={() => runner.refetch()} className="mt-4" />
       </>
     );
   }

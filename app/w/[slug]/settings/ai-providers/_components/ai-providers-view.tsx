@@ -13,6 +13,7 @@ import {
   IconGlobe,
   IconRunners,
   Input,
+  LoadError,
   Skeleton,
 } from "@/app/_components/ui";
 import { useTRPC, type RouterOutputs } from "@/app/_lib/trpc";
@@ -129,17 +130,7 @@ function OpenAIKeyCard() {
             <Skeleton className="h-9 w-full max-w-md" />
           </div>
         ) : key.isError ? (
-          <Alert
-            tone="danger"
-            title="Could not load the OpenAI key"
-            action={
-              <Button size="sm" variant="secondary" onClick={() => key.refetch()}>
-                Retry
-              </Button>
-            }
-          >
-            {key.error.message}
-          </Alert>
+          <LoadError what="the OpenAI key" error={key.error} onRetry={() => key.refetch()} />
         ) : key.data && !replacing ? (
           <SavedKey
             saved={key.data}

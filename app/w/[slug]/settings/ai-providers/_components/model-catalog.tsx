@@ -14,6 +14,7 @@ import {
   IconLayers,
   IconPlus,
   IconRunners,
+  LoadError,
   Skeleton,
   Table,
   TableBody,
@@ -60,17 +61,7 @@ export function ModelCatalogCard() {
         </CardBody>
       ) : models.isError ? (
         <CardBody>
-          <Alert
-            tone="danger"
-            title="Could not load the model catalog"
-            action={
-              <Button size="sm" variant="secondary" onClick={() => models.refetch()}>
-                Retry
-              </Button>
-            }
-          >
-            {models.error.message}
-          </Alert>
+          <LoadError what="the model catalog" error={models.error} onRetry={() => models.refetch()} />
         </CardBody>
       ) : (
         <>

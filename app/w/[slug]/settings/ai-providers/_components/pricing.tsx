@@ -11,6 +11,7 @@ import {
   CardHeader,
   IconPlus,
   Input,
+  LoadError,
   Select,
   Skeleton,
   Table,
@@ -53,17 +54,7 @@ export function PricingCard() {
         </CardBody>
       ) : models.isError ? (
         <CardBody>
-          <Alert
-            tone="danger"
-            title="Could not load prices"
-            action={
-              <Button size="sm" variant="secondary" onClick={() => models.refetch()}>
-                Retry
-              </Button>
-            }
-          >
-            {models.error.message}
-          </Alert>
+          <LoadError what="prices" error={models.error} onRetry={() => models.refetch()} />
         </CardBody>
       ) : (
         <>

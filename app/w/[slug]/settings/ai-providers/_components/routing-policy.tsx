@@ -1,7 +1,7 @@
 "use client";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import { Alert, Button, Card, CardBody, CardHeader, Select, Skeleton } from "@/app/_components/ui";
+import { Alert, Button, Card, CardBody, CardHeader, LoadError, Select, Skeleton } from "@/app/_components/ui";
 import { useTRPC } from "@/app/_lib/trpc";
 import type { RoutingPolicy } from "@/server/llm/types";
 import { policyOptions } from "../../../_components/routing-policies";
@@ -42,17 +42,7 @@ export function RoutingPolicyCard() {
             <Skeleton className="h-9 w-full max-w-sm" />
           </div>
         ) : models.isError ? (
-          <Alert
-            tone="danger"
-            title="Could not load the routing policy"
-            action={
-              <Button size="sm" variant="secondary" onClick={() => models.refetch()}>
-                Retry
-              </Button>
-            }
-          >
-            {models.error.message}
-          </Alert>
+          <LoadError what="the routing policy" error={models.error} onRetry={() => models.refetch()} />
         ) : (
           <form
             className="flex flex-col gap-3 sm:flex-row sm:items-start"

@@ -9,6 +9,7 @@ import {
   EmptyState,
   IconKey,
   IconPlus,
+  LoadError,
   Skeleton,
   Table,
   TableBody,
@@ -103,17 +104,7 @@ function ApiKeys() {
             ))}
           </div>
         ) : keys.isError ? (
-          <Alert
-            tone="danger"
-            title="Could not load API keys"
-            action={
-              <Button size="sm" variant="secondary" onClick={() => keys.refetch()}>
-                Retry
-              </Button>
-            }
-          >
-            {keys.error.message}
-          </Alert>
+          <LoadError what="API keys" error={keys.error} onRetry={() => keys.refetch()} />
         ) : keys.data.length === 0 ? (
           <EmptyState
             icon={<IconKey size={20} />}

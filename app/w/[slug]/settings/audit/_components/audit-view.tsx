@@ -10,6 +10,7 @@ import {
   EmptyState,
   IconAudit,
   Input,
+  LoadError,
   Select,
   Skeleton,
   Table,
@@ -128,17 +129,7 @@ function AuditLog() {
       </Card>
 
       {rangeError ? null : events.isError && !events.data ? (
-        <Alert
-          tone="danger"
-          title="Could not load the audit log"
-          action={
-            <Button size="sm" variant="secondary" onClick={() => events.refetch()}>
-              Retry
-            </Button>
-          }
-        >
-          {events.error.message}
-        </Alert>
+        <LoadError what="the audit log" error={events.error} onRetry={() => events.refetch()} />
       ) : events.isPending ? (
         <AuditSkeleton />
       ) : rows.length === 0 ? (

@@ -9,6 +9,7 @@ import {
   Card,
   CardHeader,
   ConfirmDialog,
+  LoadError,
   Select,
   Skeleton,
   type SelectOption,
@@ -98,17 +99,7 @@ export function MembersTable({ currentUserId }: { currentUserId: string }) {
         </div>
       ) : members.isError ? (
         <div className="p-5">
-          <Alert
-            tone="danger"
-            title="Could not load members"
-            action={
-              <Button size="sm" variant="secondary" onClick={() => members.refetch()}>
-                Retry
-              </Button>
-            }
-          >
-            {members.error.message}
-          </Alert>
+          <LoadError what="members" error={members.error} onRetry={() => members.refetch()} />
         </div>
       ) : (
         <Table bordered={false}>

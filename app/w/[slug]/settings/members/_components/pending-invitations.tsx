@@ -8,6 +8,7 @@ import {
   Card,
   CardHeader,
   ConfirmDialog,
+  LoadError,
   Skeleton,
   Table,
   TableBody,
@@ -86,17 +87,7 @@ export function PendingInvitations() {
         </div>
       ) : invitations.isError ? (
         <div className="p-5">
-          <Alert
-            tone="danger"
-            title="Could not load invitations"
-            action={
-              <Button size="sm" variant="secondary" onClick={() => invitations.refetch()}>
-                Retry
-              </Button>
-            }
-          >
-            {invitations.error.message}
-          </Alert>
+          <LoadError what="invitations" error={invitations.error} onRetry={() => invitations.refetch()} />
         </div>
       ) : invitations.data.length === 0 ? (
         <p className="px-5 py-6 text-center text-sm text-ink-muted">

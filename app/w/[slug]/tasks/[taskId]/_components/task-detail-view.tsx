@@ -2,7 +2,7 @@
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { notFound } from "next/navigation";
-import { Alert, Button, Card, CardBody, CardHeader, IconChevronLeft, PageHeader, Skeleton, SkeletonText } from "@/app/_components/ui";
+import { Alert, Card, CardBody, CardHeader, IconChevronLeft, LoadError, PageHeader, Skeleton, SkeletonText } from "@/app/_components/ui";
 import { useTRPC } from "@/app/_lib/trpc";
 import { isTerminal } from "@/server/features/tasks/schemas";
 import { useWorkspace } from "../../../_components/workspace-context";
@@ -38,18 +38,7 @@ export function TaskDetailView({ taskId }: { taskId: string }) {
     return (
       <>
         <BackLink slug={slug} />
-        <Alert
-          tone="danger"
-          title="Could not load this task"
-          className="mt-4"
-          action={
-            <Button size="sm" variant="secondary" onClick={() => task.refetch()}>
-              Retry
-            </Button>
-          }
-        >
-          {task.error.message}
-        </Alert>
+        <LoadError what="this task" error={task.error} onRetry={() => task.refetch()} className="mt-4" />
       </>
     );
   }
