@@ -7,6 +7,8 @@ export function slackLogger(log: Logger): SlackLogger {
   const write =
     (fn: "debug" | "info" | "warn" | "error") =>
     (...msg: unknown[]) => {
+      // Bolt logs each request at debug with whole objects: skip the stringifying when nobody reads it.
+      if (!log.isLevelEnabled(fn)) return;
       log[fn](msg.map((m) => (m instanceof Error ? m.message : typeof m === "string" ? m : JSON.stringify(m))).join(" "));
     };
   return {

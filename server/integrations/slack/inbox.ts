@@ -25,7 +25,10 @@ export type SlashCommand = z.infer<typeof slashCommand>;
 export type InboxRow = { id: string; installationId: string; teamId: string; command: SlashCommand; attempts: number };
 
 export type InboxOptions = {
-  /** Rows handled at once by this instance (each may hold a database connection). */
+  /**
+   * Rows handled at once by this instance. A task command spends most of its time waiting for the
+   * burst's shared writes (admissions.ts, threads.ts), so many in flight make those bursts large.
+   */
   concurrency?: number;
   /** How long a row stays with the instance that holds it without a renewal. */
   leaseMs?: number;
@@ -53,7 +56,7 @@ export type InboxHandler = (row: InboxRow) => Promise<void>;
 export type GiveUp = (row: InboxRow, err: unknown) => Promise<void>;
 
 export function startInbox(databaseUrl: string, handle: InboxHandler, giveUp: GiveUp, log: Logger, opts: InboxOptions = {}): Inbox {
-  const concurrency = opts.concurrency ?? 3;
+  const concurrency = opts.concurrency ?? 32;
   const leaseMs = opts.leaseMs ?? 30_000;
   const pollMs = opts.pollMs ?? 1000;
   const maxLocal = opts.maxLocal ?? 5000;

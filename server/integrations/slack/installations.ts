@@ -27,16 +27,34 @@ const CACHE_MS = 5_000;
 // noticed within seconds (a revoked token fails at Slack meanwhile anyway).
 // On globalThis: the server process and Next's route bundles share it, so a disconnect from the
 // Integrations page is seen at once by the Bolt app.
-const g = globalThis as unknown as { jaceSlackInstallations?: Map<string, { at: number; value: ConnectedInstallation | null }> };
+const g = globalThis as unknown as {
+  jaceSlackInstallations?: Map<string, { at: number; value: ConnectedInstallation | null }>;
+  jaceSlackInstallationReads?: Map<string, Promise<ConnectedInstallation | null>>;
+};
 const cache = (g.jaceSlackInstallations ??= new Map());
+const loading = (g.jaceSlackInstallationReads ??= new Map());
 
 export function forgetInstallation(teamId: string): void {
   cache.delete(teamId);
+  loading.delete(teamId);
 }
 
-export async function findInstallation(db: Db, teamId: string): Promise<ConnectedInstallation | null> {
+export function findInstallation(db: Db, teamId: string): Promise<ConnectedInstallation | null> {
   const hit = cache.get(teamId);
-  if (hit && Date.now() - hit.at < CACHE_MS) return hit.value;
+  if (hit && Date.now() - hit.at < CACHE_MS) return Promise.resolve(hit.value);
+  // A burst of one team's commands after expiry reads the row once.
+  let pending = loading.get(teamId);
+  if (!pending) {
+    const read: Promise<ConnectedInstallation | null> = readInstallation(db, teamId).finally(() => {
+      if (loading.get(teamId) === read) loading.delete(teamId);
+    });
+    pending = read;
+    loading.set(teamId, pending);
+  }
+  return pending;
+}
+
+async function readInstallation(db: Db, teamId: string): Promise<ConnectedInstallation | null> {
   const row = await db.slackInstallation.findUnique({
     where: { teamId },
     include: { workspace: { select: { id: true, slug: true, name: true, plan: true } } },

@@ -5,6 +5,7 @@ import type { TaskInput } from "@/server/features/tasks/schemas";
 import { monthStart } from "@/server/llm/budgets";
 import { workspaceOpenAIKey } from "@/server/llm/credentials";
 import type { ConnectedInstallation } from "./installations";
+import { batcher, settledAll, type Batcher } from "./batcher";
 import { escape, link } from "./messages";
 
 /**
@@ -13,13 +14,30 @@ import { escape, link } from "./messages";
  * a task failing in public in the channel's thread.
  */
 
+const lookups = new WeakMap<Db, Batcher<string, boolean>>();
+
 /**
  * Read fresh for each command (it is after the acknowledgement, beside the task's own writes): a
- * runner that just went offline or came online is seen at once.
+ * runner that just went offline or came online is seen at once. The commands of a burst share one
+ * query, started after each of them asked.
  */
-async function runnerOnline(db: Db, workspaceId: string): Promise<boolean> {
-  const n = await db.runner.count({ where: { workspaceId, revokedAt: null, status: { in: ["online", "busy"] } } });
-  return n > 0;
+function runnerOnline(db: Db, workspaceId: string): Promise<boolean> {
+  let lookup = lookups.get(db);
+  if (!lookup) {
+    lookup = batcher({
+      run: async (ids) => {
+        const online = await db.runner.groupBy({
+          by: ["workspaceId"],
+          where: { workspaceId: { in: [...new Set(ids)] }, revokedAt: null, status: { in: ["online", "busy"] } },
+        });
+        const found = new Set(online.map((r) => r.workspaceId));
+        return settledAll(ids.map((id) => found.has(id)));
+      },
+      maxBatch: 500,
+    });
+    lookups.set(db, lookup);
+  }
+  return lookup(workspaceId);
 }
 
 type Project = { id: string; name: string; settings: unknown };

@@ -1,7 +1,7 @@
 import type { Task } from "@/server/generated/prisma/client";
 import { toAppError } from "@/server/errors";
-import { createTask } from "@/server/features/tasks/intake";
 import type { TaskInput } from "@/server/features/tasks/schemas";
+import { createSlackTask } from "./admissions";
 import type { CommandCtx } from "./command";
 import { intakeRefusal } from "./intake-checks";
 import { ephemeral, linkChannelMessage, type SlackMessage } from "./messages";
@@ -32,7 +32,7 @@ export async function submitTask(ctx: CommandCtx, member: SlackMember, task: Tas
   if (refusal) return ephemeral(refusal);
   let created: { task: Task; created: boolean };
   try {
-    created = await createTask(
+    created = await createSlackTask(
       db,
       installation.workspaceId,
       { type: "user", id: member.userId, label: member.email },

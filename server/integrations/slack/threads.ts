@@ -3,6 +3,7 @@ import type { Db } from "@/server/db";
 import type { SlackThread, Task } from "@/server/generated/prisma/client";
 import { logger } from "@/server/logger";
 import { onTaskEvent } from "@/server/runners/bus";
+import { batcher, settledAll, type Batcher, type Settled } from "./batcher";
 import { botClient, type SlackClient } from "./client";
 import { slackConfig } from "./config";
 import { findInstallation } from "./installations";
@@ -33,26 +34,61 @@ async function threadContext(db: Db, taskId: string) {
   return { thread, task, client, url };
 }
 
+type Claim = { taskId: string; workspaceId: string; installationId: string; channelId: string };
+
+const claims = new WeakMap<Db, Batcher<Claim, string | null>>();
+const roots = new WeakMap<Db, Batcher<{ threadId: string; threadTs: string; renderedStatus: string }, void>>();
+
 /**
- * Writes the thread row of a new task, claimed for posting its root (one statement). Null when the
- * task already has one (a repeated delivery).
+ * Writes the thread row of a new task, claimed for posting its root. Null when the task already
+ * has one (a repeated delivery). The claims of a burst go in one INSERT.
  */
-export async function claimThread(
-  db: Db,
-  opts: { taskId: string; workspaceId: string; installationId: string; channelId: string },
-): Promise<string | null> {
+export function claimThread(db: Db, opts: Claim): Promise<string | null> {
+  let claim = claims.get(db);
+  if (!claim) {
+    claim = batcher({ run: (items) => claimAll(db, items), maxBatch: 200 });
+    claims.set(db, claim);
+  }
+  return claim(opts);
+}
+
+async function claimAll(db: Db, items: Claim[]): Promise<Settled<string | null>[]> {
+  const ids = items.map(() => randomUUID());
   const rows = await db.$queryRaw<{ id: string }[]>`
     INSERT INTO "SlackThread" (id, "workspaceId", "taskId", "installationId", "channelId", "threadTs", "updatedAt")
-    VALUES (${randomUUID()}, ${opts.workspaceId}, ${opts.taskId}, ${opts.installationId}, ${opts.channelId}, ${PENDING}, now())
+    SELECT t.id, t.ws, t.task, t.inst, t.chan, ${PENDING}, now()
+      FROM unnest(${ids}::text[], ${items.map((c) => c.workspaceId)}::text[], ${items.map((c) => c.taskId)}::text[],
+                  ${items.map((c) => c.installationId)}::text[], ${items.map((c) => c.channelId)}::text[]) AS t(id, ws, task, inst, chan)
     ON CONFLICT ("taskId") DO NOTHING RETURNING id`;
-  return rows[0]?.id ?? null;
+  const won = new Set(rows.map((r) => r.id));
+  return settledAll(ids.map((id) => (won.has(id) ? id : null)));
+}
+
+/** Records posted roots; those of a burst in one UPDATE. */
+function rootPosted(db: Db, threadId: string, threadTs: string, renderedStatus: string): Promise<void> {
+  let record = roots.get(db);
+  if (!record) {
+    record = batcher({
+      run: async (items) => {
+        await db.$executeRaw`
+          UPDATE "SlackThread" s SET "threadTs" = t.ts, "renderedStatus" = t.rendered, "updatedAt" = now()
+            FROM unnest(${items.map((i) => i.threadId)}::text[], ${items.map((i) => i.threadTs)}::text[],
+                        ${items.map((i) => i.renderedStatus)}::text[]) AS t(id, ts, rendered)
+           WHERE s.id = t.id`;
+        return settledAll(items.map(() => undefined));
+      },
+      maxBatch: 200,
+    });
+    roots.set(db, record);
+  }
+  return record({ threadId, threadTs, renderedStatus });
 }
 
 /** Posts the root of a claimed thread from the task as the caller has it (not read again). */
 export async function postRoot(db: Db, threadId: string, channel: string, task: Task, client: SlackClient, url: string): Promise<string> {
   try {
     const res = await client.chat.postMessage({ channel, ...statusMessage(task, url), unfurl_links: false });
-    await db.slackThread.update({ where: { id: threadId }, data: { threadTs: res.ts!, renderedStatus: renderedKey(task) } });
+    await rootPosted(db, threadId, res.ts!, renderedKey(task));
     return res.ts!;
   } catch (err) {
     // Unclaimed again: the next sync of the task tries once more.
