@@ -6,7 +6,7 @@
  *   step call overhead = one step body ran -> the next one runs (executor round trip + SDK replay)
  * Scenarios: runs one at a time (unloaded latency), then all runs sent at once (throughput), each
  * in the SDK's classic mode (one step per request) and with checkpointing (several per request).
- * Run: npx tsx bench/executor.ts [runs=500]
+ * Run: npx tsx bench/executor.ts [runs=500] [classic|checkpointing (default: both)]
  */
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -18,6 +18,7 @@ import { createEmbeddedExecutor, type EmbeddedExecutor } from "@/inngest/executo
 import { benchDatabase, percentile } from "./lib";
 
 const RUNS = Number(process.argv[2] ?? 500);
+const MODES = process.argv[3] ? [process.argv[3] === "checkpointing"] : [false, true];
 const SEQUENTIAL = 50;
 const STEPS = 5;
 const signingKey = `signkey-bench-${"b7".repeat(32)}`;
@@ -139,7 +140,7 @@ async function main() {
     }
   }
 
-  for (const checkpointing of [false, true]) {
+  for (const checkpointing of MODES) {
     // As server/main.ts configures it (INNGEST_EXECUTOR_CONCURRENCY defaults to 32).
     executor = createEmbeddedExecutor({
       databaseUrl: database.url,

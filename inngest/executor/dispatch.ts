@@ -109,14 +109,34 @@ function parseJson(text: string): unknown {
   }
 }
 
-async function callSdk(ctx: ExecutorContext, job: JobRow, signal: AbortSignal): Promise<AfterCommit> {
+/** What the next call of a continued job needs: the run as the last apply left it. */
+type Continuation = { job: JobRow; run: RunRow };
+
+/**
+ * Runs a call job. When the SDK reports finished steps and nothing else is queued for the run, the
+ * job keeps its lease and calls again at once with the new step state (see continueCall), so a
+ * run's next step costs one request and one transaction instead of a queue round trip.
+ */
+async function callSdk(ctx: ExecutorContext, first: JobRow, signal: AbortSignal): Promise<AfterCommit> {
   const after: AfterCommit = { failedEvents: [] };
   const pre = await ctx.pool.query<RunRow & { config: unknown }>(
     "SELECT r.*, f.config FROM inngest_executor.runs r LEFT JOIN inngest_executor.functions f ON f.id = r.function_id WHERE r.id = $1",
-    [job.run_id],
+    [first.run_id],
   );
-  const run = pre.rows[0];
-  const fn = run?.config ? functionConfig.parse(run.config) : undefined;
+  const fn = pre.rows[0]?.config ? functionConfig.parse(pre.rows[0].config) : undefined;
+  let next: Partial<Continuation> | undefined = { job: first, run: pre.rows[0] };
+  while (next?.job && !signal.aborted) next = await callOnce(ctx, next.job, next.run, fn, signal, after);
+  return after;
+}
+
+async function callOnce(
+  ctx: ExecutorContext,
+  job: JobRow,
+  run: RunRow | undefined,
+  fn: FunctionConfig | undefined,
+  signal: AbortSignal,
+  after: AfterCommit,
+): Promise<Continuation | undefined> {
   const url = new URL(ctx.serveUrl);
   url.searchParams.set("fnId", run?.function_id ?? "");
   url.searchParams.set("stepId", job.step_id);
@@ -141,7 +161,7 @@ async function callSdk(ctx: ExecutorContext, job: JobRow, signal: AbortSignal): 
   const reply = body && run?.status === "running" ? await post(ctx, url, body, signal) : undefined;
   const parsed = reply?.ok && reply.status === 206 ? stepsResponse.safeParse(parseJson(reply.text)) : undefined;
 
-  await tx(ctx.pool, async (c) => {
+  return tx(ctx.pool, async (c): Promise<Continuation | undefined> => {
     if (parsed?.success) await lockWaitEvents(c, parsed.data); // before the run lock (lock order)
     const now = ctx.clock.now();
     const locked = await lockRun(c, job.run_id);
@@ -153,31 +173,38 @@ async function callSdk(ctx: ExecutorContext, job: JobRow, signal: AbortSignal): 
     }
     if (!fn || !reply) {
       const message = `Function "${locked.function_id}" is not synced from ${ctx.serveUrl}; sync the app before sending its events.`;
-      return finishRun(c, locked, { status: "failed", error: { name: "FunctionNotFound", message } }, now, after);
+      return void (await finishRun(c, locked, { status: "failed", error: { name: "FunctionNotFound", message } }, now, after));
     }
     const version = reply.ok ? Number(reply.headers.get("x-inngest-req-version")) : NaN;
     if (!locked.version && Number.isInteger(version) && version > 0) {
       await c.query("UPDATE inngest_executor.runs SET version = $2 WHERE id = $1", [locked.id, version]);
+      locked.version = version;
     }
     const attempts = maxAttempts(fn);
-    if (reply.ok && reply.status === 200) return finishRun(c, locked, { status: "completed", output: parseJson(reply.text) }, now, after);
+    if (reply.ok && reply.status === 200) {
+      return void (await finishRun(c, locked, { status: "completed", output: parseJson(reply.text) }, now, after));
+    }
     if (reply.ok && parsed) {
-      if (parsed.success) return applyOps(ctx, c, locked, job, fn, { headers: reply.headers, ops: parsed.data }, after);
+      if (parsed.success) {
+        const ops = parsed.data;
+        const continued = await applyOps(ctx, c, locked, job, fn, { headers: reply.headers, ops }, after, { continuable: true });
+        return continued ? continuation(locked, job, ops, now) : undefined;
+      }
       const error = {
         name: "ProtocolError",
         message: `The SDK answered 206 with a body the executor cannot read: ${reply.text.slice(0, 200)}`,
       };
-      return finishRun(c, locked, { status: "failed", error }, now, after);
+      return void (await finishRun(c, locked, { status: "failed", error }, now, after));
     }
     if (reply.status === 401 || reply.status === 403) {
       const message = `The SDK at ${ctx.serveUrl} rejected the executor's request signature (HTTP ${reply.status}). The executor's signing key must equal the app's INNGEST_SIGNING_KEY.`;
-      return finishRun(c, locked, { status: "failed", error: { name: "SignatureRejected", message } }, now, after);
+      return void (await finishRun(c, locked, { status: "failed", error: { name: "SignatureRejected", message } }, now, after));
     }
     const error = reply.ok
       ? toSerializedError(parseJson(reply.text), `HTTP ${reply.status} from the SDK`)
       : { name: "NetworkError", message: reply.error };
     const noRetry = reply.ok && reply.headers.get("x-inngest-no-retry") === "true";
-    if (noRetry || job.attempt + 1 >= attempts) return finishRun(c, locked, { status: "failed", error }, now, after);
+    if (noRetry || job.attempt + 1 >= attempts) return void (await finishRun(c, locked, { status: "failed", error }, now, after));
     const delay = (reply.ok ? retryAfterMs(reply.headers.get("retry-after"), now) : undefined) ?? backoffMs(job.attempt);
     ctx.log.warn({ runId: locked.id, attempt: job.attempt, error }, "inngest call failed; retrying");
     await c.query(
@@ -185,7 +212,41 @@ async function callSdk(ctx: ExecutorContext, job: JobRow, signal: AbortSignal): 
       [job.id, now + delay],
     );
   });
-  return after;
+}
+
+/** The run and job as continueCall left them in the database, without reading them again. */
+function continuation(run: RunRow, job: JobRow, ops: OutgoingOp[], now: number): Continuation {
+  const steps = { ...run.steps };
+  const stack = [...run.stack];
+  for (const op of ops) {
+    steps[op.id] = { data: op.data ?? null };
+    if (!stack.includes(op.id)) stack.push(op.id);
+  }
+  return {
+    run: { ...run, steps, stack, disable_immediate: run.disable_immediate || ops.length > 1 },
+    job: { ...job, step_id: "step", attempt: 0, due_at: now, since: Math.min(job.due_at === undefined ? now : Number(job.due_at), now) },
+  };
+}
+
+/**
+ * Turns the finished call job into the run's discovery call, still leased to us, when the ops only
+ * finished steps and no other call of the run is queued (what discoverIfIdle would have queued).
+ * A job holding concurrency slots yields them when another due job shares a key, so a run does
+ * not keep a slot from queued runs between its steps (the claim's fairness decides instead).
+ */
+async function continueCall(c: Db, run: RunRow, job: JobRow, now: number): Promise<boolean> {
+  const keys = (run.concurrency ?? []).map((s) => s.key);
+  const competitor = keys.length
+    ? `AND NOT EXISTS (SELECT 1 FROM inngest_executor.jobs w WHERE w.ckeys && $5::text[] AND w.id <> $1
+                          AND w.due_at <= $3 AND (w.lease_until IS NULL OR w.lease_until < $3))`
+    : "";
+  const { rowCount } = await c.query(
+    `UPDATE inngest_executor.jobs SET step_id = 'step', attempt = 0, due_at = $3, since = LEAST($4::bigint, $3::bigint)
+      WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM inngest_executor.jobs o WHERE o.run_id = $2 AND o.kind = 'call' AND o.id <> $1)
+      ${competitor}`,
+    [job.id, run.id, now, job.due_at === undefined ? now : Number(job.due_at), ...(keys.length ? [keys] : [])],
+  );
+  return rowCount === 1;
 }
 
 /**
@@ -200,8 +261,8 @@ export async function applyOps(
   fn: FunctionConfig,
   reply: { headers: Headers; ops: OutgoingOp[] },
   after: AfterCommit,
-  mode: { checkpoint?: boolean } = {},
-): Promise<void> {
+  mode: { checkpoint?: boolean; continuable?: boolean } = {},
+): Promise<boolean> {
   const now = ctx.clock.now();
   const ops = reply.ops;
   if (ops.length > 1 && !run.disable_immediate) {
@@ -279,15 +340,19 @@ export async function applyOps(
       }
       case "RunComplete":
         await c.query("DELETE FROM inngest_executor.jobs WHERE id = $1", [job.id]);
-        return finishRun(c, run, { status: "completed", output: op.data ?? null }, now, after);
+        await finishRun(c, run, { status: "completed", output: op.data ?? null }, now, after);
+        return false;
       default:
         return failOp(c, run, op, `Unknown opcode "${op.op}"; the embedded executor does not support it`, now, after);
     }
   }
-  if (mode.checkpoint) return;
+  if (mode.checkpoint) return false;
+  const onlyFinished = ops.every((op) => op.op === "StepRun" || op.op === "Step");
+  if (mode.continuable && job.kind === "call" && onlyFinished && (await continueCall(c, run, job, now))) return true;
   if (!keepJob) await c.query("DELETE FROM inngest_executor.jobs WHERE id = $1", [job.id]);
   // The steps this call ran started after it became due: a wait the next call reports looks back to then.
   if (progressed) await discoverIfIdle(c, run, now, job.due_at === undefined ? now : Number(job.due_at));
+  return false;
 }
 
 function lookBackFrom(job: JobRow, now: number): number {
@@ -295,7 +360,7 @@ function lookBackFrom(job: JobRow, now: number): number {
   return since === undefined || since === null ? now : Number(since);
 }
 
-async function failOp(c: Db, run: RunRow, op: OutgoingOp, why: string, now: number, after: AfterCommit) {
+async function failOp(c: Db, run: RunRow, op: OutgoingOp, why: string, now: number, after: AfterCommit): Promise<false> {
   const error = { name: "UnsupportedStep", message: `${why} (step "${op.displayName ?? op.name ?? op.id}", op ${op.op}).` };
   await recordStep(c, {
     runId: run.id,
@@ -307,7 +372,8 @@ async function failOp(c: Db, run: RunRow, op: OutgoingOp, why: string, now: numb
     error,
     done: true,
   });
-  return finishRun(c, run, { status: "failed", error }, now, after);
+  await finishRun(c, run, { status: "failed", error }, now, after);
+  return false;
 }
 
 /** Starts the invoked run once; returns a step state only when the invocation cannot start. */

@@ -48,6 +48,24 @@ describe("embedded executor: concurrency, idempotency and crash safety", () => {
     expect(finished.indexOf("quiet")).toBeLessThan(10);
   });
 
+  it("hands a run's concurrency slot to a queued run between its steps instead of keeping it for its next step", async () => {
+    const order: string[] = [];
+    h = await startHarness((i) => [
+      i.createFunction(
+        { id: "slot", concurrency: { limit: 1, key: "event.data.ws" }, triggers: [{ event: "demo/slot" }] },
+        async ({ step, event }) => {
+          const name = (event.data as { name: string }).name;
+          for (const s of ["one", "two", "three"]) await step.run(s, () => void order.push(`${name}:${s}`));
+        },
+      ),
+    ]);
+    await h.executor.send(["a", "b"].map((name) => ({ name: "demo/slot", data: { ws: "w", name } })));
+    await h.waitForRun((rs) => rs.length === 2 && rs.every((r) => r.status === "completed"));
+    const first = order[0]!.split(":")[0]!;
+    const second = first === "a" ? "b" : "a";
+    expect(order.indexOf(`${second}:one`)).toBeLessThan(order.indexOf(`${first}:three`));
+  });
+
   it("starts one run for a repeated idempotency key", async () => {
     let runs = 0;
     h = await startHarness((i) => [

@@ -18,6 +18,7 @@ export class Scheduler {
   private readonly abort = new AbortController();
 
   private nextPruneAt = 0;
+  private nextRenewAt = 0;
   private nextCronCheckAt = 0;
 
   constructor(
@@ -92,13 +93,19 @@ export class Scheduler {
     await pruneOnce(this.ctx, this.opts.retention).catch((err: unknown) => this.ctx.log.error({ err }, "inngest executor prune failed"));
   }
 
+  /**
+   * Every in-flight job's lease is at least two thirds of its term ahead after this, so renewing a
+   * third of a term apart is enough; renewing at every tick cost a commit per step.
+   */
   private async renewLeases(): Promise<void> {
-    if (this.inflight.size === 0) return;
+    const now = this.ctx.clock.now();
+    if (this.inflight.size === 0 || now < this.nextRenewAt) return;
     await this.ctx.pool.query("UPDATE inngest_executor.jobs SET lease_until = $3 WHERE lease_owner = $1 AND id = ANY($2::bigint[])", [
       this.ctx.owner,
       [...this.inflight.keys()],
-      this.ctx.clock.now() + this.ctx.leaseMs,
+      now + this.ctx.leaseMs,
     ]);
+    this.nextRenewAt = now + this.ctx.leaseMs / 3;
   }
 
   private claim(limit: number): Promise<JobRow[]> {
