@@ -26,11 +26,12 @@ import { writeTinyGguf } from "@/gpu-runner/scripts/make-tiny-gguf";
 import type { InferenceSpec } from "@jace/gpu-runner/protocol";
 import { getEnv, overrideEnv } from "@/server/env";
 import { createApiKey } from "@/server/features/api-keys/api-keys";
-import { monthStart } from "@/server/llm/budgets";
+import { monthStart, reserveBudget } from "@/server/llm/budgets";
 import { cloudCostMicros, resolvePricing } from "@/server/llm/pricing";
 import { callOpenAI } from "@/server/llm/providers/openai";
 import { callRunner, pickLocalModel } from "@/server/llm/providers/runner";
-import { workspaceOpenAIKey } from "@/server/llm/credentials";
+import { removeOpenAIKey, saveOpenAIKey } from "@/server/llm/credentials";
+import { recordCall } from "@/server/llm/ledger";
 import { breaker, complete, planRoute } from "@/server/llm/router";
 import type { LlmRequest, RoutingPolicy } from "@/server/llm/types";
 import { logger } from "@/server/logger";
@@ -144,9 +145,17 @@ async function main() {
   const env = getEnv();
 
   // (a) router overhead, cloud path: callOpenAI alone, then complete() that makes the same call.
+  // Beside the latencies, the database transactions per call (pg_stat_database, this bench's own
+  // database): a figure the machine's other load does not move.
+  const commits = async () =>
+    Number(
+      (await db.$queryRaw<{ n: bigint }[]>`SELECT xact_commit AS n FROM pg_stat_database WHERE datname = current_database()`)[0]!.n,
+    );
   const cloudPairs = async (label: string) => {
     const overhead: number[] = [];
+    let c0 = 0;
     for (let i = -20; i < PAIRS; i++) {
+      if (i === 0) c0 = await commits();
       const t0 = performance.now();
       await callOpenAI({ apiKey: env.OPENAI_API_KEY!, baseUrl: env.OPENAI_BASE_URL, model: "gpt-4o", messages, maxTokens: 16 });
       const t1 = performance.now();
@@ -154,12 +163,19 @@ async function main() {
       const t2 = performance.now();
       if (i >= 0) overhead.push(t2 - t1 - (t1 - t0));
     }
-    console.log(`(a) router overhead, cloud (${label}): ${stats(overhead)}`);
+    // Statistics reach pg_stat_database when a backend goes idle; give them a moment.
+    await new Promise((r) => setTimeout(r, 1200));
+    const perCall = (await commits()) - c0 - 1;
+    console.log(`(a) router overhead, cloud (${label}): ${stats(overhead)}; ${(perCall / PAIRS).toFixed(1)} transactions per call`);
   };
-  await cloudPairs("no budget");
+  // Every workspace on Jace's key has a "plan" budget (the plan's included cloud allowance): reserve + settle.
+  await cloudPairs("Jace's key: plan allowance");
   await db.budget.create({ data: { workspaceId: ws.id, scope: "workspace", monthlyLimitMicros: 1e9, periodStart: monthStart() } });
-  await cloudPairs("workspace budget: reserve + settle");
+  await cloudPairs("Jace's key: plan allowance + workspace budget");
   await db.budget.deleteMany({ where: { workspaceId: ws.id } });
+  await saveOpenAIKey(db, ws.id, actor, null, env.OPENAI_API_KEY!);
+  await cloudPairs("workspace's own key, no budget");
+  await removeOpenAIKey(db, ws.id, actor, null);
 
   // Where the cloud path's time goes: the router's own database round trips, one at a time.
   const timed = async (fn: () => Promise<unknown>) => {
@@ -174,13 +190,29 @@ async function main() {
       50,
     ).toFixed(2)} ms`;
   };
-  const ledgerRow = { workspaceId: ws.id, provider: "openai", model: "gpt-4o", requestedModel: "smart", status: "succeeded" };
+  const plan = await planRoute(db, base);
+  const reserve = () => reserveBudget(db, ws.id, null, 1000, { planAllowanceMicros: 5_000_000 });
+  const reservations = await Promise.all(Array.from({ length: PAIRS + 10 }, reserve));
+  const entry = {
+    provider: "openai" as const,
+    model: "gpt-4o",
+    promptTokens: 10,
+    completionTokens: 10,
+    runnerId: null,
+    gpuSeconds: 0,
+    costMicros: 125,
+    keySource: "system" as const,
+    latencyMs: 1,
+    attempts: [],
+    status: "succeeded" as const,
+  };
   console.log(
     `    of which: planRoute ${await timed(() => planRoute(db, base))}, ` +
-      `workspace key lookup ${await timed(() => workspaceOpenAIKey(db, ws.id))}, ` +
-      `ModelCall insert ${await timed(() => db.modelCall.create({ data: ledgerRow }))}`,
+      `reserve ${await timed(reserve)}, ` +
+      `ledger row + settle ${await timed(() => recordCall(db, base, plan, entry, { reservation: reservations.pop()!, actualMicros: 125 }))}`,
   );
   await db.modelCall.deleteMany({ where: { workspaceId: ws.id } });
+  await db.budget.deleteMany({ where: { workspaceId: ws.id } });
 
   // (a) runner path: callRunner alone, then complete(). The tiny model's own jitter is as large as
   // the router's work, so the pairs' difference is summarised by medians (interleaved, so drift cancels).
@@ -204,7 +236,7 @@ async function main() {
   const runnerRouterWork = await timed(async () => {
     await planRoute(db, local);
     await pickLocalModel(db, ws.id, ["tiny"]);
-    await db.modelCall.create({ data: { ...ledgerRow, provider: "runner", model: "tiny", requestedModel: "tiny" } });
+    await recordCall(db, local, plan, { ...entry, provider: "runner", model: "tiny", keySource: null });
   });
   console.log(
     `(a) router overhead, runner: median complete() ${median(viaRouter).toFixed(2)} ms - median callRunner() ` +

@@ -4,7 +4,7 @@ import { AppError } from "@/server/errors";
 import { logger } from "@/server/logger";
 import { planOf } from "../features/billing/plans";
 import { BudgetExhaustedError, reserveBudget, settleBudget, type Reservation } from "./budgets";
-import { workspaceOpenAIKey } from "./credentials";
+import { decryptOpenAIKey, workspaceOpenAIKey } from "./credentials";
 import type { RoutePlan } from "./plan";
 import {
   cloudContextTokens,
@@ -41,7 +41,8 @@ export type Served = {
 };
 
 export type Outcome =
-  | { kind: "served"; served: Served }
+  /** `settlement`: the reservation the ledger row settles in the same statement (server/llm/ledger.ts). */
+  | { kind: "served"; served: Served; settlement?: { reservation: Reservation; actualMicros: number } }
   | { kind: "skipped"; reason: string; model?: string; budget?: BudgetExhaustedError; tooLong?: boolean }
   | { kind: "cancelled"; reason: string; model?: string }
   | { kind: "failed"; reason: string; model?: string; retryAfterMs: number | null; partial: Served | null };
@@ -53,6 +54,9 @@ const queueWaitMs: Record<RoutingPolicy, number> = {
   "cloud-allowed": 5_000,
   "cloud-preferred": 60_000,
 };
+
+/** How long the key read with a route plan is used as is. */
+const KEY_READ_FRESH_MS = 1000;
 
 const cancelled = (model?: string): Outcome => ({ kind: "cancelled", reason: "cancelled by the caller", ...(model ? { model } : {}) });
 
@@ -118,7 +122,11 @@ export async function viaRunner(
 
 export async function viaCloud(db: Db, req: LlmRequest, plan: RoutePlan, model: string, onToken?: (t: string) => void): Promise<Outcome> {
   const env = getEnv();
-  const ownKey = await workspaceOpenAIKey(db, req.workspaceId);
+  // The key read with the plan, unless an earlier attempt took a while (a key saved or removed meanwhile applies).
+  const ownKey =
+    Date.now() - plan.readAt < KEY_READ_FRESH_MS
+      ? (plan.encryptedKey ? decryptOpenAIKey(req.workspaceId, plan.encryptedKey) : null)
+      : await workspaceOpenAIKey(db, req.workspaceId);
   const apiKey = ownKey ?? env.OPENAI_API_KEY ?? null;
   if (!apiKey) return { kind: "skipped", reason: "no OpenAI key configured (workspace or OPENAI_API_KEY)", model };
   const keySource: KeySource = ownKey ? "workspace" : "system";
@@ -188,8 +196,7 @@ export async function viaCloud(db: Db, req: LlmRequest, plan: RoutePlan, model: 
   });
   if (r) {
     const s = served(r);
-    await settle(db, reservation, s.costMicros, req);
-    return { kind: "served", served: s };
+    return { kind: "served", served: s, settlement: { reservation, actualMicros: s.costMicros } };
   }
   const f = failure!;
   // Tokens a stream produced before it broke were generated and are paid for.

@@ -100,6 +100,28 @@ describe("budgets", () => {
     expect([b.spentMicros, b.periodStart.getTime()]).toEqual([0, monthStart().getTime()]);
   });
 
+  it("a hold that is never settled blocks the budget until it expires, and expiry releases it", async () => {
+    await budget("workspace", 1000, { hardLimit: true });
+    await reserveBudget(db, workspaceId, null, 900); // its caller died before settling
+    await expect(reserveBudget(db, workspaceId, null, 200)).rejects.toThrow(BudgetExhaustedError);
+    await expireReservations(db, new Date(Date.now() + 60 * 60_000));
+    const b = await db.budget.findUniqueOrThrow({ where: { workspaceId_scope: { workspaceId, scope: "workspace" } } });
+    expect([b.spentMicros, b.reservedMicros]).toEqual([0, 0]);
+    await settleBudget(db, await reserveBudget(db, workspaceId, null, 200), 0);
+  });
+
+  it("a plan allowance that changed is put right and reserved in the same call", async () => {
+    await db.budget.deleteMany({ where: { workspaceId } });
+    const r1 = await reserveBudget(db, workspaceId, null, 100, { planAllowanceMicros: 1000 });
+    expect(r1.rows).toHaveLength(1);
+    await settleBudget(db, r1, 100);
+    const r2 = await reserveBudget(db, workspaceId, null, 100, { planAllowanceMicros: 5000 });
+    await settleBudget(db, r2, 100);
+    const plan = await db.budget.findUniqueOrThrow({ where: { workspaceId_scope: { workspaceId, scope: "plan" } } });
+    expect([plan.monthlyLimitMicros, plan.spentMicros, plan.reservedMicros]).toEqual([5000, 200, 0]);
+    await db.budget.deleteMany({ where: { workspaceId, scope: "plan" } });
+  });
+
   it("a soft budget keeps counting past its limit without overflowing the integer column", async () => {
     await budget("workspace", 1000, { hardLimit: false, spentMicros: 2_147_483_000 });
     const r = await reserveBudget(db, workspaceId, null, 5000);

@@ -4,7 +4,7 @@ import { sendEmail } from "@/emails/send";
 import type { Db } from "@/server/db";
 import { getEnv } from "@/server/env";
 import { AppError } from "@/server/errors";
-import type { Budget } from "@/server/generated/prisma/client";
+import { Prisma, type Budget } from "@/server/generated/prisma/client";
 import { logger } from "@/server/logger";
 
 /**
@@ -53,7 +53,15 @@ export async function rollBudgetPeriods(db: Db, now = new Date(), workspaceId?: 
   return count;
 }
 
-/** Holds `amountMicros` on the workspace's and the project's budgets, or throws which one is spent. */
+type HeldBudget = Pick<Budget, "id" | "scope" | "projectId" | "monthlyLimitMicros" | "periodStart"> & { reservationId: string | null };
+
+/**
+ * Holds `amountMicros` on the workspace's and the project's budgets (and the plan's allowance), or
+ * throws which one is spent. One statement in the common case: it finds the budgets and raises
+ * each only if it stays within its hard limit (the UPDATE's row lock makes that exact under
+ * concurrency), writing a reservation row for each. A plan allowance that changed or a period that
+ * ended is put right first, and the statement runs again.
+ */
 export async function reserveBudget(
   db: Db,
   workspaceId: string,
@@ -64,39 +72,48 @@ export async function reserveBudget(
 ): Promise<Reservation> {
   const planAllowance = opts.planAllowanceMicros ?? null;
   const scopes = [...(planAllowance !== null ? ["plan"] : []), "workspace", ...(projectId ? [projectId] : [])];
-  let budgets = await db.budget.findMany({ where: { workspaceId, scope: { in: scopes } } });
-  const planRow = budgets.find((b) => b.scope === "plan");
-  if (planAllowance !== null && planRow?.monthlyLimitMicros !== planAllowance) {
-    await ensurePlanBudget(db, workspaceId, planAllowance);
-    budgets = await db.budget.findMany({ where: { workspaceId, scope: { in: scopes } } });
-  }
-  if (budgets.length === 0) return { rows: [], amountMicros };
-  if (budgets.some((b) => b.periodStart < monthStart())) await rollBudgetPeriods(db, new Date(), workspaceId);
   const amount = Math.max(0, Math.ceil(amountMicros));
-  const ids = budgets.map((b) => b.id);
-  const expiresAt = new Date(Date.now() + RESERVATION_TTL_MS);
-  // One statement: each budget row is raised only if it stays within its hard limit (the row lock
-  // of the UPDATE makes that exact under concurrency), and a reservation row is written for each.
-  const rows = await db.$queryRaw<{ id: string; budgetId: string }[]>`
-    WITH held AS (
-      UPDATE "Budget" SET "reservedMicros" = LEAST(${INT_MAX}, "reservedMicros"::bigint + ${amount})::int
-       WHERE id = ANY(${ids}) AND (NOT "hardLimit" OR "spentMicros"::bigint + "reservedMicros" + ${amount} <= "monthlyLimitMicros")
-      RETURNING id)
-    INSERT INTO "BudgetReservation" (id, "budgetId", "workspaceId", "amountMicros", "expiresAt")
-    SELECT gen_random_uuid()::text, held.id, ${workspaceId}, ${amount}, ${expiresAt} FROM held
-    RETURNING id, "budgetId"`;
-  if (rows.length < budgets.length) {
-    // Some budget had no room: give back what the others held, then name the one that is spent.
-    if (rows.length > 0) {
-      await db.$executeRaw`
-        WITH gone AS (DELETE FROM "BudgetReservation" WHERE id = ANY(${rows.map((r) => r.id)}) RETURNING "budgetId")
-        UPDATE "Budget" SET "reservedMicros" = GREATEST(0, "reservedMicros" - ${amount}) WHERE id IN (SELECT "budgetId" FROM gone)`;
+  for (let attempt = 0; ; attempt++) {
+    const start = monthStart();
+    const expiresAt = new Date(Date.now() + RESERVATION_TTL_MS);
+    const budgets = await db.$queryRaw<HeldBudget[]>`
+      WITH b AS (
+        SELECT id, scope, "projectId", "monthlyLimitMicros", "periodStart" FROM "Budget" WHERE "workspaceId" = ${workspaceId} AND scope = ANY(${scopes})
+      ), held AS (
+        UPDATE "Budget" SET "reservedMicros" = LEAST(${INT_MAX}, "reservedMicros"::bigint + ${amount})::int
+         WHERE id IN (SELECT id FROM b) AND "periodStart" >= ${start}
+           AND (scope <> 'plan' OR "monthlyLimitMicros" = ${planAllowance}::int)
+           AND (NOT "hardLimit" OR "spentMicros"::bigint + "reservedMicros" + ${amount} <= "monthlyLimitMicros")
+        RETURNING id
+      ), reserved AS (
+        INSERT INTO "BudgetReservation" (id, "budgetId", "workspaceId", "amountMicros", "expiresAt")
+        SELECT gen_random_uuid()::text, held.id, ${workspaceId}, ${amount}, ${expiresAt} FROM held
+        RETURNING id, "budgetId"
+      )
+      SELECT b.*, reserved.id AS "reservationId" FROM b LEFT JOIN reserved ON reserved."budgetId" = b.id
+       ORDER BY array_position(${scopes}, b.scope)`;
+    const rows = budgets.flatMap((b) => (b.reservationId ? [{ id: b.reservationId, budgetId: b.id }] : []));
+    const planStale = planAllowance !== null && !budgets.some((b) => b.scope === "plan" && b.monthlyLimitMicros === planAllowance);
+    if (rows.length === budgets.length && !planStale) return { rows, amountMicros: amount };
+    // Some budget had no room (or was not current): give back what the others held.
+    if (rows.length > 0) await release(db, rows, amount);
+    const periodOver = budgets.some((b) => b.periodStart < start);
+    if ((planStale || periodOver) && attempt === 0) {
+      if (planStale) await ensurePlanBudget(db, workspaceId, planAllowance);
+      if (periodOver) await rollBudgetPeriods(db, new Date(), workspaceId);
+      continue;
     }
     const held = new Set(rows.map((r) => r.budgetId));
-    const exhausted = budgets.find((b) => !held.has(b.id))!;
+    const exhausted = budgets.find((b) => !held.has(b.id));
+    if (!exhausted) throw new AppError("CONFLICT", "The workspace's budgets changed while this call was admitted. Send it again.");
     throw new BudgetExhaustedError({ scope: exhausted.scope, name: await budgetName(db, exhausted) });
   }
-  return { rows, amountMicros: amount };
+}
+
+async function release(db: Db, rows: Reservation["rows"], amount: number): Promise<void> {
+  await db.$executeRaw`
+    WITH gone AS (DELETE FROM "BudgetReservation" WHERE id = ANY(${rows.map((r) => r.id)}) RETURNING "budgetId")
+    UPDATE "Budget" SET "reservedMicros" = GREATEST(0, "reservedMicros" - ${amount}) WHERE id IN (SELECT "budgetId" FROM gone)`;
 }
 
 /** The "plan" budget row: the plan's included cloud allowance, kept at the plan's current figure. */
@@ -115,23 +132,42 @@ async function ensurePlanBudget(db: Db, workspaceId: string, limitMicros: number
   });
 }
 
-/** Replaces the held estimate with the true cost (0 to release) and sends threshold alerts. */
+/**
+ * Replaces the held estimate with the true cost (0 to release) and sends threshold alerts, in one
+ * statement. The router settles through the ledger row's statement instead (server/llm/ledger.ts).
+ */
 export async function settleBudget(db: Db, reservation: Reservation, actualMicros: number): Promise<void> {
   if (reservation.rows.length === 0) return;
+  const touched = await db.$queryRaw<Touched[]>`
+    WITH ${settleCtes(reservation, actualMicros)}
+    SELECT touched.* FROM touched`;
+  await alertOnCrossing(db, touched, actualMicros);
+}
+
+export type Touched = Pick<Budget, "id" | "spentMicros" | "monthlyLimitMicros" | "softThresholdPct" | "softAlertedAt" | "hardAlertedAt">;
+
+/**
+ * The settle as CTEs ending in `touched` (the budgets it moved), for statements that settle and
+ * write something else at once (the ledger row, server/llm/ledger.ts). Only reservations not yet
+ * settled (or expired) move money, so settling twice is harmless.
+ */
+export function settleCtes(reservation: Reservation, actualMicros: number): Prisma.Sql {
   const actual = Math.max(0, Math.ceil(actualMicros));
-  // One statement: only reservations not yet settled (or expired) move money, so settling twice is harmless.
-  const touched = await db.$queryRaw<
-    Pick<Budget, "id" | "spentMicros" | "monthlyLimitMicros" | "softThresholdPct" | "softAlertedAt" | "hardAlertedAt">[]
-  >`
-    WITH settled AS (
+  return Prisma.sql`settled AS (
       UPDATE "BudgetReservation" SET "settledAt" = now()
        WHERE id = ANY(${reservation.rows.map((r) => r.id)}) AND "settledAt" IS NULL
-      RETURNING "budgetId")
-    UPDATE "Budget" b SET "reservedMicros" = GREATEST(0, b."reservedMicros" - ${reservation.amountMicros}),
-           "spentMicros" = LEAST(${INT_MAX}, b."spentMicros"::bigint + ${actual})::int
-      FROM settled WHERE b.id = settled."budgetId"
-    RETURNING b.id, b."spentMicros", b."monthlyLimitMicros", b."softThresholdPct", b."softAlertedAt", b."hardAlertedAt"`;
-  if (actual === 0) return;
+      RETURNING "budgetId"
+    ), touched AS (
+      UPDATE "Budget" b SET "reservedMicros" = GREATEST(0, b."reservedMicros" - ${reservation.amountMicros}),
+             "spentMicros" = LEAST(${INT_MAX}, b."spentMicros"::bigint + ${actual})::int
+        FROM settled WHERE b.id = settled."budgetId"
+      RETURNING b.id, b."spentMicros", b."monthlyLimitMicros", b."softThresholdPct", b."softAlertedAt", b."hardAlertedAt"
+    )`;
+}
+
+/** Sends the alerts of the thresholds a settle crossed. */
+export async function alertOnCrossing(db: Db, touched: Touched[], actualMicros: number): Promise<void> {
+  if (actualMicros <= 0) return;
   for (const b of touched) {
     const crossed =
       b.monthlyLimitMicros > 0 &&

@@ -60,5 +60,10 @@ export async function describeOpenAIKey(db: Db, workspaceId: string): Promise<Pr
 /** The plaintext key, for the router only. */
 export async function workspaceOpenAIKey(db: Db, workspaceId: string): Promise<string | null> {
   const row = await db.providerCredential.findUnique({ where: { workspaceId_provider: { workspaceId, provider: "openai" } } });
-  return row ? decryptSecret(row.encryptedKey, aad(workspaceId)) : null;
+  return row ? decryptOpenAIKey(workspaceId, row.encryptedKey) : null;
+}
+
+/** The plaintext of a key the router read with its route (server/llm/plan.ts). */
+export function decryptOpenAIKey(workspaceId: string, encryptedKey: string): string {
+  return decryptSecret(encryptedKey, aad(workspaceId));
 }

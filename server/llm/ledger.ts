@@ -1,5 +1,7 @@
+import { randomUUID } from "node:crypto";
 import type { Db } from "@/server/db";
-import type { Prisma } from "@/server/generated/prisma/client";
+import { Prisma } from "@/server/generated/prisma/client";
+import { alertOnCrossing, settleBudget, settleCtes, type Reservation, type Touched } from "./budgets";
 import { cloudEquivalent, workspaceRouting, type RoutePlan } from "./plan";
 import { baselineCostMicros, localCostMicros, type KeySource } from "./pricing";
 import type { Attempt, LlmRequest, ProviderName } from "./types";
@@ -33,31 +35,41 @@ function baselineOf(
   return baselineCostMicros(plan.pricing, plan.baselineModel, e.promptTokens, e.completionTokens);
 }
 
-export async function recordCall(db: Db, req: LlmRequest, plan: RoutePlan, call: LedgerEntry) {
-  return db.modelCall.create({
-    data: {
-      workspaceId: req.workspaceId,
-      projectId: req.projectId ?? null,
-      taskId: req.taskId ?? null,
-      apiKeyId: req.apiKeyId ?? null,
-      provider: call.provider,
-      model: call.model,
-      requestedModel: plan.requested,
-      runnerId: call.runnerId,
-      status: call.status,
-      promptTokens: call.promptTokens,
-      completionTokens: call.completionTokens,
-      latencyMs: call.latencyMs,
-      gpuSeconds: call.gpuSeconds,
-      costMicros: call.costMicros,
-      keySource: call.provider === "openai" ? call.keySource : null,
-      baselineMicros: baselineOf(plan, call),
-      fallbackReason: call.status === "succeeded" ? (call.attempts[0]?.reason ?? null) : null,
-      attempts: call.attempts as unknown as Prisma.InputJsonValue,
-      error: call.status === "failed" ? call.attempts.map((a) => `${a.provider}: ${a.reason}`).join("; ") : null,
-      stream: Boolean(req.onToken),
-    },
+/**
+ * Writes the call's ledger row, and settles its budget reservation in the same statement when it
+ * has one: one round trip after the provider answered. When the row cannot be written, the call
+ * is still settled on its own, so a paid answer is charged once even when the ledger is down.
+ */
+export async function recordCall(
+  db: Db,
+  req: LlmRequest,
+  plan: RoutePlan,
+  call: LedgerEntry,
+  settlement?: { reservation: Reservation; actualMicros: number },
+): Promise<{ id: string }> {
+  const id = randomUUID();
+  const error = call.status === "failed" ? call.attempts.map((a) => `${a.provider}: ${a.reason}`).join("; ") : null;
+  const settle = settlement && settlement.reservation.rows.length > 0 ? settlement : null;
+  const write = db.$queryRaw<Touched[]>`
+    WITH ${settle ? settleCtes(settle.reservation, settle.actualMicros) : Prisma.sql`touched AS (SELECT NULL::text AS id WHERE false)`},
+    call AS (
+      INSERT INTO "ModelCall" (id, "workspaceId", "projectId", "taskId", "apiKeyId", provider, model, "requestedModel", "runnerId", status,
+                               "promptTokens", "completionTokens", "latencyMs", "gpuSeconds", "costMicros", "keySource", "baselineMicros",
+                               "fallbackReason", attempts, error, stream)
+      SELECT ${id}, ${req.workspaceId}, ${req.projectId ?? null}, ${req.taskId ?? null}, ${req.apiKeyId ?? null}, ${call.provider}, ${call.model},
+             ${plan.requested}, ${call.runnerId}, ${call.status}, ${call.promptTokens}, ${call.completionTokens}, ${Math.round(call.latencyMs)},
+             ${call.gpuSeconds}, ${call.costMicros}, ${call.provider === "openai" ? call.keySource : null}, ${baselineOf(plan, call)},
+             ${call.status === "succeeded" ? (call.attempts[0]?.reason ?? null) : null}, ${JSON.stringify(call.attempts)}::jsonb, ${error},
+             ${Boolean(req.onToken)}
+    )
+    SELECT touched.* FROM touched`;
+  const touched = await write.catch(async (err: unknown) => {
+    // The ledger row failed (the statement rolled back whole): the paid call is still settled on its own.
+    if (settle) await settleBudget(db, settle.reservation, settle.actualMicros);
+    throw err;
   });
+  if (settle) await alertOnCrossing(db, touched, settle.actualMicros);
+  return { id };
 }
 
 /** Ledger row for a runner job the task pipeline ran itself (durably, outside `complete`). */

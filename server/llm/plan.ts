@@ -40,6 +40,10 @@ export type RoutePlan = {
   workspacePlan: string;
   /** Whose key a cloud call would use now; null when neither is configured. */
   keySource: KeySource | null;
+  /** The workspace's own key as read with the plan, still encrypted (null: none). */
+  encryptedKey: string | null;
+  /** When the plan's inputs were read (Date.now()). */
+  readAt: number;
   /** The cloud model the requested model maps to (the call's cloud-only baseline); null without one. */
   baselineModel: string | null;
 };
@@ -53,14 +57,32 @@ type WorkspaceRouting = {
   plan: string;
 };
 
-/** The workspace's catalog and the prices that apply to its calls with the key it would use. */
-export async function workspaceRouting(db: Db, workspaceId: string): Promise<WorkspaceRouting> {
-  const [workspace, credential] = await Promise.all([
-    db.workspace.findUniqueOrThrow({ where: { id: workspaceId }, select: { llmSettings: true, plan: true } }),
-    db.providerCredential.findUnique({ where: { workspaceId_provider: { workspaceId, provider: "openai" } }, select: { id: true } }),
-  ]);
-  const settings = readLlmSettings(workspace.llmSettings);
-  const keySource: KeySource | null = credential ? "workspace" : getEnv().OPENAI_API_KEY ? "system" : null;
+/** What routing reads from the database: the workspace's settings and plan, its own key (encrypted) and the project's settings. */
+type RouteInputs = {
+  llmSettings: unknown;
+  plan: string;
+  encryptedKey: string | null;
+  projectSettings: unknown;
+};
+
+/**
+ * One round trip for everything a route depends on (the router's first step on every call, so it
+ * is one statement rather than three queries and a separate key lookup).
+ */
+async function readRouteInputs(db: Db, workspaceId: string, projectId: string | null | undefined): Promise<RouteInputs> {
+  const [row] = await db.$queryRaw<RouteInputs[]>`
+    SELECT w."llmSettings", w.plan, c."encryptedKey", p.settings AS "projectSettings"
+      FROM "Workspace" w
+      LEFT JOIN "ProviderCredential" c ON c."workspaceId" = w.id AND c.provider = 'openai'
+      LEFT JOIN "Project" p ON p.id = ${projectId ?? null}::text AND p."workspaceId" = w.id
+     WHERE w.id = ${workspaceId}`;
+  if (!row) throw new AppError("NOT_FOUND", "Workspace not found.");
+  return row;
+}
+
+function routingOf(inputs: RouteInputs): WorkspaceRouting {
+  const settings = readLlmSettings(inputs.llmSettings);
+  const keySource: KeySource | null = inputs.encryptedKey ? "workspace" : getEnv().OPENAI_API_KEY ? "system" : null;
   const workspacePricing = resolvePricing(settings.pricing);
   return {
     catalog: resolveCatalog(settings.catalog),
@@ -68,8 +90,13 @@ export async function workspaceRouting(db: Db, workspaceId: string): Promise<Wor
     workspacePricing,
     keySource,
     settings,
-    plan: workspace.plan,
+    plan: inputs.plan,
   };
+}
+
+/** The workspace's catalog and the prices that apply to its calls with the key it would use. */
+export async function workspaceRouting(db: Db, workspaceId: string): Promise<WorkspaceRouting> {
+  return routingOf(await readRouteInputs(db, workspaceId, null));
 }
 
 /** The cloud model a requested model stands for: its catalog entry's, or itself when it is a priced cloud model. */
@@ -80,12 +107,11 @@ export function cloudEquivalent(routing: Pick<WorkspaceRouting, "catalog" | "pri
 }
 
 export async function planRoute(db: Db, req: Pick<LlmRequest, "workspaceId" | "projectId" | "model" | "policy">): Promise<RoutePlan> {
-  const [routing, project] = await Promise.all([
-    workspaceRouting(db, req.workspaceId),
-    req.projectId ? db.project.findFirst({ where: { id: req.projectId, workspaceId: req.workspaceId }, select: { settings: true } }) : null,
-  ]);
+  const readAt = Date.now();
+  const inputs = await readRouteInputs(db, req.workspaceId, req.projectId);
+  const routing = routingOf(inputs);
   const { catalog, pricing } = routing;
-  const settings = project ? projectSettings.safeParse(project.settings) : null;
+  const settings = inputs.projectSettings ? projectSettings.safeParse(inputs.projectSettings) : null;
   const projectPolicy = settings?.success ? settings.data.routingPolicy : undefined;
   const policy: RoutingPolicy = req.policy ?? projectPolicy ?? routing.settings.routingPolicy ?? "local-first";
   const policySource = req.policy ? "this call" : projectPolicy ? "this project" : "this workspace";
@@ -127,6 +153,8 @@ export async function planRoute(db: Db, req: Pick<LlmRequest, "workspaceId" | "p
     workspacePricing: routing.workspacePricing,
     workspacePlan: routing.plan,
     keySource: routing.keySource,
+    encryptedKey: inputs.encryptedKey,
+    readAt,
     baselineModel: cloud,
   };
 }

@@ -79,7 +79,7 @@ export async function complete(db: Db, req: LlmRequest): Promise<LlmResult> {
       breaker.success(key);
       const latencyMs = Date.now() - started;
       const s = outcome.served;
-      const call = await recordCall(db, req, plan, { ...s, latencyMs, attempts, status: "succeeded" });
+      const call = await recordCall(db, req, plan, { ...s, latencyMs, attempts, status: "succeeded" }, outcome.settlement);
       return {
         callId: call.id,
         text: s.text,
