@@ -148,9 +148,7 @@ async function main() {
   // Beside the latencies, the database transactions per call (pg_stat_database, this bench's own
   // database): a figure the machine's other load does not move.
   const commits = async () =>
-    Number(
-      (await db.$queryRaw<{ n: bigint }[]>`SELECT xact_commit AS n FROM pg_stat_database WHERE datname = current_database()`)[0]!.n,
-    );
+    Number((await db.$queryRaw<{ n: bigint }[]>`SELECT xact_commit AS n FROM pg_stat_database WHERE datname = current_database()`)[0]!.n);
   const cloudPairs = async (label: string) => {
     const overhead: number[] = [];
     let c0 = 0;

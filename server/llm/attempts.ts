@@ -125,7 +125,9 @@ export async function viaCloud(db: Db, req: LlmRequest, plan: RoutePlan, model: 
   // The key read with the plan, unless an earlier attempt took a while (a key saved or removed meanwhile applies).
   const ownKey =
     Date.now() - plan.readAt < KEY_READ_FRESH_MS
-      ? (plan.encryptedKey ? decryptOpenAIKey(req.workspaceId, plan.encryptedKey) : null)
+      ? plan.encryptedKey
+        ? decryptOpenAIKey(req.workspaceId, plan.encryptedKey)
+        : null
       : await workspaceOpenAIKey(db, req.workspaceId);
   const apiKey = ownKey ?? env.OPENAI_API_KEY ?? null;
   if (!apiKey) return { kind: "skipped", reason: "no OpenAI key configured (workspace or OPENAI_API_KEY)", model };
