@@ -1,3 +1,4 @@
+import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
 import { deferred, startHarness, stepGate, type Harness } from "./test-harness";
 
@@ -64,6 +65,32 @@ describe("embedded executor: concurrency, idempotency and crash safety", () => {
     const first = order[0]!.split(":")[0]!;
     const second = first === "a" ? "b" : "a";
     expect(order.indexOf(`${second}:one`)).toBeLessThan(order.indexOf(`${first}:three`));
+  });
+
+  it("never claims a job it is still running again, even once its lease has run out", async () => {
+    const release = deferred();
+    let entered = 0;
+    h = await startHarness((i) => [
+      i.createFunction({ id: "long", triggers: [{ event: "demo/long" }] }, async ({ step }) => {
+        await step.run("slow", async () => {
+          entered++;
+          await release.promise;
+        });
+      }),
+    ]);
+    await h.executor.send({ name: "demo/long", data: {} });
+    while (entered === 0) await new Promise((r) => setTimeout(r, 20));
+    // The lease runs out while the step is still in flight (a stalled renewal, a clock that jumped).
+    const pool = new pg.Pool({ connectionString: h.databaseUrl, max: 1 });
+    for (let i = 0; i < 10; i++) {
+      await pool.query("UPDATE inngest_executor.jobs SET lease_until = 0 WHERE lease_until IS NOT NULL");
+      await new Promise((r) => setTimeout(r, 30)); // a scheduler tick or more
+    }
+    await pool.end();
+    expect(entered).toBe(1);
+    release.resolve();
+    await h.waitForRun((rs) => rs.length === 1 && rs[0]!.status === "completed");
+    expect(entered).toBe(1);
   });
 
   it("starts one run for a repeated idempotency key", async () => {

@@ -118,14 +118,16 @@ export class Scheduler {
         `WITH due AS (
            SELECT id, due_at, row_number() OVER (PARTITION BY ckeys ORDER BY due_at, id) AS turn
              FROM inngest_executor.jobs
-            WHERE due_at <= $1 AND (lease_until IS NULL OR lease_until < $1)
+            WHERE due_at <= $1 AND (lease_until IS NULL OR lease_until < $1) AND id <> ALL($3::bigint[])
          ), picked AS (SELECT id, turn, due_at FROM due ORDER BY turn, due_at, id LIMIT $2)
          SELECT j.id, j.run_id, j.kind, j.step_id, j.attempt, j.due_at, j.since, j.ckeys, j.climits
            FROM inngest_executor.jobs j JOIN picked p ON p.id = j.id
           WHERE j.due_at <= $1 AND (j.lease_until IS NULL OR j.lease_until < $1)
           ORDER BY p.turn, p.due_at, p.id
             FOR UPDATE OF j SKIP LOCKED`,
-        [now, limit * 4],
+        // Never a job this instance is still running, even if its lease ran out meanwhile (a stalled
+        // event loop, or a test clock moved past it): its call is still in flight.
+        [now, limit * 4, [...this.inflight.keys()]],
       );
       const inUse = await this.slotsInUse(c, rows, now);
       const claimed: JobRow[] = [];

@@ -45,14 +45,15 @@ async function withEventsLost<T>(decide: () => Promise<T>): Promise<T> {
 }
 
 const runOf = async (taskId: string) => (await h.executor.executor.listRuns({ eventData: { taskId } }))[0];
-const later = () => ({ now: Date.now() + 2 * 60_000 });
+// Other test files share the database: each sweep here looks at this file's workspace only.
+const later = () => ({ now: Date.now() + 2 * 60_000, workspaceId: h.workspace.id });
 
 describe("decision sweep", { timeout: 90_000 }, () => {
   it("resends an approval whose event was lost, and the run goes on", async () => {
     const task = await awaitingApproval("Approve while the event API is down");
     const approved = await withEventsLost(() => approveTask(h.db, h.workspace.id, actor, task.id));
     expect(approved.decidedAt).not.toBeNull(); // the person's decision stands
-    expect(await resendLostDecisions(h.db)).toBe(0); // not before a minute has passed
+    expect(await resendLostDecisions(h.db, { workspaceId: h.workspace.id })).toBe(0); // not before a minute has passed
     expect((await h.db.task.findUniqueOrThrow({ where: { id: task.id } })).status).toBe("awaiting_approval");
     expect(await resendLostDecisions(h.db, later())).toBeGreaterThanOrEqual(1);
     const step = await pollUntil(

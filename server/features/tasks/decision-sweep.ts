@@ -17,12 +17,17 @@ const BLIND_WINDOW_MS = 10 * 60_000;
 const RUN_WINDOW_MS = 4 * 24 * 3_600_000;
 const PIPELINE = "task-pipeline";
 
-export async function resendLostDecisions(db: Db, opts: { olderThanMs?: number; now?: number } = {}): Promise<number> {
+/** `workspaceId` limits the sweep to one workspace (the cron sweeps them all). */
+export async function resendLostDecisions(
+  db: Db,
+  opts: { olderThanMs?: number; now?: number; workspaceId?: string } = {},
+): Promise<number> {
   const now = opts.now ?? Date.now();
+  const scope = opts.workspaceId ? { workspaceId: opts.workspaceId } : {};
   const before = new Date(now - (opts.olderThanMs ?? 60_000));
   // Still awaiting approval a minute after the decision: the pipeline never heard it.
   const approved = await db.task.findMany({
-    where: { status: "awaiting_approval", decidedAt: { not: null, lt: before } },
+    where: { ...scope, status: "awaiting_approval", decidedAt: { not: null, lt: before } },
     select: { id: true, workspaceId: true, decidedByLabel: true },
     orderBy: { decidedAt: "asc" },
     take: BATCH,
@@ -31,6 +36,7 @@ export async function resendLostDecisions(db: Db, opts: { olderThanMs?: number; 
   // Rejected or cancelled: the task ended, but its run may still wait (for approval, a runner job).
   const ended = await db.task.findMany({
     where: {
+      ...scope,
       status: "cancelled",
       finishedAt: { lt: before, gte: new Date(now - (executor ? RUN_WINDOW_MS : BLIND_WINDOW_MS)) },
       OR: [{ statusReason: "Rejected" }, { cancelRequestedAt: { not: null } }],
