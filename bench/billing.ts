@@ -73,6 +73,25 @@ try {
   }
   console.log(summary("intake statement incl. quota check + reservation (sequential)", reserve));
 
+  // 1b. The quota's own part of that statement on its own: the billing account read, the concurrent
+  // slot check on the workspace row and the monthly counter's upsert, as a statement of its own (so
+  // with a round trip and a commit the intake statement shares with its task, log and audit writes:
+  // an upper bound of what the quota adds to intake).
+  const quota: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    const t0 = performance.now();
+    await db.$queryRaw`
+      WITH acct AS (SELECT b.status FROM "BillingAccount" b WHERE b."workspaceId" = ${ws.id}),
+      slot AS (SELECT w.id FROM "Workspace" w WHERE w.id = ${ws.id} AND w."activeTasks" < 1000
+                AND NOT EXISTS (SELECT 1 FROM acct WHERE acct.status = 'unpaid'))
+      INSERT INTO "UsageCounter" AS u ("workspaceId", period, tasks, "overageTasks", "updatedAt")
+      SELECT ${ws.id}, 'bench', 1, 0, now() FROM slot
+      ON CONFLICT ("workspaceId", period) DO UPDATE SET tasks = u.tasks + 1, "updatedAt" = now() WHERE u.tasks < 1000000
+      RETURNING u.tasks`;
+    quota.push(performance.now() - t0);
+  }
+  console.log(summary("quota part alone (account, concurrent slot, monthly counter; own round trip + commit)", quota));
+
   // 2. The same under load: 8 submitters creating real tasks at once (reservations queue on the lock).
   await db.usageCounter.deleteMany({ where: { workspaceId: ws.id } });
   const concurrentWs = await db.workspace.create({ data: { name: "Bench 2", slug: `bench2-${Date.now()}`, plan: "enterprise" } });
