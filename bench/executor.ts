@@ -4,6 +4,7 @@
  *   event -> completed = the event is sent -> the run is marked completed
  *   event -> first step = the event is sent -> the first step body runs
  *   step call overhead = one step body ran -> the next one runs (executor round trip + SDK replay)
+ *   process CPU = this process's CPU time (SDK, executor, HTTP both ways) per step
  * Scenarios: runs one at a time (unloaded latency), then all runs sent at once (throughput), each
  * in the SDK's classic mode (one step per request) and with checkpointing (several per request).
  * Run: npx tsx bench/executor.ts [runs=500] [classic|checkpointing (default: both)]
@@ -91,6 +92,7 @@ async function main() {
     const sentPerf = new Map<string, number>();
     const t0 = Date.now();
     const queries0 = sqlQueries;
+    const cpu0 = process.cpuUsage();
     for (let i = 0; i < count; i += batch) {
       const events = Array.from({ length: Math.min(batch, count - i) }, (_, j) => ({
         id: `${label}-${i + j}`,
@@ -108,6 +110,7 @@ async function main() {
     }
     const runs = await waitForRuns(label, count);
     const queries = sqlQueries - queries0;
+    const cpu = process.cpuUsage(cpu0);
     const elapsed = (Math.max(...runs.map((r) => Number(r.ended_at))) - t0) / 1000;
     const latency = runs.map((r) => Number(r.ended_at) - sentAt.get(r.event_id)!);
     const gaps = runs.flatMap((r) => {
@@ -126,6 +129,8 @@ async function main() {
     console.log(`[${label}]   event -> first step: ${ms(firstStep)}`);
     console.log(`[${label}]   step call overhead : ${ms(gaps)} (${gaps.length} step-to-step gaps)`);
     console.log(`[${label}]   SQL round trips    : ${(queries / (count * STEPS)).toFixed(1)} per step (${queries} in all)`);
+    // The one process runs the SDK's serve() and the executor (and the benchmark's polling), as the app does.
+    console.log(`[${label}]   process CPU        : ${((cpu.user + cpu.system) / 1000 / (count * STEPS)).toFixed(2)} ms per step`);
   }
 
   async function waitForRuns(prefix: string, count: number) {

@@ -15,6 +15,11 @@ export type InngestMode = "cloud" | "self-hosted" | "dev" | "embedded";
 
 /** Where the embedded executor's event API is mounted on the app's own port. */
 export const EXECUTOR_PATH = "/api/inngest/executor/";
+/**
+ * Where the SDK reports checkpointed steps: its API paths are absolute (`/v1/checkpoint/...` on
+ * the client's base URL's origin), so the embedded executor answers them at the app's root.
+ */
+export const CHECKPOINT_PATH = "/v1/checkpoint/";
 
 export type InngestSettings = {
   mode: InngestMode;

@@ -43,6 +43,8 @@ const schema = z
     INNGEST_DEV: z.union([bool, z.url()]).optional(),
     /** Embedded executor: function calls this instance runs at once. */
     INNGEST_EXECUTOR_CONCURRENCY: z.coerce.number().int().min(1).max(512).default(32),
+    /** Embedded executor: let the SDK run consecutive steps in one request, checkpointing each (SDK v4's default). */
+    INNGEST_EXECUTOR_CHECKPOINTING: bool.default(true),
     OPENAI_API_KEY: z.string().min(1).optional(),
     OPENAI_BASE_URL: z.url().optional(),
     SLACK_CLIENT_ID: z

@@ -9,7 +9,7 @@ import { logger } from "./logger";
 import { CONNECT_PATH } from "@jace/gpu-runner/protocol";
 import { stopBus } from "./runners/bus";
 import { RunnerGateway } from "./runners/gateway";
-import { EXECUTOR_PATH, inngestSettings, setEmbeddedExecutor } from "@/inngest/client";
+import { CHECKPOINT_PATH, EXECUTOR_PATH, inngestSettings, setEmbeddedExecutor } from "@/inngest/client";
 import { createEmbeddedExecutor, type EmbeddedExecutor } from "@/inngest/executor";
 import { executorRequestTimeoutMs } from "@/inngest/functions/tasks/pipeline";
 import { startTaskJobRelay } from "./features/tasks/job-relay";
@@ -95,6 +95,7 @@ async function main(): Promise<void> {
           signingKey: inngest.signingKey!,
           eventKey: inngest.eventKey,
           concurrency: env.INNGEST_EXECUTOR_CONCURRENCY,
+          checkpointing: env.INNGEST_EXECUTOR_CHECKPOINTING,
           requestTimeoutMs: executorRequestTimeoutMs(),
           log: logger.child({ component: "inngest-executor" }),
         })
@@ -106,7 +107,9 @@ async function main(): Promise<void> {
     host: env.HOST,
     port: env.PORT,
     upgrades: { [CONNECT_PATH]: gateway.handleUpgrade },
-    prefixes: embedded ? { [EXECUTOR_PATH]: (req) => embedded.handleEventApi(req) } : {},
+    prefixes: embedded
+      ? { [EXECUTOR_PATH]: (req) => embedded.handleEventApi(req), [CHECKPOINT_PATH]: (req) => embedded.handleApi(req) }
+      : {},
     nodePrefixes: slack.handler ? { [SLACK_PREFIX]: slack.handler } : {},
     log: logger,
   });

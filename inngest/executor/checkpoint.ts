@@ -1,10 +1,10 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { z } from "zod";
 import type { ExecutorContext } from "./context";
-import { applyOps, loadFunction, type JobRow } from "./dispatch";
-import { outgoingOp } from "./protocol";
+import { applyOps } from "./dispatch";
+import { functionConfig, outgoingOp } from "./protocol";
 import { stripSigningKeyPrefix } from "./signing";
-import { lockRun, tx, type AfterCommit } from "./state";
+import { lockCall, txOpenedBy, type AfterCommit } from "./state";
 import { lockWaitEvents } from "./waits";
 
 /**
@@ -13,7 +13,7 @@ import { lockWaitEvents } from "./waits";
  * step here as it goes, instead of one 206 round trip per step. Only the call that still holds
  * its lease may checkpoint; a stale one gets 409 and the SDK stops.
  */
-const checkpointBody = z.looseObject({ run_id: z.string(), qi_id: z.string(), steps: z.array(outgoingOp) });
+const checkpointBody = z.looseObject({ run_id: z.uuid(), qi_id: z.string().regex(/^\d{1,18}$/), steps: z.array(outgoingOp) });
 
 /** The SDK authenticates with `signkey-<env>-` + hex SHA-256 of the hex-decoded key. */
 export function hashedSigningKey(signingKey: string): string {
@@ -37,16 +37,15 @@ export async function handleCheckpoint(ctx: ExecutorContext, req: Request, runId
   const body = checkpointBody.safeParse(await req.json().catch(() => undefined));
   if (!body.success || body.data.run_id !== runId) return Response.json({ error: "Invalid checkpoint body" }, { status: 400 });
   const after: AfterCommit = { failedEvents: [] };
-  const status = await tx(ctx.pool, async (c) => {
-    await lockWaitEvents(c, body.data.steps); // before the run lock (lock order)
-    const run = await lockRun(c, runId);
-    const job = await c.query<JobRow>(
-      "SELECT id, run_id, kind, step_id, attempt, due_at, since FROM inngest_executor.jobs WHERE id = $1 AND run_id = $2 AND lease_owner IS NOT NULL FOR UPDATE",
-      [body.data.qi_id, runId],
-    );
-    const fn = run && (await loadFunction(c, run.function_id));
-    if (!run || run.status !== "running" || !job.rows[0] || !fn) return 409;
-    await applyOps(ctx, c, run, job.rows[0], fn, { headers: req.headers, ops: body.data.steps }, after, { checkpoint: true });
+  const status = await txOpenedBy(ctx.pool, async (c, open) => {
+    if (body.data.steps.some((op) => op.op === "WaitForEvent")) {
+      await open();
+      await lockWaitEvents(c, body.data.steps); // before the run lock (lock order)
+    }
+    const { run, job, config } = await lockCall(c, open, runId, { jobId: body.data.qi_id });
+    const fn = config ? functionConfig.parse(config) : undefined;
+    if (!run || run.status !== "running" || !job || !fn) return 409;
+    await applyOps(ctx, c, run, job, fn, { headers: req.headers, ops: body.data.steps }, after, { checkpoint: true });
     return 200;
   });
   if (after.failedEvents.length) await ctx.send(after.failedEvents);

@@ -11,6 +11,7 @@ import {
   type OutgoingOp,
   type StepState,
 } from "./protocol";
+import { postText, type HeaderLookup, type HttpReply } from "./http";
 import { canonicalJson, signBody } from "./signing";
 import {
   createRun,
@@ -18,10 +19,12 @@ import {
   enqueue,
   finishRun,
   lockRun,
+  lockCall,
   memoize,
   recordStep,
   resolveStep,
   tx,
+  txOpenedBy,
   type AfterCommit,
   type Db,
   type RunRow,
@@ -39,7 +42,6 @@ export type JobRow = {
   /** Where a waitForEvent this call reports starts looking back for events (see waits.ts). */
   since?: string | number | null;
 };
-type SdkReply = { ok: true; status: number; headers: Headers; text: string } | { ok: false; status: 0; error: string };
 
 /** The SDK's `attempts` is the number of retries (default 3), so a step gets attempts + 1 tries. */
 export function maxAttempts(fn: FunctionConfig): number {
@@ -81,24 +83,14 @@ export async function runJob(ctx: ExecutorContext, job: JobRow, signal: AbortSig
   return after;
 }
 
-async function post(ctx: ExecutorContext, url: URL, body: unknown, signal: AbortSignal): Promise<SdkReply> {
+function post(ctx: ExecutorContext, url: URL, body: unknown, signal: AbortSignal): Promise<HttpReply> {
   const text = canonicalJson(body);
-  try {
-    const res = await fetch(url, {
-      method: "POST",
-      body: text,
-      headers: {
-        "content-type": "application/json",
-        "x-inngest-signature": signBody(text, ctx.signingKey),
-        "x-inngest-server-kind": "cloud",
-      },
-      signal: AbortSignal.any([signal, AbortSignal.timeout(ctx.requestTimeoutMs)]),
-    });
-    return { ok: true, status: res.status, headers: res.headers, text: await res.text() };
-  } catch (err) {
-    if (signal.aborted) throw err;
-    return { ok: false, status: 0, error: err instanceof Error ? err.message : String(err) };
-  }
+  const headers = {
+    "content-type": "application/json",
+    "x-inngest-signature": signBody(text, ctx.signingKey),
+    "x-inngest-server-kind": "cloud",
+  };
+  return postText(url, text, headers, { timeoutMs: ctx.requestTimeoutMs, signal });
 }
 
 function parseJson(text: string): unknown {
@@ -161,13 +153,20 @@ async function callOnce(
   const reply = body && run?.status === "running" ? await post(ctx, url, body, signal) : undefined;
   const parsed = reply?.ok && reply.status === 206 ? stepsResponse.safeParse(parseJson(reply.text)) : undefined;
 
-  return tx(ctx.pool, async (c): Promise<Continuation | undefined> => {
-    if (parsed?.success) await lockWaitEvents(c, parsed.data); // before the run lock (lock order)
+  return txOpenedBy(ctx.pool, async (c, open): Promise<Continuation | undefined> => {
+    if (parsed?.success && parsed.data.some((op) => op.op === "WaitForEvent")) {
+      await open();
+      await lockWaitEvents(c, parsed.data); // before the run lock (lock order)
+    }
     const now = ctx.clock.now();
-    const locked = await lockRun(c, job.run_id);
-    const owned = await c.query("SELECT 1 FROM inngest_executor.jobs WHERE id = $1 AND lease_owner = $2 FOR UPDATE", [job.id, ctx.owner]);
-    if (!owned.rowCount) return; // our lease was lost; another instance owns this call now
-    if (!locked || locked.status !== "running") {
+    const { run: locked, job: owned } = await lockCall(c, open, job.run_id, { jobId: job.id, owner: ctx.owner });
+    if (!locked) {
+      // The run is gone (pruned); the job goes with it unless another instance owns it now.
+      await c.query("DELETE FROM inngest_executor.jobs WHERE id = $1 AND lease_owner = $2", [job.id, ctx.owner]);
+      return;
+    }
+    if (!owned) return; // our lease was lost; another instance owns this call now
+    if (locked.status !== "running") {
       await c.query("DELETE FROM inngest_executor.jobs WHERE id = $1", [job.id]);
       return;
     }
@@ -259,7 +258,7 @@ export async function applyOps(
   run: RunRow,
   job: JobRow,
   fn: FunctionConfig,
-  reply: { headers: Headers; ops: OutgoingOp[] },
+  reply: { headers: HeaderLookup; ops: OutgoingOp[] },
   after: AfterCommit,
   mode: { checkpoint?: boolean; continuable?: boolean } = {},
 ): Promise<boolean> {

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type pg from "pg";
+import pg from "pg";
 import { celKey } from "./cel";
 import { parseDuration } from "./duration";
 import type { FunctionConfig, SerializedError, StepState, StoredEvent } from "./protocol";
@@ -39,6 +39,82 @@ export async function tx<T>(pool: pg.Pool, fn: (c: Db) => Promise<T>): Promise<T
     c.release();
   }
 }
+
+/**
+ * Like tx, but the transaction opens with `fn`'s first statement, sent with BEGIN in one round trip
+ * (see `open`); a transaction that never opened is neither committed nor rolled back.
+ */
+export async function txOpenedBy<T>(pool: pg.Pool, fn: (c: Db, open: Opener) => Promise<T>): Promise<T> {
+  const c = await pool.connect();
+  let opened = false;
+  const open: Opener = async (sql, params = []) => {
+    if (opened) return sql ? c.query(sql, params) : undefined;
+    opened = true;
+    if (!sql) return void (await c.query("BEGIN"));
+    // Parameters only travel with the extended protocol, which takes one statement per message; the
+    // simple protocol takes "BEGIN; ..." in one message, so the values go in as escaped literals.
+    const results = (await c.query(`BEGIN; ${inlineParams(sql, params)}`)) as unknown as pg.QueryResult[];
+    return results[1];
+  };
+  try {
+    const out = await fn(c, open);
+    if (opened) await c.query("COMMIT");
+    return out;
+  } catch (err) {
+    if (opened) await c.query("ROLLBACK").catch(() => undefined);
+    throw err;
+  } finally {
+    c.release();
+  }
+}
+
+/** Opens the transaction (with `sql` as its first statement when given) or, once open, runs `sql`. */
+export type Opener = (sql?: string, params?: Array<string | number | boolean | null>) => Promise<pg.QueryResult | undefined>;
+
+function inlineParams(sql: string, params: Array<string | number | boolean | null>): string {
+  return sql.replace(/\$(\d+)/g, (_, n: string) => {
+    const v = params[Number(n) - 1];
+    if (v === undefined) throw new Error(`no value for $${n}`);
+    return v === null ? "NULL" : pg.escapeLiteral(String(v));
+  });
+}
+
+/**
+ * The run and, when `lease` names a live lease on it, the call's job, both locked (run first, the
+ * lock order everywhere), with the function's config: what applying a call's reply starts with.
+ * `owner` undefined accepts any live lease (a checkpoint names its job but not the instance).
+ */
+export async function lockCall(
+  c: Db,
+  open: Opener,
+  runId: string,
+  lease: { jobId: string; owner?: string },
+): Promise<{ run?: RunRow; job?: LockedJob; config?: unknown }> {
+  const owner = lease.owner === undefined ? "lease_owner IS NOT NULL" : "lease_owner = $3";
+  const res = await open(
+    `WITH r AS (SELECT * FROM inngest_executor.runs WHERE id = $1 FOR UPDATE),
+          j AS (SELECT id::text, run_id, kind, step_id, attempt, due_at, since FROM inngest_executor.jobs
+                 WHERE id = $2 AND run_id = $1 AND ${owner} AND EXISTS (SELECT 1 FROM r) FOR UPDATE)
+     SELECT r.*, f.config AS fn_config, (SELECT to_jsonb(j) FROM j) AS locked_job
+       FROM r LEFT JOIN inngest_executor.functions f ON f.id = r.function_id`,
+    [runId, lease.jobId, ...(lease.owner === undefined ? [] : [lease.owner])],
+  );
+  const row = res?.rows[0] as (RunRow & { fn_config: unknown; locked_job: LockedJob | null }) | undefined;
+  if (!row) return {};
+  const { fn_config: config, locked_job: job, ...run } = row;
+  return { run, job: job ?? undefined, config };
+}
+
+/** A job row as lockCall reads it (through JSON: numbers for bigints, the id as text). */
+export type LockedJob = {
+  id: string;
+  run_id: string;
+  kind: string;
+  step_id: string;
+  attempt: number;
+  due_at: number;
+  since: number | null;
+};
 
 export async function lockRun(c: Db, runId: string): Promise<RunRow | undefined> {
   const { rows } = await c.query<RunRow>("SELECT * FROM inngest_executor.runs WHERE id = $1 FOR UPDATE", [runId]);
@@ -168,15 +244,14 @@ export async function finishRun(
 ): Promise<void> {
   const output = outcome.status === "completed" ? JSON.stringify(outcome.output ?? null) : null;
   const error = outcome.status === "completed" ? null : JSON.stringify(outcome.error);
-  await c.query("UPDATE inngest_executor.runs SET status = $2, output = $3, error = $4, ended_at = $5 WHERE id = $1", [
-    run.id,
-    outcome.status,
-    output,
-    error,
-    now,
-  ]);
-  await c.query("DELETE FROM inngest_executor.jobs WHERE run_id = $1", [run.id]);
-  await c.query("DELETE FROM inngest_executor.waits WHERE run_id = $1", [run.id]);
+  // One statement: data-modifying CTEs all run, whether or not the outer query reads them.
+  await c.query(
+    `WITH finished AS (UPDATE inngest_executor.runs SET status = $2, output = $3, error = $4, ended_at = $5 WHERE id = $1),
+          jobs AS (DELETE FROM inngest_executor.jobs WHERE run_id = $1),
+          waits AS (DELETE FROM inngest_executor.waits WHERE run_id = $1)
+     SELECT 1`,
+    [run.id, outcome.status, output, error, now],
+  );
   if (run.parent_run_id && run.parent_step_id) {
     const state: StepState = outcome.status === "completed" ? { data: outcome.output ?? null } : { error: outcome.error };
     await c.query("DELETE FROM inngest_executor.jobs WHERE run_id = $1 AND kind = 'invoke-timeout' AND step_id = $2", [

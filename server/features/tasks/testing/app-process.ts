@@ -14,7 +14,7 @@ import { CONNECT_PATH, ENROLL_PATH } from "@jace/gpu-runner/protocol";
 import { serve } from "inngest/node";
 import { z } from "zod";
 import { POST as enroll } from "@/app/api/runners/enroll/route";
-import { EXECUTOR_PATH, getInngest, inngestSettings, setEmbeddedExecutor } from "@/inngest/client";
+import { CHECKPOINT_PATH, EXECUTOR_PATH, getInngest, inngestSettings, setEmbeddedExecutor } from "@/inngest/client";
 import { createEmbeddedExecutor } from "@/inngest/executor";
 import { createFunctions } from "@/inngest/functions";
 import { executorRequestTimeoutMs } from "@/inngest/functions/tasks/pipeline";
@@ -38,7 +38,10 @@ export const appProcessOptions = z.object({
     })
     .partial()
     .default({}),
-  executor: z.object({ concurrency: positive, leaseMs: positive, pollIntervalMs: positive }).partial().default({}),
+  executor: z
+    .object({ concurrency: positive, leaseMs: positive, pollIntervalMs: positive, checkpointing: z.boolean() })
+    .partial()
+    .default({}),
   gateway: z.object({ heartbeatIntervalMs: positive, leaseTtlMs: positive, sweepIntervalMs: positive }).partial().default({}),
 });
 export type AppProcessOptions = z.input<typeof appProcessOptions>;
@@ -80,6 +83,7 @@ const executor = createEmbeddedExecutor({
   signingKey: settings.signingKey!,
   eventKey: settings.eventKey,
   concurrency: opts.executor.concurrency ?? env.INNGEST_EXECUTOR_CONCURRENCY,
+  checkpointing: opts.executor.checkpointing ?? env.INNGEST_EXECUTOR_CHECKPOINTING,
   leaseMs: opts.executor.leaseMs,
   pollIntervalMs: opts.executor.pollIntervalMs,
   requestTimeoutMs: executorRequestTimeoutMs(opts.pipeline),
@@ -94,6 +98,11 @@ const server = createServer((req, res) => {
     return respond(
       res,
       toRequest(req).then((r) => executor.handleEventApi(r)),
+    );
+  if (url.startsWith(CHECKPOINT_PATH))
+    return respond(
+      res,
+      toRequest(req).then((r) => executor.handleApi(r)),
     );
   if (url.startsWith("/api/inngest")) return void functions(req, res);
   if (req.method === "POST" && url === ENROLL_PATH) return respond(res, toRequest(req).then(enroll));
