@@ -38,10 +38,7 @@ export async function handleCheckpoint(ctx: ExecutorContext, req: Request, runId
   if (!body.success || body.data.run_id !== runId) return Response.json({ error: "Invalid checkpoint body" }, { status: 400 });
   const after: AfterCommit = { failedEvents: [] };
   const status = await txOpenedBy(ctx.pool, async (c, open) => {
-    if (body.data.steps.some((op) => op.op === "WaitForEvent")) {
-      await open();
-      await lockWaitEvents(c, body.data.steps); // before the run lock (lock order)
-    }
+    await lockWaitEvents(c, open, body.data.steps); // before the run lock (lock order)
     const { run, job, config } = await lockCall(c, open, runId, { jobId: body.data.qi_id });
     const fn = config ? functionConfig.parse(config) : undefined;
     if (!run || run.status !== "running" || !job || !fn) return 409;

@@ -154,10 +154,7 @@ async function callOnce(
   const parsed = reply?.ok && reply.status === 206 ? stepsResponse.safeParse(parseJson(reply.text)) : undefined;
 
   return txOpenedBy(ctx.pool, async (c, open): Promise<Continuation | undefined> => {
-    if (parsed?.success && parsed.data.some((op) => op.op === "WaitForEvent")) {
-      await open();
-      await lockWaitEvents(c, parsed.data); // before the run lock (lock order)
-    }
+    if (parsed?.success) await lockWaitEvents(c, open, parsed.data); // before the run lock (lock order)
     const now = ctx.clock.now();
     const { run: locked, job: owned } = await lockCall(c, open, job.run_id, { jobId: job.id, owner: ctx.owner });
     if (!locked) {

@@ -1,7 +1,7 @@
 import { celMatches } from "./cel";
 import { parseDuration } from "./duration";
 import { waitForEventOpts, type OutgoingOp, type StoredEvent } from "./protocol";
-import { enqueue, resolveStep, type Db, type RunRow } from "./state";
+import { enqueue, resolveStep, type Db, type Opener, type RunRow } from "./state";
 
 /**
  * waitForEvent registration and its "look-back".
@@ -28,8 +28,9 @@ export async function lockEventNameShared(c: Db, name: string): Promise<void> {
 }
 
 /** Taken before the run lock by whatever applies ops that may register waits. */
-export async function lockWaitEvents(c: Db, ops: OutgoingOp[]): Promise<void> {
+export async function lockWaitEvents(c: Db, open: Opener, ops: OutgoingOp[]): Promise<void> {
   const names = [...new Set(ops.flatMap((op) => (op.op === "WaitForEvent" ? [waitEventName(op) ?? ""] : [])))].sort();
+  if (names.length) await open();
   for (const name of names) {
     await c.query("SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))", [EVENT_LOCK_SPACE, name]);
   }
