@@ -2,7 +2,7 @@ import type { Db } from "@/server/db";
 import { logger } from "@/server/logger";
 import type { JobOutcome } from "./execute";
 import { cancelTaskJobs } from "./execute";
-import { appendLog, changed, closeOpenSteps, finishStep, setTaskStatus, startStep } from "./progress";
+import { changed, closeOpenSteps, finishStep, startStep } from "./progress";
 
 /** The last steps: usage, success, and the failure handler's side. */
 
@@ -52,11 +52,31 @@ export async function finishTask(db: Db, taskId: string): Promise<void> {
 export async function failTask(db: Db, taskId: string, reason: string): Promise<void> {
   const task = await db.task.findUnique({ where: { id: taskId } });
   if (!task) return;
-  const moved = await setTaskStatus(db, task, "failed", { error: reason.slice(0, 4000), statusReason: "Failed", finishedAt: new Date() });
+  const finishedAt = new Date();
+  // Status, open steps and the log line commit together: nobody sees a failed task with a step
+  // still running, and a process killed in between cannot leave the steps open for good.
+  const moved = await db.$transaction(async (tx) => {
+    const { count } = await tx.task.updateMany({
+      where: { id: task.id, status: { notIn: ["succeeded", "failed", "cancelled"] } },
+      data: { status: "failed", statusReason: "Failed", error: reason.slice(0, 4000), finishedAt },
+    });
+    if (count === 0) return false;
+    await tx.task.updateMany({ where: { id: task.id, startedAt: null }, data: { startedAt: finishedAt } });
+    await closeOpenSteps(tx, task, "failed", reason);
+    await tx.taskLog.create({
+      data: {
+        workspaceId: task.workspaceId,
+        projectId: task.projectId,
+        taskId: task.id,
+        level: "error",
+        message: `Task failed: ${reason}`.slice(0, 10_000),
+      },
+    });
+    return true;
+  });
   if (!moved) return;
-  await closeOpenSteps(db, task, "failed", reason);
+  await changed(task);
   await cancelTaskJobs(db, task.workspaceId, taskId, "the task failed");
-  await appendLog(db, task, `Task failed: ${reason}`, { level: "error" });
   logger.info({ taskId, workspaceId: task.workspaceId, reason }, "task failed");
 }
 

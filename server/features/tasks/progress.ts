@@ -87,7 +87,12 @@ export async function finishStep(
 }
 
 /** Closes every step still open (running or waiting) when the task ends. */
-export async function closeOpenSteps(db: Db, task: TaskRef, status: "failed" | "skipped", error?: string): Promise<void> {
+export async function closeOpenSteps(
+  db: Db | Prisma.TransactionClient,
+  task: TaskRef,
+  status: "failed" | "skipped",
+  error?: string,
+): Promise<void> {
   await db.taskStep.updateMany({
     where: { taskId: task.id, status: { in: ["running", "waiting"] } },
     data: { status, finishedAt: new Date(), error: error ?? null },
