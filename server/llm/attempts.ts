@@ -16,7 +16,7 @@ import {
   type KeySource,
 } from "./pricing";
 import { callOpenAI, CloudProviderError, type CloudCallResult } from "./providers/openai";
-import { callRunner, pickLocalModel, RunnerProviderError, type RunnerCallResult } from "./providers/runner";
+import { callRunner, pickFromRunners, pickLocalModel, RunnerProviderError, type RunnerCallResult } from "./providers/runner";
 import type { LlmRequest, LlmResult, ProviderName, RoutingPolicy } from "./types";
 
 /**
@@ -55,8 +55,8 @@ const queueWaitMs: Record<RoutingPolicy, number> = {
   "cloud-preferred": 60_000,
 };
 
-/** How long the key read with a route plan is used as is. */
-const KEY_READ_FRESH_MS = 1000;
+/** How long the key and the runners read with a route plan are used as they are. */
+const READ_FRESH_MS = 1000;
 
 const cancelled = (model?: string): Outcome => ({ kind: "cancelled", reason: "cancelled by the caller", ...(model ? { model } : {}) });
 
@@ -67,7 +67,12 @@ export async function viaRunner(
   patterns: string[],
   onToken?: (t: string) => void,
 ): Promise<Outcome> {
-  const pick = await pickLocalModel(db, req.workspaceId, patterns, minPromptTokens(req.messages));
+  // The runners read with the plan, unless an earlier attempt took a while (one may have come online or gone).
+  const promptTokens = minPromptTokens(req.messages);
+  const pick =
+    Date.now() - plan.readAt < READ_FRESH_MS
+      ? pickFromRunners(plan.runners, patterns, promptTokens)
+      : await pickLocalModel(db, req.workspaceId, patterns, promptTokens);
   if ("reason" in pick) return { kind: "skipped", reason: pick.reason, ...(pick.tooLong ? { tooLong: true } : {}) };
   const model = pick.model;
   let r: RunnerCallResult;
@@ -124,7 +129,7 @@ export async function viaCloud(db: Db, req: LlmRequest, plan: RoutePlan, model: 
   const env = getEnv();
   // The key read with the plan, unless an earlier attempt took a while (a key saved or removed meanwhile applies).
   const ownKey =
-    Date.now() - plan.readAt < KEY_READ_FRESH_MS
+    Date.now() - plan.readAt < READ_FRESH_MS
       ? plan.encryptedKey
         ? decryptOpenAIKey(req.workspaceId, plan.encryptedKey)
         : null
@@ -148,9 +153,15 @@ export async function viaCloud(db: Db, req: LlmRequest, plan: RoutePlan, model: 
   // Jace's own key spends the plan's included allowance; a workspace's own key is theirs to spend.
   const planAllowanceMicros = keySource === "system" ? planOf(plan.workspacePlan).limits.cloudBudgetMicros : null;
   const estimate = cloudCostMicros(pricing, model, estimatePromptTokens(req.messages), maxTokens);
+  // A call on the workspace's own key, which no budget of the workspace or the project limits (as read
+  // with the plan, just now), has nothing to hold: one round trip fewer.
+  const fresh = Date.now() - plan.readAt < READ_FRESH_MS;
+  const unbudgeted = fresh && planAllowanceMicros === null && !plan.budgetScopes.some((s) => s === "workspace" || s === req.projectId);
   let reservation: Reservation;
   try {
-    reservation = await reserveBudget(db, req.workspaceId, req.projectId, estimate, { planAllowanceMicros });
+    reservation = unbudgeted
+      ? { rows: [], amountMicros: estimate }
+      : await reserveBudget(db, req.workspaceId, req.projectId, estimate, { planAllowanceMicros });
   } catch (err) {
     if (err instanceof BudgetExhaustedError) return { kind: "skipped", reason: `budget: ${err.message}`, model, budget: err };
     throw err;

@@ -1,7 +1,7 @@
 import { createElement } from "react";
 import { BudgetAlertEmail } from "@/emails/budget-alert";
 import { sendEmail } from "@/emails/send";
-import type { Db } from "@/server/db";
+import { sqlRows, type Db } from "@/server/db";
 import { getEnv } from "@/server/env";
 import { AppError } from "@/server/errors";
 import { Prisma, type Budget } from "@/server/generated/prisma/client";
@@ -76,9 +76,11 @@ export async function reserveBudget(
   for (let attempt = 0; ; attempt++) {
     const start = monthStart();
     const expiresAt = new Date(Date.now() + RESERVATION_TTL_MS);
-    const budgets = await db.$queryRaw<HeldBudget[]>`
+    const budgets = await sqlRows<HeldBudget>(
+      db,
+      Prisma.sql`
       WITH b AS (
-        SELECT id, scope, "projectId", "monthlyLimitMicros", "periodStart" FROM "Budget" WHERE "workspaceId" = ${workspaceId} AND scope = ANY(${scopes})
+        SELECT id, scope, "projectId", "monthlyLimitMicros", "periodStart" FROM "Budget" WHERE "workspaceId" = ${workspaceId} AND scope = ANY(${scopes}::text[])
       ), held AS (
         UPDATE "Budget" SET "reservedMicros" = LEAST(${INT_MAX}, "reservedMicros"::bigint + ${amount})::int
          WHERE id IN (SELECT id FROM b) AND "periodStart" >= ${start}
@@ -91,7 +93,8 @@ export async function reserveBudget(
         RETURNING id, "budgetId"
       )
       SELECT b.*, reserved.id AS "reservationId" FROM b LEFT JOIN reserved ON reserved."budgetId" = b.id
-       ORDER BY array_position(${scopes}, b.scope)`;
+       ORDER BY array_position(${scopes}::text[], b.scope)`,
+    );
     const rows = budgets.flatMap((b) => (b.reservationId ? [{ id: b.reservationId, budgetId: b.id }] : []));
     const planStale = planAllowance !== null && !budgets.some((b) => b.scope === "plan" && b.monthlyLimitMicros === planAllowance);
     if (rows.length === budgets.length && !planStale) return { rows, amountMicros: amount };
@@ -138,9 +141,12 @@ async function ensurePlanBudget(db: Db, workspaceId: string, limitMicros: number
  */
 export async function settleBudget(db: Db, reservation: Reservation, actualMicros: number): Promise<void> {
   if (reservation.rows.length === 0) return;
-  const touched = await db.$queryRaw<Touched[]>`
+  const touched = await sqlRows<Touched>(
+    db,
+    Prisma.sql`
     WITH ${settleCtes(reservation, actualMicros)}
-    SELECT touched.* FROM touched`;
+    SELECT touched.* FROM touched`,
+  );
   await alertOnCrossing(db, touched, actualMicros);
 }
 

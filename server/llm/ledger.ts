@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { Db } from "@/server/db";
+import { sqlRows, type Db } from "@/server/db";
 import { Prisma } from "@/server/generated/prisma/client";
 import { alertOnCrossing, settleBudget, settleCtes, type Reservation, type Touched } from "./budgets";
 import { cloudEquivalent, workspaceRouting, type RoutePlan } from "./plan";
@@ -50,7 +50,9 @@ export async function recordCall(
   const id = randomUUID();
   const error = call.status === "failed" ? call.attempts.map((a) => `${a.provider}: ${a.reason}`).join("; ") : null;
   const settle = settlement && settlement.reservation.rows.length > 0 ? settlement : null;
-  const write = db.$queryRaw<Touched[]>`
+  const write = sqlRows<Touched>(
+    db,
+    Prisma.sql`
     WITH ${settle ? settleCtes(settle.reservation, settle.actualMicros) : Prisma.sql`touched AS (SELECT NULL::text AS id WHERE false)`},
     call AS (
       INSERT INTO "ModelCall" (id, "workspaceId", "projectId", "taskId", "apiKeyId", provider, model, "requestedModel", "runnerId", status,
@@ -62,7 +64,8 @@ export async function recordCall(
              ${call.status === "succeeded" ? (call.attempts[0]?.reason ?? null) : null}, ${JSON.stringify(call.attempts)}::jsonb, ${error},
              ${Boolean(req.onToken)}
     )
-    SELECT touched.* FROM touched`;
+    SELECT touched.* FROM touched`,
+  );
   const touched = await write.catch(async (err: unknown) => {
     // The ledger row failed (the statement rolled back whole): the paid call is still settled on its own.
     if (settle) await settleBudget(db, settle.reservation, settle.actualMicros);

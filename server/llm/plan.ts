@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { Db } from "@/server/db";
+import { Prisma, sqlRows, type Db } from "@/server/db";
 import { getEnv } from "@/server/env";
 import { AppError } from "@/server/errors";
 import { projectSettings } from "../features/projects/schemas";
@@ -46,7 +46,14 @@ export type RoutePlan = {
   readAt: number;
   /** The cloud model the requested model maps to (the call's cloud-only baseline); null without one. */
   baselineModel: string | null;
+  /** The workspace's online runners as read with the plan (at `readAt`). */
+  runners: RunnerOffer[];
+  /** The scopes of the workspace's budgets as read with the plan ("plan", "workspace", project ids). */
+  budgetScopes: string[];
 };
+
+/** An online runner as routing sees it: what it offers and can fit. */
+export type RunnerOffer = { id: string; capabilities: unknown };
 
 type WorkspaceRouting = {
   catalog: Record<string, CatalogEntry>;
@@ -57,28 +64,42 @@ type WorkspaceRouting = {
   plan: string;
 };
 
-/** What routing reads from the database: the workspace's settings and plan, its own key (encrypted) and the project's settings. */
+/**
+ * What routing reads from the database: the workspace's settings and plan, its own key
+ * (encrypted), the project's settings, and its runners that are not revoked (with their status).
+ */
 type RouteInputs = {
   llmSettings: unknown;
   plan: string;
   encryptedKey: string | null;
   projectSettings: unknown;
+  runners: (RunnerOffer & { status: string })[];
+  budgetScopes: string[];
 };
 
 /**
  * One round trip for everything a route depends on (the router's first step on every call, so it
- * is one statement rather than three queries and a separate key lookup).
+ * is one statement rather than four queries and a separate key lookup), on the pool directly.
  */
 async function readRouteInputs(db: Db, workspaceId: string, projectId: string | null | undefined): Promise<RouteInputs> {
-  const [row] = await db.$queryRaw<RouteInputs[]>`
-    SELECT w."llmSettings", w.plan, c."encryptedKey", p.settings AS "projectSettings"
+  const [row] = await sqlRows<RouteInputs>(
+    db,
+    Prisma.sql`
+    SELECT w."llmSettings", w.plan, c."encryptedKey", p.settings AS "projectSettings",
+           (SELECT coalesce(json_agg(json_build_object('id', r.id, 'status', r.status, 'capabilities', r.capabilities)), '[]')
+              FROM "Runner" r WHERE r."workspaceId" = w.id AND r."revokedAt" IS NULL) AS runners,
+           ARRAY(SELECT b.scope FROM "Budget" b WHERE b."workspaceId" = w.id) AS "budgetScopes"
       FROM "Workspace" w
       LEFT JOIN "ProviderCredential" c ON c."workspaceId" = w.id AND c.provider = 'openai'
       LEFT JOIN "Project" p ON p.id = ${projectId ?? null}::text AND p."workspaceId" = w.id
-     WHERE w.id = ${workspaceId}`;
+     WHERE w.id = ${workspaceId}`,
+  );
   if (!row) throw new AppError("NOT_FOUND", "Workspace not found.");
   return row;
 }
+
+/** Runners that take jobs now (the gateway marks them online or busy). */
+export const isOnline = (status: string) => status === "online" || status === "busy";
 
 function routingOf(inputs: RouteInputs): WorkspaceRouting {
   const settings = readLlmSettings(inputs.llmSettings);
@@ -124,7 +145,7 @@ export async function planRoute(db: Db, req: Pick<LlmRequest, "workspaceId" | "p
     cloud = entry.cloud;
   } else if (pricing.cloud[req.model]) {
     cloud = req.model;
-  } else if (await offeredByARunner(db, req.workspaceId, req.model)) {
+  } else if (offeredByARunner(inputs.runners, req.model)) {
     local = [req.model];
   } else {
     const names = [...Object.keys(catalog), ...Object.keys(pricing.cloud)].join(", ");
@@ -156,10 +177,11 @@ export async function planRoute(db: Db, req: Pick<LlmRequest, "workspaceId" | "p
     encryptedKey: inputs.encryptedKey,
     readAt,
     baselineModel: cloud,
+    runners: inputs.runners.filter((r) => isOnline(r.status)).map(({ id, capabilities }) => ({ id, capabilities })),
+    budgetScopes: inputs.budgetScopes,
   };
 }
 
-async function offeredByARunner(db: Db, workspaceId: string, model: string): Promise<boolean> {
-  const runners = await db.runner.findMany({ where: { workspaceId, revokedAt: null }, select: { capabilities: true } });
-  return runners.some((r) => ((r.capabilities as { models?: { id: string }[] }).models ?? []).some((m) => m.id === model));
+function offeredByARunner(runners: RouteInputs["runners"], model: string): boolean {
+  return runners.some((r) => ((r.capabilities as { models?: { id: string }[] } | null)?.models ?? []).some((m) => m.id === model));
 }

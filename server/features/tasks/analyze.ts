@@ -2,7 +2,7 @@ import { NonRetriableError } from "inngest";
 import type { Db } from "@/server/db";
 import { projectSettings } from "../projects/schemas";
 import { planRoute } from "@/server/llm/router";
-import { pickLocalModel } from "@/server/llm/providers/runner";
+import { pickFromRunners } from "@/server/llm/providers/runner";
 import { appendLog, finishStep, setTaskStatus, startStep } from "./progress";
 import { taskInput, type TaskInput } from "./schemas";
 
@@ -39,7 +39,7 @@ async function chooseModel(db: Db, workspaceId: string, projectId: string, reque
     const runner = plan.candidates.find((c) => c.provider === "runner");
     const cloudAllowed = plan.candidates.some((c) => c.provider === "openai");
     if (!runner || runner.provider !== "runner") return { model: null, localReason: "the model has no local equivalent", cloudAllowed };
-    const pick = await pickLocalModel(db, workspaceId, runner.patterns);
+    const pick = pickFromRunners(plan.runners, runner.patterns);
     return "model" in pick
       ? { model: pick.model, localReason: null, cloudAllowed }
       : { model: null, localReason: pick.reason, cloudAllowed };

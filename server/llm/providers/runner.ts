@@ -54,6 +54,16 @@ export async function pickLocalModel(
     where: { workspaceId, revokedAt: null, status: { in: ["online", "busy"] } },
     select: { id: true, capabilities: true },
   });
+  return pickFromRunners(runners, patterns, promptTokens);
+}
+
+/** pickLocalModel on a list of online runners already read (the router reads them with its plan). */
+export function pickFromRunners(
+  runners: { id: string; capabilities: unknown }[],
+  patterns: string[],
+  promptTokens = 0,
+): { model: string } | { reason: string; tooLong?: boolean } {
+  if (patterns.length === 0) return { reason: "the model has no local equivalent" };
   if (runners.length === 0) return { reason: "no runner online" };
   const unfit: string[] = [];
   const short: string[] = [];
