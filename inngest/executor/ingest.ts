@@ -2,8 +2,8 @@ import { randomUUID } from "node:crypto";
 import { celMatches } from "./cel";
 import type { ExecutorContext } from "./context";
 import { eventPayload, functionConfig, type EventPayload, type StoredEvent } from "./protocol";
-import { createRun, finishRun, lockRun, tx, type AfterCommit, type Db } from "./state";
-import { lockEventNameShared, resolveWithEvent } from "./waits";
+import { createRun, finishRun, lockRun, txOpenedBy, type AfterCommit, type Db } from "./state";
+import { EVENT_LOCK_SPACE, resolveWithEvent } from "./waits";
 
 /** Events of one send stored at once (each in its own transaction); a batch has no order. */
 const PARALLEL = 8;
@@ -32,35 +32,40 @@ export async function ingestEvents(ctx: ExecutorContext, payloads: EventPayload[
   return ids;
 }
 
+/**
+ * One event in one transaction, in two round trips when it only starts runs or nothing: BEGIN, the
+ * event-name lock (its own statement, so the next one's snapshot is taken under it: see waits.ts),
+ * then the insert with the waits and the triggered functions it may concern, all sent at once;
+ * then COMMIT (with whatever the matches wrote before it).
+ */
 function ingestOne(ctx: ExecutorContext, event: StoredEvent, now: number, follow: AfterCommit): Promise<void> {
-  return tx(ctx.pool, async (c) => {
-    await lockEventNameShared(c, event.name); // see waits.ts: a wait registered now sees this event or is seen by it
-    const inserted = await c.query(
-      "INSERT INTO inngest_executor.events (id, name, payload, received_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-      [event.id, event.name, JSON.stringify(event), now],
+  return txOpenedBy(ctx.pool, async (c, open) => {
+    const res = await open(
+      `SELECT pg_advisory_xact_lock_shared(hashtext($1), hashtext($2));
+       WITH ins AS (
+         INSERT INTO inngest_executor.events (id, name, payload, received_at) VALUES ($3, $2, $4, $5) ON CONFLICT DO NOTHING RETURNING 1
+       )
+       SELECT EXISTS (SELECT 1 FROM ins) AS inserted,
+              (SELECT coalesce(json_agg(w ORDER BY w.run_id, w.id), '[]')
+                 FROM (SELECT w.id, w.run_id, w.kind, w.step_id, w.expression, r.event AS trigger
+                         FROM inngest_executor.waits w JOIN inngest_executor.runs r ON r.id = w.run_id
+                        WHERE w.event_name = $2 AND (w.expires_at IS NULL OR w.expires_at > $5) AND EXISTS (SELECT 1 FROM ins)) w) AS waits,
+              (SELECT coalesce(json_agg(f.config), '[]') FROM inngest_executor.functions f
+                WHERE EXISTS (SELECT 1 FROM ins)
+                  AND EXISTS (SELECT 1 FROM jsonb_array_elements(f.config->'triggers') t WHERE t->>'event' = $2)) AS functions`,
+      [EVENT_LOCK_SPACE, event.name, event.id, JSON.stringify(event), now],
     );
-    if (!inserted.rowCount) return;
-    await matchWaits(c, event, now, follow);
-    await triggerFunctions(c, event, now);
+    const row = res!.rows[0] as { inserted: boolean; waits: WaitRow[]; functions: unknown[] };
+    if (!row.inserted) return;
+    await matchWaits(c, row.waits, event, now, follow);
+    await triggerFunctions(c, row.functions, event, now);
   });
 }
 
-async function matchWaits(c: Db, event: StoredEvent, now: number, after: AfterCommit): Promise<void> {
-  const { rows } = await c.query<{
-    id: string;
-    run_id: string;
-    kind: string;
-    step_id: string;
-    expression: string | null;
-    trigger: StoredEvent;
-  }>(
-    `SELECT w.id, w.run_id, w.kind, w.step_id, w.expression, r.event AS trigger
-       FROM inngest_executor.waits w JOIN inngest_executor.runs r ON r.id = w.run_id
-      WHERE w.event_name = $1 AND (w.expires_at IS NULL OR w.expires_at > $2)
-      ORDER BY w.run_id, w.id`,
-    [event.name, now],
-  );
-  for (const wait of rows) {
+type WaitRow = { id: string; run_id: string; kind: string; step_id: string; expression: string | null; trigger: StoredEvent };
+
+async function matchWaits(c: Db, waits: WaitRow[], event: StoredEvent, now: number, after: AfterCommit): Promise<void> {
+  for (const wait of waits) {
     if (wait.expression && !celMatches(wait.expression, { event: wait.trigger, async: event })) continue;
     const run = await lockRun(c, wait.run_id); // lock the run before touching its rows (lock order)
     const taken = await c.query("DELETE FROM inngest_executor.waits WHERE id = $1", [wait.id]);
@@ -78,14 +83,9 @@ async function matchWaits(c: Db, event: StoredEvent, now: number, after: AfterCo
   }
 }
 
-async function triggerFunctions(c: Db, event: StoredEvent, now: number): Promise<void> {
-  const { rows } = await c.query<{ config: unknown }>(
-    `SELECT config FROM inngest_executor.functions
-      WHERE EXISTS (SELECT 1 FROM jsonb_array_elements(config->'triggers') t WHERE t->>'event' = $1)`,
-    [event.name],
-  );
-  for (const row of rows) {
-    const fn = functionConfig.parse(row.config);
+async function triggerFunctions(c: Db, configs: unknown[], event: StoredEvent, now: number): Promise<void> {
+  for (const config of configs) {
+    const fn = functionConfig.parse(config);
     const matches = fn.triggers.some(
       (t) => "event" in t && t.event === event.name && (!t.expression || celMatches(t.expression, { event })),
     );

@@ -54,7 +54,7 @@ export async function txOpenedBy<T>(pool: pg.Pool, fn: (c: Db, open: Opener) => 
     // Parameters only travel with the extended protocol, which takes one statement per message; the
     // simple protocol takes "BEGIN; ..." in one message, so the values go in as escaped literals.
     const results = (await c.query(`BEGIN; ${inlineParams(sql, params)}`)) as unknown as pg.QueryResult[];
-    return results[1];
+    return results.at(-1);
   };
   try {
     const out = await fn(c, open);
@@ -68,7 +68,10 @@ export async function txOpenedBy<T>(pool: pg.Pool, fn: (c: Db, open: Opener) => 
   }
 }
 
-/** Opens the transaction (with `sql` as its first statement when given) or, once open, runs `sql`. */
+/**
+ * Opens the transaction (with `sql` as its first statement when given) or, once open, runs `sql`.
+ * Opening, `sql` may hold several statements; the last one's result is returned.
+ */
 export type Opener = (sql?: string, params?: Array<string | number | boolean | null>) => Promise<pg.QueryResult | undefined>;
 
 function inlineParams(sql: string, params: Array<string | number | boolean | null>): string {

@@ -19,13 +19,9 @@ import { enqueue, resolveStep, type Db, type Opener, type RunRow } from "./state
  * event. Lock order: event-name locks (sorted) are always taken before any run row lock.
  */
 
-const EVENT_LOCK_SPACE = "inngest_executor.event";
+/** The advisory lock space of event names: ingestion takes a name's lock shared (ingest.ts), wait registration exclusively. */
+export const EVENT_LOCK_SPACE = "inngest_executor.event";
 const PAGE = 200;
-
-/** Taken by event ingestion before it stores an event and reads the waits for its name. */
-export async function lockEventNameShared(c: Db, name: string): Promise<void> {
-  await c.query("SELECT pg_advisory_xact_lock_shared(hashtext($1), hashtext($2))", [EVENT_LOCK_SPACE, name]);
-}
 
 /** Taken before the run lock by whatever applies ops that may register waits. */
 export async function lockWaitEvents(c: Db, open: Opener, ops: OutgoingOp[]): Promise<void> {

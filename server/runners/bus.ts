@@ -40,6 +40,8 @@ type Bus = {
   starting: Promise<void> | null;
   pendingChunks: Map<string, JobEvent[]>;
   flushTimer: NodeJS.Timeout | null;
+  pendingTasks: { event: TaskEvent; done: () => void }[];
+  sendingTasks: boolean;
 };
 
 const g = globalThis as unknown as { jaceRunnerBus?: Bus };
@@ -56,8 +58,11 @@ function bus(): Bus {
       starting: null,
       pendingChunks: new Map(),
       flushTimer: null,
+      pendingTasks: [],
+      sendingTasks: false,
     };
   }
+  g.jaceRunnerBus.pendingTasks ??= []; // a bus made by an older module version (hot reload)
   return g.jaceRunnerBus;
 }
 
@@ -181,9 +186,33 @@ export function onControl(handler: (e: ControlEvent) => void): () => void {
   return () => b.emitter.off(CHANNEL_CONTROL, handler);
 }
 
+/**
+ * Publishes a task event: local listeners now, other instances via NOTIFY. Events published while
+ * a NOTIFY is in flight go together in the next one (a burst of intake costs a few NOTIFYs, not
+ * one per task); the same task twice in one batch is sent once. Resolves once its batch was sent.
+ */
 export async function publishTaskEvent(event: TaskEvent): Promise<void> {
-  bus().emitter.emit(CHANNEL_TASK, event);
-  await notify(CHANNEL_TASK, [event]).catch((err) => logger.warn({ err }, "could not publish task event"));
+  const b = bus();
+  b.emitter.emit(CHANNEL_TASK, event);
+  if (!b.publisher) return;
+  await new Promise<void>((done) => {
+    b.pendingTasks.push({ event, done });
+    if (!b.sendingTasks) void sendTaskEvents(b);
+  });
+}
+
+async function sendTaskEvents(b: Bus): Promise<void> {
+  b.sendingTasks = true;
+  try {
+    while (b.pendingTasks.length > 0) {
+      const batch = b.pendingTasks.splice(0, 500);
+      const events = [...new Map(batch.map(({ event }) => [`${event.taskId}:${event.type}`, event])).values()];
+      await notify(CHANNEL_TASK, events).catch((err) => logger.warn({ err }, "could not publish task events"));
+      for (const p of batch) p.done();
+    }
+  } finally {
+    b.sendingTasks = false;
+  }
 }
 
 export function onTaskEvent(handler: (e: TaskEvent) => void): () => void {
