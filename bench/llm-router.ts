@@ -43,6 +43,8 @@ import { benchRunnerApp, percentile } from "./lib";
 const PAIRS = Number(process.argv[2] ?? 500);
 const STREAM_TOKENS = Number(process.argv[3] ?? 1500);
 const ROUNDS = Number(process.argv[4] ?? 7);
+/** Calls before the router figures count: V8 optimises the hot path after a few hundred (a server makes millions). */
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 300);
 const THREADS = String(Number(process.env.BENCH_THREADS ?? 1));
 const runnerBin = resolve(import.meta.dirname, "../gpu-runner/bin/jace-runner.js");
 
@@ -152,7 +154,7 @@ async function main() {
   const cloudPairs = async (label: string) => {
     const overhead: number[] = [];
     let c0 = 0;
-    for (let i = -20; i < PAIRS; i++) {
+    for (let i = -WARMUP; i < PAIRS; i++) {
       if (i === 0) c0 = await commits();
       const t0 = performance.now();
       await callOpenAI({ apiKey: env.OPENAI_API_KEY!, baseUrl: env.OPENAI_BASE_URL, model: "gpt-4o", messages, maxTokens: 16 });
