@@ -55,8 +55,10 @@ const queueWaitMs: Record<RoutingPolicy, number> = {
   "cloud-preferred": 60_000,
 };
 
-/** How long the key and the runners read with a route plan are used as they are. */
+/** How long the key, runners and budgets read with a route plan are used as they are. */
 const READ_FRESH_MS = 1000;
+/** The plan's reads still stand: no earlier attempt took a while (a key saved, a runner gone meanwhile). */
+const fresh = (plan: RoutePlan) => Date.now() - plan.readAt < READ_FRESH_MS;
 
 const cancelled = (model?: string): Outcome => ({ kind: "cancelled", reason: "cancelled by the caller", ...(model ? { model } : {}) });
 
@@ -67,12 +69,10 @@ export async function viaRunner(
   patterns: string[],
   onToken?: (t: string) => void,
 ): Promise<Outcome> {
-  // The runners read with the plan, unless an earlier attempt took a while (one may have come online or gone).
   const promptTokens = minPromptTokens(req.messages);
-  const pick =
-    Date.now() - plan.readAt < READ_FRESH_MS
-      ? pickFromRunners(plan.runners, patterns, promptTokens)
-      : await pickLocalModel(db, req.workspaceId, patterns, promptTokens);
+  const pick = fresh(plan)
+    ? pickFromRunners(plan.runners, patterns, promptTokens)
+    : await pickLocalModel(db, req.workspaceId, patterns, promptTokens);
   if ("reason" in pick) return { kind: "skipped", reason: pick.reason, ...(pick.tooLong ? { tooLong: true } : {}) };
   const model = pick.model;
   let r: RunnerCallResult;
@@ -127,13 +127,11 @@ export async function viaRunner(
 
 export async function viaCloud(db: Db, req: LlmRequest, plan: RoutePlan, model: string, onToken?: (t: string) => void): Promise<Outcome> {
   const env = getEnv();
-  // The key read with the plan, unless an earlier attempt took a while (a key saved or removed meanwhile applies).
-  const ownKey =
-    Date.now() - plan.readAt < READ_FRESH_MS
-      ? plan.encryptedKey
-        ? decryptOpenAIKey(req.workspaceId, plan.encryptedKey)
-        : null
-      : await workspaceOpenAIKey(db, req.workspaceId);
+  const ownKey = fresh(plan)
+    ? plan.encryptedKey
+      ? decryptOpenAIKey(req.workspaceId, plan.encryptedKey)
+      : null
+    : await workspaceOpenAIKey(db, req.workspaceId);
   const apiKey = ownKey ?? env.OPENAI_API_KEY ?? null;
   if (!apiKey) return { kind: "skipped", reason: "no OpenAI key configured (workspace or OPENAI_API_KEY)", model };
   const keySource: KeySource = ownKey ? "workspace" : "system";
@@ -155,8 +153,8 @@ export async function viaCloud(db: Db, req: LlmRequest, plan: RoutePlan, model: 
   const estimate = cloudCostMicros(pricing, model, estimatePromptTokens(req.messages), maxTokens);
   // A call on the workspace's own key, which no budget of the workspace or the project limits (as read
   // with the plan, just now), has nothing to hold: one round trip fewer.
-  const fresh = Date.now() - plan.readAt < READ_FRESH_MS;
-  const unbudgeted = fresh && planAllowanceMicros === null && !plan.budgetScopes.some((s) => s === "workspace" || s === req.projectId);
+  const unbudgeted =
+    fresh(plan) && planAllowanceMicros === null && !plan.budgetScopes.some((s) => s === "workspace" || s === req.projectId);
   let reservation: Reservation;
   try {
     reservation = unbudgeted

@@ -2,7 +2,7 @@ import type { Db } from "@/server/db";
 import { logger } from "@/server/logger";
 import type { JobOutcome } from "./execute";
 import { cancelTaskJobs } from "./execute";
-import { changed, closeOpenSteps, finishStep, startStep } from "./progress";
+import { changed, closeOpenSteps, finishStep, startStep, type TaskRef } from "./progress";
 
 /** The last steps: usage, success, and the failure handler's side. */
 
@@ -26,58 +26,49 @@ export async function finishTask(db: Db, taskId: string): Promise<void> {
   const task = await db.task.findUniqueOrThrow({ where: { id: taskId } });
   const finishedAt = new Date();
   const seconds = (finishedAt.getTime() - task.createdAt.getTime()) / 1000;
-  // Status and its log line commit together: a process killed in between would otherwise leave a
-  // succeeded task whose re-run step finds nothing left to do and never writes the line.
-  await db.$transaction(async (tx) => {
-    const { count } = await tx.task.updateMany({
-      where: { id: task.id, status: { notIn: ["succeeded", "failed", "cancelled"] } },
-      data: { status: "succeeded", statusReason: null, finishedAt },
-    });
-    if (count === 0) return;
-    await tx.task.updateMany({ where: { id: task.id, startedAt: null }, data: { startedAt: finishedAt } });
-    await tx.taskLog.create({
-      data: {
-        workspaceId: task.workspaceId,
-        projectId: task.projectId,
-        taskId: task.id,
-        level: "info",
-        message: `Task succeeded in ${seconds.toFixed(1)} s`,
-      },
-    });
-  });
+  await endTask(db, task, { status: "succeeded", statusReason: null, finishedAt }, "info", `Task succeeded in ${seconds.toFixed(1)} s`);
   await changed(task);
 }
 
-/** Marks the task failed with the reason (unless it already ended) and stops its runner jobs. */
 export async function failTask(db: Db, taskId: string, reason: string): Promise<void> {
   const task = await db.task.findUnique({ where: { id: taskId } });
   if (!task) return;
   const finishedAt = new Date();
-  // Status, open steps and the log line commit together: nobody sees a failed task with a step
-  // still running, and a process killed in between cannot leave the steps open for good.
-  const moved = await db.$transaction(async (tx) => {
-    const { count } = await tx.task.updateMany({
-      where: { id: task.id, status: { notIn: ["succeeded", "failed", "cancelled"] } },
-      data: { status: "failed", statusReason: "Failed", error: reason.slice(0, 4000), finishedAt },
-    });
-    if (count === 0) return false;
-    await tx.task.updateMany({ where: { id: task.id, startedAt: null }, data: { startedAt: finishedAt } });
-    await closeOpenSteps(tx, task, "failed", reason);
-    await tx.taskLog.create({
-      data: {
-        workspaceId: task.workspaceId,
-        projectId: task.projectId,
-        taskId: task.id,
-        level: "error",
-        message: `Task failed: ${reason}`.slice(0, 10_000),
-      },
-    });
-    return true;
-  });
+  const data = { status: "failed" as const, statusReason: "Failed", error: reason.slice(0, 4000), finishedAt };
+  const moved = await endTask(db, task, data, "error", `Task failed: ${reason}`, reason);
   if (!moved) return;
   await changed(task);
   await cancelTaskJobs(db, task.workspaceId, taskId, "the task failed");
   logger.info({ taskId, workspaceId: task.workspaceId, reason }, "task failed");
+}
+
+/**
+ * Moves a live task to its final status with its log line, in one transaction: a process killed
+ * in between cannot leave a finished task whose re-run step finds nothing left to do and never
+ * writes the line, or (failing, `failedSteps`) a failed task with a step still running. False
+ * when the task had already finished.
+ */
+async function endTask(
+  db: Db,
+  task: TaskRef,
+  data: { status: "succeeded" | "failed"; statusReason: string | null; finishedAt: Date; error?: string },
+  level: "info" | "error",
+  message: string,
+  failedSteps?: string,
+): Promise<boolean> {
+  return db.$transaction(async (tx) => {
+    const { count } = await tx.task.updateMany({
+      where: { id: task.id, status: { notIn: ["succeeded", "failed", "cancelled"] } },
+      data,
+    });
+    if (count === 0) return false;
+    await tx.task.updateMany({ where: { id: task.id, startedAt: null }, data: { startedAt: data.finishedAt } });
+    if (failedSteps !== undefined) await closeOpenSteps(tx, task, "failed", failedSteps);
+    await tx.taskLog.create({
+      data: { workspaceId: task.workspaceId, projectId: task.projectId, taskId: task.id, level, message: message.slice(0, 10_000) },
+    });
+    return true;
+  });
 }
 
 export async function expireApproval(db: Db, taskId: string, hours: number): Promise<void> {
