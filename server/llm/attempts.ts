@@ -3,7 +3,16 @@ import { getEnv } from "@/server/env";
 import { AppError } from "@/server/errors";
 import { logger } from "@/server/logger";
 import { planOf } from "../features/billing/plans";
-import { BudgetExhaustedError, reserveBudget, settleBudget, type Reservation } from "./budgets";
+import {
+  BudgetExhaustedError,
+  holdSpec,
+  releaseHold,
+  reserveBudget,
+  sameHold,
+  settleBudget,
+  type HoldSpec,
+  type Reservation,
+} from "./budgets";
 import { decryptOpenAIKey, workspaceOpenAIKey } from "./credentials";
 import type { RoutePlan } from "./plan";
 import {
@@ -14,6 +23,7 @@ import {
   minPromptTokens,
   pricingFor,
   type KeySource,
+  type Pricing,
 } from "./pricing";
 import { callOpenAI, CloudProviderError, type CloudCallResult } from "./providers/openai";
 import { callRunner, pickFromRunners, pickLocalModel, RunnerProviderError, type RunnerCallResult } from "./providers/runner";
@@ -135,31 +145,14 @@ export async function viaCloud(db: Db, req: LlmRequest, plan: RoutePlan, model: 
   const apiKey = ownKey ?? env.OPENAI_API_KEY ?? null;
   if (!apiKey) return { kind: "skipped", reason: "no OpenAI key configured (workspace or OPENAI_API_KEY)", model };
   const keySource: KeySource = ownKey ? "workspace" : "system";
-  // The key decides the prices (a key saved or removed since the plan was made included).
-  const pricing = pricingFor(plan.workspacePricing, keySource);
-  if (!pricing.cloud[model]) {
-    const reason = `cloud model ${model} is only available with your own OpenAI key (Settings -> AI providers)`;
-    return { kind: "skipped", reason, model };
-  }
-  const promptTokens = minPromptTokens(req.messages);
-  const context = cloudContextTokens[model];
-  if (context && promptTokens >= context) {
-    const reason = `the prompt (about ${promptTokens.toLocaleString("en-US")} tokens) does not fit the context of ${model} (${context.toLocaleString("en-US")})`;
-    return { kind: "skipped", reason, model, tooLong: true };
-  }
-  const maxTokens = req.maxTokens ?? 1024;
-  // Jace's own key spends the plan's included allowance; a workspace's own key is theirs to spend.
-  const planAllowanceMicros = keySource === "system" ? planOf(plan.workspacePlan).limits.cloudBudgetMicros : null;
-  const estimate = cloudCostMicros(pricing, model, estimatePromptTokens(req.messages), maxTokens);
-  // A call on the workspace's own key, which no budget of the workspace or the project limits (as read
-  // with the plan, just now), has nothing to hold: one round trip fewer.
-  const unbudgeted =
-    fresh(plan) && planAllowanceMicros === null && !plan.budgetScopes.some((s) => s === "workspace" || s === req.projectId);
+  const terms = cloudTerms(req, plan, keySource, model, fresh(plan));
+  if ("skipped" in terms) return terms.skipped;
+  const { pricing, maxTokens, estimate } = terms;
   let reservation: Reservation;
   try {
-    reservation = unbudgeted
-      ? { rows: [], amountMicros: estimate }
-      : await reserveBudget(db, req.workspaceId, req.projectId, estimate, { planAllowanceMicros });
+    reservation = terms.hold
+      ? ((await takeHold(db, plan, terms.hold)) ?? (await reserveHold(db, req, terms.hold)))
+      : { rows: [], amountMicros: estimate };
   } catch (err) {
     if (err instanceof BudgetExhaustedError) return { kind: "skipped", reason: `budget: ${err.message}`, model, budget: err };
     throw err;
@@ -223,6 +216,69 @@ export async function viaCloud(db: Db, req: LlmRequest, plan: RoutePlan, model: 
   if (!f.retryable) return { kind: "skipped", reason: f.reason, model };
   return { kind: "failed", reason: f.reason, model, retryAfterMs: f.retryAfterMs, partial };
 }
+
+/** What a cloud call on `model` with this key costs and holds, or why it cannot go. */
+type CloudTerms = { pricing: Pricing; maxTokens: number; estimate: number; hold: HoldSpec | null } | { skipped: Outcome };
+
+/**
+ * The terms of a cloud call: the prices that follow the key, whether the prompt fits, and the
+ * budget to hold (null when no budget applies). One function for the call itself and for the
+ * router's guess of it (expectedHold), so a hold made early is exactly the one the call would make.
+ */
+function cloudTerms(
+  req: Pick<LlmRequest, "messages" | "maxTokens" | "projectId">,
+  plan: HoldBasis,
+  keySource: KeySource,
+  model: string,
+  planIsFresh: boolean,
+): CloudTerms {
+  // The key decides the prices (a key saved or removed since the plan was made included).
+  const pricing = pricingFor(plan.workspacePricing, keySource);
+  if (!pricing.cloud[model]) {
+    const reason = `cloud model ${model} is only available with your own OpenAI key (Settings -> AI providers)`;
+    return { skipped: { kind: "skipped", reason, model } };
+  }
+  const promptTokens = minPromptTokens(req.messages);
+  const context = cloudContextTokens[model];
+  if (context && promptTokens >= context) {
+    const reason = `the prompt (about ${promptTokens.toLocaleString("en-US")} tokens) does not fit the context of ${model} (${context.toLocaleString("en-US")})`;
+    return { skipped: { kind: "skipped", reason, model, tooLong: true } };
+  }
+  const maxTokens = req.maxTokens ?? 1024;
+  // Jace's own key spends the plan's included allowance; a workspace's own key is theirs to spend.
+  const planAllowanceMicros = keySource === "system" ? planOf(plan.workspacePlan).limits.cloudBudgetMicros : null;
+  const estimate = cloudCostMicros(pricing, model, estimatePromptTokens(req.messages), maxTokens);
+  // A call on the workspace's own key, which no budget of the workspace or the project limits (as read
+  // with the plan, just now), has nothing to hold: one round trip fewer.
+  const unbudgeted =
+    planIsFresh && planAllowanceMicros === null && !plan.budgetScopes.some((s) => s === "workspace" || s === req.projectId);
+  return { pricing, maxTokens, estimate, hold: unbudgeted ? null : holdSpec(req.projectId, estimate, planAllowanceMicros) };
+}
+
+/** What the cloud terms depend on in a route plan. */
+export type HoldBasis = Pick<RoutePlan, "workspacePricing" | "workspacePlan" | "budgetScopes">;
+
+/**
+ * The hold a cloud call on `model` would make, judged on an earlier plan of the same request (the
+ * router's guess, made before this call's plan is read); null when it would hold nothing.
+ */
+export function expectedHold(req: LlmRequest, basis: HoldBasis, keySource: KeySource, model: string): HoldSpec | null {
+  const terms = cloudTerms(req, basis, keySource, model, true);
+  return "skipped" in terms ? null : terms.hold;
+}
+
+/** The hold made with the plan when it is the one wanted (taken off the plan either way; one not wanted is given back). */
+async function takeHold(db: Db, plan: RoutePlan, wanted: HoldSpec): Promise<Reservation | null> {
+  const held = plan.hold;
+  if (!held) return null;
+  plan.hold = null;
+  if (held.complete && sameHold(held.spec, wanted)) return held.reservation;
+  await releaseHold(db, held.reservation);
+  return null;
+}
+
+const reserveHold = (db: Db, req: LlmRequest, spec: HoldSpec) =>
+  reserveBudget(db, req.workspaceId, req.projectId, spec.amountMicros, { planAllowanceMicros: spec.planAllowanceMicros });
 
 /**
  * Settles a reservation after the provider answered. A failure here is Jace's, not the provider's:

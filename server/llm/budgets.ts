@@ -53,20 +53,79 @@ export async function rollBudgetPeriods(db: Db, now = new Date(), workspaceId?: 
   return count;
 }
 
-type HeldBudget = Pick<Budget, "id" | "scope" | "projectId" | "monthlyLimitMicros" | "periodStart"> & { reservationId: string | null };
+/** A budget in a hold's scope, with the reservation the hold wrote on it (null: no room, or not current). */
+export type HeldBudget = Pick<Budget, "id" | "scope" | "projectId" | "monthlyLimitMicros"> & {
+  periodOver: boolean;
+  reservationId: string | null;
+};
+
+/** What a hold takes: an amount on the budgets of these scopes; `planAllowanceMicros` is the plan allowance the "plan" budget must show. */
+export type HoldSpec = { amountMicros: number; scopes: string[]; planAllowanceMicros: number | null };
+
+export function holdSpec(projectId: string | null | undefined, amountMicros: number, planAllowanceMicros: number | null): HoldSpec {
+  return {
+    amountMicros: Math.max(0, Math.ceil(amountMicros)),
+    scopes: [...(planAllowanceMicros !== null ? ["plan"] : []), "workspace", ...(projectId ? [projectId] : [])],
+    planAllowanceMicros,
+  };
+}
+
+export const sameHold = (a: HoldSpec, b: HoldSpec) =>
+  a.amountMicros === b.amountMicros && a.planAllowanceMicros === b.planAllowanceMicros && a.scopes.join("\0") === b.scopes.join("\0");
 
 /**
- * Holds `amountMicros` on the workspace's and the project's budgets (and the plan's allowance), or
- * throws which one is spent. One statement in the common case: it finds the budgets and raises
- * each only if it stays within its hard limit (the UPDATE's row lock makes that exact under
- * concurrency), writing a reservation row for each. A plan allowance that changed or a period that
- * ended is put right first, and the statement runs again.
+ * The hold as CTEs ending in `hold`: one row per budget in the spec's scopes, each raised by the
+ * amount only if it stays within its hard limit (the UPDATE's row lock makes that exact under
+ * concurrency), with a reservation row for each it raised. For a statement of its own
+ * (reserveBudget) or one that reads other things at once (the route, server/llm/plan.ts).
  *
- * The hold commits without waiting for its WAL flush (synchronous_commit off for this statement's
+ * The hold commits without waiting for its WAL flush (synchronous_commit off for the statement's
  * transaction only; about 0.4 ms here). Other calls see it at once, so the limit stays exact under
  * concurrency; only a database crash within the WAL writer's delay could forget the holds of calls
  * then in flight, and their ledger rows still record what they cost. The ledger row's own commit
  * is durable, and flushes the hold's WAL with it.
+ */
+export function holdCtes(workspaceId: string, spec: HoldSpec): Prisma.Sql {
+  const start = monthStart();
+  const expiresAt = new Date(Date.now() + RESERVATION_TTL_MS);
+  const amount = spec.amountMicros;
+  return Prisma.sql`b AS (
+        SELECT id, scope, "projectId", "monthlyLimitMicros", "periodStart" < ${start} AS "periodOver"
+          FROM "Budget" WHERE "workspaceId" = ${workspaceId} AND scope = ANY(${spec.scopes}::text[])
+      ), held AS (
+        UPDATE "Budget" SET "reservedMicros" = LEAST(${INT_MAX}, "reservedMicros"::bigint + ${amount})::int
+         WHERE id IN (SELECT id FROM b) AND "periodStart" >= ${start}
+           AND (scope <> 'plan' OR "monthlyLimitMicros" = ${spec.planAllowanceMicros}::int)
+           AND (NOT "hardLimit" OR "spentMicros"::bigint + "reservedMicros" + ${amount} <= "monthlyLimitMicros")
+        RETURNING id
+      ), reserved AS (
+        INSERT INTO "BudgetReservation" (id, "budgetId", "workspaceId", "amountMicros", "expiresAt")
+        SELECT gen_random_uuid()::text, held.id, ${workspaceId}, ${amount}, ${expiresAt} FROM held
+        RETURNING id, "budgetId"
+      ), nosync AS (SELECT set_config('synchronous_commit', 'off', true) AS setting
+      ), hold AS (
+        SELECT b.id, b.scope, b."projectId", b."monthlyLimitMicros", b."periodOver", reserved.id AS "reservationId",
+               array_position(${spec.scopes}::text[], b.scope) AS rank
+          FROM nosync, b LEFT JOIN reserved ON reserved."budgetId" = b.id
+      )`;
+}
+
+/**
+ * What a hold's rows say: `complete` when every budget in scope was raised and the plan's
+ * allowance is current; otherwise the reservation holds what must be given back.
+ */
+export function judgeHold(budgets: HeldBudget[], spec: HoldSpec) {
+  const rows = budgets.flatMap((b) => (b.reservationId ? [{ id: b.reservationId, budgetId: b.id }] : []));
+  const planStale =
+    spec.planAllowanceMicros !== null && !budgets.some((b) => b.scope === "plan" && b.monthlyLimitMicros === spec.planAllowanceMicros);
+  const reservation: Reservation = { rows, amountMicros: spec.amountMicros };
+  return { reservation, complete: rows.length === budgets.length && !planStale, planStale };
+}
+
+/**
+ * Holds `amountMicros` on the workspace's and the project's budgets (and the plan's allowance), or
+ * throws which one is spent. One statement in the common case (holdCtes); a plan allowance that
+ * changed or a period that ended is put right first, and the statement runs again.
  */
 export async function reserveBudget(
   db: Db,
@@ -76,47 +135,29 @@ export async function reserveBudget(
   /** The plan's included cloud spend when the call uses Jace's own key (null: unlimited). */
   opts: { planAllowanceMicros?: number | null } = {},
 ): Promise<Reservation> {
-  const planAllowance = opts.planAllowanceMicros ?? null;
-  const scopes = [...(planAllowance !== null ? ["plan"] : []), "workspace", ...(projectId ? [projectId] : [])];
-  const amount = Math.max(0, Math.ceil(amountMicros));
+  const spec = holdSpec(projectId, amountMicros, opts.planAllowanceMicros ?? null);
   for (let attempt = 0; ; attempt++) {
-    const start = monthStart();
-    const expiresAt = new Date(Date.now() + RESERVATION_TTL_MS);
-    const budgets = await sqlRows<HeldBudget>(
-      db,
-      Prisma.sql`
-      WITH b AS (
-        SELECT id, scope, "projectId", "monthlyLimitMicros", "periodStart" FROM "Budget" WHERE "workspaceId" = ${workspaceId} AND scope = ANY(${scopes}::text[])
-      ), held AS (
-        UPDATE "Budget" SET "reservedMicros" = LEAST(${INT_MAX}, "reservedMicros"::bigint + ${amount})::int
-         WHERE id IN (SELECT id FROM b) AND "periodStart" >= ${start}
-           AND (scope <> 'plan' OR "monthlyLimitMicros" = ${planAllowance}::int)
-           AND (NOT "hardLimit" OR "spentMicros"::bigint + "reservedMicros" + ${amount} <= "monthlyLimitMicros")
-        RETURNING id
-      ), reserved AS (
-        INSERT INTO "BudgetReservation" (id, "budgetId", "workspaceId", "amountMicros", "expiresAt")
-        SELECT gen_random_uuid()::text, held.id, ${workspaceId}, ${amount}, ${expiresAt} FROM held
-        RETURNING id, "budgetId"
-      ), nosync AS (SELECT set_config('synchronous_commit', 'off', true) AS setting)
-      SELECT b.*, reserved.id AS "reservationId" FROM nosync, b LEFT JOIN reserved ON reserved."budgetId" = b.id
-       ORDER BY array_position(${scopes}::text[], b.scope)`,
-    );
-    const rows = budgets.flatMap((b) => (b.reservationId ? [{ id: b.reservationId, budgetId: b.id }] : []));
-    const planStale = planAllowance !== null && !budgets.some((b) => b.scope === "plan" && b.monthlyLimitMicros === planAllowance);
-    if (rows.length === budgets.length && !planStale) return { rows, amountMicros: amount };
+    const budgets = await sqlRows<HeldBudget>(db, Prisma.sql`WITH ${holdCtes(workspaceId, spec)} SELECT * FROM hold ORDER BY rank`);
+    const { reservation, complete, planStale } = judgeHold(budgets, spec);
+    if (complete) return reservation;
     // Some budget had no room (or was not current): give back what the others held.
-    if (rows.length > 0) await release(db, rows, amount);
-    const periodOver = budgets.some((b) => b.periodStart < start);
+    await releaseHold(db, reservation);
+    const periodOver = budgets.some((b) => b.periodOver);
     if ((planStale || periodOver) && attempt === 0) {
-      if (planStale) await ensurePlanBudget(db, workspaceId, planAllowance);
+      if (planStale) await ensurePlanBudget(db, workspaceId, spec.planAllowanceMicros!);
       if (periodOver) await rollBudgetPeriods(db, new Date(), workspaceId);
       continue;
     }
-    const held = new Set(rows.map((r) => r.budgetId));
+    const held = new Set(reservation.rows.map((r) => r.budgetId));
     const exhausted = budgets.find((b) => !held.has(b.id));
     if (!exhausted) throw new AppError("CONFLICT", "The workspace's budgets changed while this call was admitted. Send it again.");
     throw new BudgetExhaustedError({ scope: exhausted.scope, name: await budgetName(db, exhausted) });
   }
+}
+
+/** Gives back a hold that will not be settled (nothing was called). */
+export async function releaseHold(db: Db, reservation: Reservation): Promise<void> {
+  if (reservation.rows.length > 0) await release(db, reservation.rows, reservation.amountMicros);
 }
 
 async function release(db: Db, rows: Reservation["rows"], amount: number): Promise<void> {

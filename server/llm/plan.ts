@@ -3,6 +3,7 @@ import { Prisma, sqlRows, type Db } from "@/server/db";
 import { getEnv } from "@/server/env";
 import { AppError } from "@/server/errors";
 import { projectSettings } from "../features/projects/schemas";
+import { holdCtes, judgeHold, releaseHold, type HeldBudget, type HoldSpec, type Reservation } from "./budgets";
 import { resolveCatalog, type CatalogEntry } from "./catalog";
 import { pricingFor, resolvePricing, type KeySource, type Pricing } from "./pricing";
 import { routingPolicies, type LlmRequest, type RoutingPolicy } from "./types";
@@ -50,6 +51,12 @@ export type RoutePlan = {
   runners: RunnerOffer[];
   /** The scopes of the workspace's budgets as read with the plan ("plan", "workspace", project ids). */
   budgetScopes: string[];
+  /**
+   * Budget held with the plan for the cloud call expected first (see planRoute's `hold`). The
+   * cloud attempt takes it (sets this to null) when it is what the attempt would hold; the router
+   * gives back one left here.
+   */
+  hold: { spec: HoldSpec; reservation: Reservation; complete: boolean } | null;
 };
 
 /** An online runner as routing sees it: what it offers and can fit. */
@@ -75,20 +82,26 @@ type RouteInputs = {
   projectSettings: unknown;
   runners: (RunnerOffer & { status: string })[];
   budgetScopes: string[];
+  /** The budgets a hold asked for, as it left them (null: no hold asked for). */
+  hold: HeldBudget[] | null;
 };
 
 /**
  * One round trip for everything a route depends on (the router's first step on every call, so it
  * is one statement rather than four queries and a separate key lookup), on the pool directly.
+ * With `hold`, the same statement also holds budget for the cloud call the router expects to make
+ * first (holdCtes): the router checks it against the route before using it (server/llm/attempts.ts).
  */
-async function readRouteInputs(db: Db, workspaceId: string, projectId: string | null | undefined): Promise<RouteInputs> {
+async function readRouteInputs(db: Db, workspaceId: string, projectId: string | null | undefined, hold?: HoldSpec): Promise<RouteInputs> {
   const [row] = await sqlRows<RouteInputs>(
     db,
     Prisma.sql`
+    ${hold ? Prisma.sql`WITH ${holdCtes(workspaceId, hold)}` : Prisma.empty}
     SELECT w."llmSettings", w.plan, c."encryptedKey", p.settings AS "projectSettings",
            (SELECT coalesce(json_agg(json_build_object('id', r.id, 'status', r.status, 'capabilities', r.capabilities)), '[]')
               FROM "Runner" r WHERE r."workspaceId" = w.id AND r."revokedAt" IS NULL) AS runners,
-           ARRAY(SELECT b.scope FROM "Budget" b WHERE b."workspaceId" = w.id) AS "budgetScopes"
+           ARRAY(SELECT s.scope FROM "Budget" s WHERE s."workspaceId" = w.id) AS "budgetScopes",
+           ${hold ? Prisma.sql`(SELECT coalesce(json_agg(hold ORDER BY rank), '[]') FROM hold)` : Prisma.sql`NULL::json`} AS hold
       FROM "Workspace" w
       LEFT JOIN "ProviderCredential" c ON c."workspaceId" = w.id AND c.provider = 'openai'
       LEFT JOIN "Project" p ON p.id = ${projectId ?? null}::text AND p."workspaceId" = w.id
@@ -127,9 +140,24 @@ export function cloudEquivalent(routing: Pick<WorkspaceRouting, "catalog" | "pri
   return routing.pricing.cloud[requested] ? requested : null;
 }
 
-export async function planRoute(db: Db, req: Pick<LlmRequest, "workspaceId" | "projectId" | "model" | "policy">): Promise<RoutePlan> {
+export async function planRoute(
+  db: Db,
+  req: Pick<LlmRequest, "workspaceId" | "projectId" | "model" | "policy">,
+  /** Budget to hold in the same round trip, for a cloud call expected to come first. */
+  hold?: HoldSpec,
+): Promise<RoutePlan> {
   const readAt = Date.now();
-  const inputs = await readRouteInputs(db, req.workspaceId, req.projectId);
+  const inputs = await readRouteInputs(db, req.workspaceId, req.projectId, hold);
+  const held = hold && inputs.hold ? { spec: hold, ...judgeHold(inputs.hold, hold) } : null;
+  try {
+    return { ...routeOf(req, inputs, readAt), hold: held };
+  } catch (err) {
+    if (held) await releaseHold(db, held.reservation);
+    throw err;
+  }
+}
+
+function routeOf(req: Pick<LlmRequest, "model" | "policy">, inputs: RouteInputs, readAt: number): Omit<RoutePlan, "hold"> {
   const routing = routingOf(inputs);
   const { catalog, pricing } = routing;
   const settings = inputs.projectSettings ? projectSettings.safeParse(inputs.projectSettings) : null;

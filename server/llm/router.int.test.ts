@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import pg from "pg";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { writeTinyGguf } from "@/gpu-runner/scripts/make-tiny-gguf";
 import { startOpenAIFake, type OpenAIFake } from "@/test/fakes/openai";
@@ -143,6 +144,48 @@ describe("model router", { timeout: 60_000 }, () => {
     const budget = await db.budget.findFirstOrThrow({ where: { workspaceId: ws.id } });
     expect(budget.spentMicros).toBeLessThanOrEqual(budget.monthlyLimitMicros);
     expect(budget.reservedMicros).toBe(0);
+  });
+
+  it("a repeated cloud call holds its budget with its route; a hold the route no longer wants is given back", async () => {
+    await db.budget.create({ data: { workspaceId: ws.id, scope: "workspace", monthlyLimitMicros: 1e9, periodStart: monthStart() } });
+    /** Nothing held: every hold was settled or given back. */
+    const clean = async () => {
+      expect(await db.budget.count({ where: { workspaceId: ws.id, reservedMicros: { not: 0 } } })).toBe(0);
+      expect(await db.budgetReservation.count({ where: { workspaceId: ws.id, settledAt: null } })).toBe(0);
+    };
+    const spent = async () => (await db.budget.findFirstOrThrow({ where: { workspaceId: ws.id, scope: "workspace" } })).spentMicros;
+
+    // The first call learns that `smart` goes to the cloud first; the next holds with the route: two statements in all.
+    await call({ model: "smart" });
+    const before = await spent();
+    const { result, texts } = await budgetStatements(() => call({ model: "smart" }));
+    expect(texts).toHaveLength(2);
+    expect(texts[0]).toMatch(/INSERT INTO "BudgetReservation"[\s\S]*FROM "Workspace" w/);
+    expect(texts[1]).toMatch(/INSERT INTO "ModelCall"/);
+    expect((await spent()) - before).toBe(result.costMicros);
+    await clean();
+
+    // The plan changed since the guess: its allowance differs, so the hold is given back and made anew.
+    await db.workspace.update({ where: { id: ws.id }, data: { plan: "team" } });
+    try {
+      const r = await call({ model: "smart" });
+      expect(r.provider).toBe("openai");
+      const allowance = await db.budget.findFirstOrThrow({ where: { workspaceId: ws.id, scope: "plan" } });
+      expect(allowance.spentMicros).toBe(r.costMicros);
+      await clean();
+    } finally {
+      await db.workspace.update({ where: { id: ws.id }, data: { plan: "enterprise" } });
+    }
+
+    // The route changed: the cloud went first, now the runner does; the cloud's hold is given back unused.
+    const settings = (routingPolicy: string) => ({ llmSettings: { catalog, routingPolicy } });
+    await db.workspace.update({ where: { id: ws.id }, data: settings("cloud-preferred") });
+    expect((await call({ model: "tiny-or-4o" })).provider).toBe("openai");
+    await db.workspace.update({ where: { id: ws.id }, data: settings("local-first") });
+    const spentBefore = await spent();
+    expect((await call({ model: "tiny-or-4o" })).provider).toBe("runner");
+    expect(await spent()).toBe(spentBefore);
+    await clean();
   });
 
   it("with the budget spent, cloud-preferred falls back to the runner instead of refusing", async () => {
@@ -389,3 +432,20 @@ describe("prices, keys and the ledger", { timeout: 60_000 }, () => {
     expect(cloudRow.baselineMicros).toBe(cloudRow.costMicros); // no negative saving on a cloud call
   });
 });
+
+/** The statements a call sent that touch budget holds or read the route, in order (this process's pg clients). */
+async function budgetStatements<T>(fn: () => Promise<T>): Promise<{ result: T; texts: string[] }> {
+  const texts: string[] = [];
+  const query = pg.Client.prototype.query;
+  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+    const first = args[0];
+    const text = typeof first === "string" ? first : ((first as { text?: string } | undefined)?.text ?? "");
+    if (/"BudgetReservation"|FROM "Workspace" w/.test(text)) texts.push(text);
+    return (query as (...a: unknown[]) => unknown).apply(this, args);
+  } as typeof query;
+  try {
+    return { result: await fn(), texts };
+  } finally {
+    pg.Client.prototype.query = query;
+  }
+}

@@ -2,10 +2,11 @@ import type { Db } from "@/server/db";
 import { AppError } from "@/server/errors";
 import { logger } from "@/server/logger";
 import { CircuitBreaker } from "./breaker";
-import type { BudgetExhaustedError } from "./budgets";
+import { releaseHold, type BudgetExhaustedError, type HoldSpec } from "./budgets";
 import { recordCall, type LedgerEntry } from "./ledger";
 import { planRoute, type RoutePlan } from "./plan";
-import { viaCloud, viaRunner, type Outcome, type Served } from "./attempts";
+import { expectedHold, viaCloud, viaRunner, type HoldBasis, type Outcome, type Served } from "./attempts";
+import type { KeySource } from "./pricing";
 import type { Attempt, LlmRequest, LlmResult } from "./types";
 
 export { planRoute, type RoutePlan } from "./plan";
@@ -29,9 +30,48 @@ export const advanceBreakerClock = (ms: number) => void (breakerClockSkewMs += m
 
 const breakerKey = (provider: "runner" | "openai", workspaceId: string) => `${provider}:${workspaceId}`;
 
+/**
+ * The cloud calls that went first for a request shape (workspace, project, model, policy), as their
+ * plans priced them: the next such call holds its budget in the route's own round trip instead of
+ * one of its own. The call checks the guess against its fresh plan, so a stale one costs a release.
+ */
+const CLOUD_FIRST_SHAPES = 10_000;
+const cloudFirst = new Map<string, { model: string; keySource: KeySource; basis: HoldBasis }>();
+const shapeOf = (req: LlmRequest) => [req.workspaceId, req.projectId ?? "", req.model, req.policy ?? ""].join("\0");
+
+function guessHold(req: LlmRequest): HoldSpec | undefined {
+  const last = cloudFirst.get(shapeOf(req));
+  if (!last || req.exclude?.includes("openai") || breaker.state(breakerKey("openai", req.workspaceId)) !== "closed") return undefined;
+  return expectedHold(req, last.basis, last.keySource, last.model) ?? undefined;
+}
+
+function rememberShape(req: LlmRequest, plan: RoutePlan): void {
+  const shape = shapeOf(req);
+  const first = plan.candidates[0]!;
+  cloudFirst.delete(shape);
+  if (first.provider !== "openai" || !plan.keySource) return;
+  if (cloudFirst.size >= CLOUD_FIRST_SHAPES) cloudFirst.delete(cloudFirst.keys().next().value!);
+  const basis = { workspacePricing: plan.workspacePricing, workspacePlan: plan.workspacePlan, budgetScopes: plan.budgetScopes };
+  cloudFirst.set(shape, { model: first.model, keySource: plan.keySource, basis });
+}
+
 export async function complete(db: Db, req: LlmRequest): Promise<LlmResult> {
-  const started = Date.now();
-  const plan = await planRoute(db, req);
+  const plan = await planRoute(db, req, guessHold(req));
+  rememberShape(req, plan);
+  try {
+    return await route(db, req, plan);
+  } finally {
+    // A hold made with the plan that no cloud attempt took (the route changed since the guess).
+    if (plan.hold) {
+      await releaseHold(db, plan.hold.reservation).catch((err: unknown) =>
+        logger.error({ err, workspaceId: req.workspaceId }, "releasing an unused budget hold failed; it is released when it expires"),
+      );
+    }
+  }
+}
+
+async function route(db: Db, req: LlmRequest, plan: RoutePlan): Promise<LlmResult> {
+  const started = plan.readAt;
   const attempts: Attempt[] = [...(req.priorAttempts ?? [])];
   let emitted = false;
   const onToken = req.onToken
