@@ -155,6 +155,7 @@ export function taskPipeline(inngest: Inngest, opts: PipelineOptions = defaultPi
       };
 
       const analysis = await run("analyze", () => analyzeTask(db, taskId));
+      if (!analysis) return { status: "cancelled" }; // finished before its run began: nothing to do
 
       const outcomes: JobOutcome[] = [];
       const draft = await run("plan", () => draftPlan(db, taskId, analysis, opts.maxPlanTokens));

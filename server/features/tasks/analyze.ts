@@ -48,9 +48,14 @@ async function chooseModel(db: Db, workspaceId: string, projectId: string, reque
   }
 }
 
-export async function analyzeTask(db: Db, taskId: string): Promise<Analysis> {
+/**
+ * The pipeline's first step. Null when the task has already finished: cancelled before its run got
+ * here, by a cancel event stored while the run was being created, which that run's cancelOn cannot
+ * see (the task's own status is written before the event is sent, so this step always can).
+ */
+export async function analyzeTask(db: Db, taskId: string): Promise<Analysis | null> {
   const task = await db.task.findUniqueOrThrow({ where: { id: taskId }, include: { project: true } });
-  await setTaskStatus(db, task, "analyzing");
+  if (!(await setTaskStatus(db, task, "analyzing"))) return null;
   await startStep(db, task, "analyze");
   const parsed = taskInput.safeParse(task.input);
   if (!parsed.success) {

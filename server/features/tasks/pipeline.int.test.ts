@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addMakefile, createTapRepo, pollUntil, type RealRunner } from "@/server/runners/testing/real-runner";
+import { taskCreated } from "@/inngest/events";
 import { registerDeliveryChannel } from "./deliver";
 import { startOpenAIFake } from "@/test/fakes/openai";
 import { overrideEnv } from "@/server/env";
@@ -125,6 +126,36 @@ describe("task pipeline", { timeout: 90_000 }, () => {
     expect(done.error).toBe(`Cancelled by ${h.owner.email}`);
     await expect(cancelTask(h.db, h.workspace.id, actor, task.id)).rejects.toThrow(/already been cancelled/);
     await expect(approveTask(h.db, h.workspace.id, actor, task.id)).rejects.toThrow(/not waiting for approval/);
+  });
+
+  it("a task cancelled before its run's first step is left alone: no steps, jobs or model calls", async () => {
+    // As if its cancel event was stored while the run was being created, unseen by the run's cancelOn.
+    const task = await h.db.task.create({
+      data: {
+        workspaceId: h.workspace.id,
+        projectId: h.projectId,
+        number: 9100,
+        kind: "ask",
+        title: "Cancelled at once",
+        input: { kind: "ask", question: "Never mind" },
+        source: "api",
+        status: "cancelled",
+        statusReason: "Cancelled",
+        createdByLabel: "test",
+      },
+    });
+    await h.executor.inngest.send(taskCreated.create({ taskId: task.id, workspaceId: h.workspace.id }));
+    const { run } = await pollUntil(
+      () => getPipelineRun(h.db, h.workspace.id, task.id),
+      (r) => r.run?.status === "completed",
+      20_000,
+      "the run",
+    );
+    expect(run?.steps.map((s) => s.name)).toEqual(["analyze"]);
+    expect(await h.db.task.findUniqueOrThrow({ where: { id: task.id } })).toMatchObject({ status: "cancelled", startedAt: null });
+    expect(await h.db.taskStep.count({ where: { taskId: task.id } })).toBe(0);
+    expect(await h.db.runnerJob.count({ where: { id: { startsWith: task.id } } })).toBe(0);
+    expect(await h.db.modelCall.count({ where: { taskId: task.id } })).toBe(0);
   });
 
   it("replays a task as a new run linked to the original", async () => {
