@@ -150,9 +150,8 @@ export async function viaCloud(db: Db, req: LlmRequest, plan: RoutePlan, model: 
   const { pricing, maxTokens, estimate } = terms;
   let reservation: Reservation;
   try {
-    reservation = terms.hold
-      ? ((await takeHold(db, plan, terms.hold)) ?? (await reserveHold(db, req, terms.hold)))
-      : { rows: [], amountMicros: estimate };
+    const early = await takeHold(db, plan, terms.hold);
+    reservation = terms.hold ? (early ?? (await reserveHold(db, req, terms.hold))) : { rows: [], amountMicros: estimate };
   } catch (err) {
     if (err instanceof BudgetExhaustedError) return { kind: "skipped", reason: `budget: ${err.message}`, model, budget: err };
     throw err;
@@ -267,12 +266,15 @@ export function expectedHold(req: LlmRequest, basis: HoldBasis, keySource: KeySo
   return "skipped" in terms ? null : terms.hold;
 }
 
-/** The hold made with the plan when it is the one wanted (taken off the plan either way; one not wanted is given back). */
-async function takeHold(db: Db, plan: RoutePlan, wanted: HoldSpec): Promise<Reservation | null> {
+/**
+ * The hold made with the plan when it is the one wanted (null: none is), taken off the plan either
+ * way; one not wanted is given back before the call, so it cannot crowd out other calls meanwhile.
+ */
+async function takeHold(db: Db, plan: RoutePlan, wanted: HoldSpec | null): Promise<Reservation | null> {
   const held = plan.hold;
   if (!held) return null;
   plan.hold = null;
-  if (held.complete && sameHold(held.spec, wanted)) return held.reservation;
+  if (wanted && held.complete && sameHold(held.spec, wanted)) return held.reservation;
   await releaseHold(db, held.reservation);
   return null;
 }

@@ -183,7 +183,13 @@ describe("model router", { timeout: 60_000 }, () => {
     expect((await call({ model: "tiny-or-4o" })).provider).toBe("openai");
     await db.workspace.update({ where: { id: ws.id }, data: settings("local-first") });
     const spentBefore = await spent();
-    expect((await call({ model: "tiny-or-4o" })).provider).toBe("runner");
+    const local = await budgetStatements(() => call({ model: "tiny-or-4o" }));
+    expect(local.result.provider).toBe("runner");
+    // Given back before the runner's job was created, not held while the runner worked.
+    const released = local.texts.findIndex((t) => t.includes('DELETE FROM "BudgetReservation"'));
+    const job = local.texts.findIndex((t) => /INSERT INTO \S*"RunnerJob"/.test(t));
+    expect(released).toBeGreaterThan(0);
+    expect(job).toBeGreaterThan(released);
     expect(await spent()).toBe(spentBefore);
     await clean();
   });
@@ -433,14 +439,14 @@ describe("prices, keys and the ledger", { timeout: 60_000 }, () => {
   });
 });
 
-/** The statements a call sent that touch budget holds or read the route, in order (this process's pg clients). */
+/** The statements a call sent that touch budget holds, read the route or create a runner job, in order (this process's pg clients). */
 async function budgetStatements<T>(fn: () => Promise<T>): Promise<{ result: T; texts: string[] }> {
   const texts: string[] = [];
   const query = pg.Client.prototype.query;
   pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
     const first = args[0];
     const text = typeof first === "string" ? first : ((first as { text?: string } | undefined)?.text ?? "");
-    if (/"BudgetReservation"|FROM "Workspace" w/.test(text)) texts.push(text);
+    if (/"BudgetReservation"|FROM "Workspace" w|INSERT INTO \S*"RunnerJob"/.test(text)) texts.push(text);
     return (query as (...a: unknown[]) => unknown).apply(this, args);
   } as typeof query;
   try {

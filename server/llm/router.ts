@@ -61,13 +61,18 @@ export async function complete(db: Db, req: LlmRequest): Promise<LlmResult> {
   try {
     return await route(db, req, plan);
   } finally {
-    // A hold made with the plan that no cloud attempt took (the route changed since the guess).
-    if (plan.hold) {
-      await releaseHold(db, plan.hold.reservation).catch((err: unknown) =>
-        logger.error({ err, workspaceId: req.workspaceId }, "releasing an unused budget hold failed; it is released when it expires"),
-      );
-    }
+    await releaseUnusedHold(db, req, plan);
   }
+}
+
+/** Gives back a hold made with the plan that the first cloud attempt did not take (the route changed since the guess). */
+async function releaseUnusedHold(db: Db, req: LlmRequest, plan: RoutePlan): Promise<void> {
+  const held = plan.hold;
+  if (!held) return;
+  plan.hold = null;
+  await releaseHold(db, held.reservation).catch((err: unknown) =>
+    logger.error({ err, workspaceId: req.workspaceId }, "releasing an unused budget hold failed; it is released when it expires"),
+  );
 }
 
 async function route(db: Db, req: LlmRequest, plan: RoutePlan): Promise<LlmResult> {
@@ -101,6 +106,8 @@ async function route(db: Db, req: LlmRequest, plan: RoutePlan): Promise<LlmResul
       });
       continue;
     }
+    // A hold made with the plan is for a cloud attempt: not held while a runner works.
+    if (c.provider === "runner") await releaseUnusedHold(db, req, plan);
     let outcome: Outcome;
     try {
       outcome =
@@ -115,6 +122,8 @@ async function route(db: Db, req: LlmRequest, plan: RoutePlan): Promise<LlmResul
       throw err;
     }
 
+    // Only the first attempt can take it: give it back before any other runs.
+    await releaseUnusedHold(db, req, plan);
     if (outcome.kind === "served") {
       breaker.success(key);
       const latencyMs = Date.now() - started;
