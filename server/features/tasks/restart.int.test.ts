@@ -222,6 +222,12 @@ describe("restart recovery", () => {
       240_000,
       "every task to end",
     );
+    // A task that did not succeed, with its reason and last log lines, says more than the counts.
+    const unfinished = await db.task.findMany({
+      where: { workspaceId, status: { not: "succeeded" } },
+      select: { number: true, status: true, error: true, logs: { orderBy: { createdAt: "desc" }, take: 5, select: { message: true } } },
+    });
+    expect(unfinished).toEqual([]);
     expect(after).toEqual({ succeeded: TASKS });
 
     const succeededLogs = await db.taskLog.groupBy({
