@@ -1,7 +1,6 @@
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { writeTinyGguf } from "@/gpu-runner/scripts/make-tiny-gguf";
 import { startOpenAIFake, type OpenAIFake } from "@/test/fakes/openai";
@@ -10,6 +9,7 @@ import { stopBus } from "../runners/bus";
 import { startRunnerAppServer, type RunnerAppServer } from "../runners/testing/app-server";
 import { pollUntil, runnerFleet, type RealRunner, type RunnerFleet } from "../runners/testing/real-runner";
 import { testDb } from "../testing/db";
+import { statementsSent } from "../testing/statements";
 import { createUser, createWorkspaceFor } from "../testing/factories";
 import { localUsage } from "../features/billing/metering";
 import { monthKey } from "../features/usage/period";
@@ -75,6 +75,9 @@ beforeEach(async () => {
   await db.budget.deleteMany({ where: { workspaceId: ws.id } });
   await db.workspace.update({ where: { id: ws.id }, data: { llmSettings: { catalog } } });
 });
+
+/** Statements that touch budget holds, read the route or create a runner job. */
+const holdStatements = /"BudgetReservation"|FROM "Workspace" w|INSERT INTO \S*"RunnerJob"/;
 
 const call = (extra: Partial<Parameters<typeof complete>[1]> = {}) =>
   complete(db, { workspaceId: ws.id, projectId, model: "fast", messages, maxTokens: 16, ...extra });
@@ -158,7 +161,7 @@ describe("model router", { timeout: 60_000 }, () => {
     // The first call learns that `smart` goes to the cloud first; the next holds with the route: two statements in all.
     await call({ model: "smart" });
     const before = await spent();
-    const { result, texts } = await budgetStatements(() => call({ model: "smart" }));
+    const { result, texts } = await statementsSent(holdStatements, () => call({ model: "smart" }));
     expect(texts).toHaveLength(2);
     expect(texts[0]).toMatch(/INSERT INTO "BudgetReservation"[\s\S]*FROM "Workspace" w/);
     expect(texts[1]).toMatch(/INSERT INTO "ModelCall"/);
@@ -183,7 +186,7 @@ describe("model router", { timeout: 60_000 }, () => {
     expect((await call({ model: "tiny-or-4o" })).provider).toBe("openai");
     await db.workspace.update({ where: { id: ws.id }, data: settings("local-first") });
     const spentBefore = await spent();
-    const local = await budgetStatements(() => call({ model: "tiny-or-4o" }));
+    const local = await statementsSent(holdStatements, () => call({ model: "tiny-or-4o" }));
     expect(local.result.provider).toBe("runner");
     // Given back before the runner's job was created, not held while the runner worked.
     const released = local.texts.findIndex((t) => t.includes('DELETE FROM "BudgetReservation"'));
@@ -438,20 +441,3 @@ describe("prices, keys and the ledger", { timeout: 60_000 }, () => {
     expect(cloudRow.baselineMicros).toBe(cloudRow.costMicros); // no negative saving on a cloud call
   });
 });
-
-/** The statements a call sent that touch budget holds, read the route or create a runner job, in order (this process's pg clients). */
-async function budgetStatements<T>(fn: () => Promise<T>): Promise<{ result: T; texts: string[] }> {
-  const texts: string[] = [];
-  const query = pg.Client.prototype.query;
-  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-    const first = args[0];
-    const text = typeof first === "string" ? first : ((first as { text?: string } | undefined)?.text ?? "");
-    if (/"BudgetReservation"|FROM "Workspace" w|INSERT INTO \S*"RunnerJob"/.test(text)) texts.push(text);
-    return (query as (...a: unknown[]) => unknown).apply(this, args);
-  } as typeof query;
-  try {
-    return { result: await fn(), texts };
-  } finally {
-    pg.Client.prototype.query = query;
-  }
-}

@@ -2,6 +2,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addMakefile, createTapRepo, pollUntil, type RealRunner } from "@/server/runners/testing/real-runner";
 import { taskCreated } from "@/inngest/events";
+import type { Prisma } from "@/server/generated/prisma/client";
 import { registerDeliveryChannel } from "./deliver";
 import { startOpenAIFake } from "@/test/fakes/openai";
 import { overrideEnv } from "@/server/env";
@@ -40,6 +41,22 @@ afterAll(async () => {
 
 const submit = (task: Parameters<typeof createTask>[3]["task"], extra: Partial<Parameters<typeof createTask>[3]> = {}) =>
   createTask(h.db, h.workspace.id, actor, { projectId: h.projectId, task, ...extra }, { source: "web" }).then((r) => r.task);
+
+/** An `ask` task's row written directly, as intake writes it, without sending its task/created. */
+const writeTask = (number: number, question: string, extra: Partial<Prisma.TaskUncheckedCreateInput> = {}) =>
+  h.db.task.create({
+    data: {
+      workspaceId: h.workspace.id,
+      projectId: h.projectId,
+      number,
+      kind: "ask",
+      title: question,
+      input: { kind: "ask", question },
+      source: "api",
+      createdByLabel: "test",
+      ...extra,
+    },
+  });
 
 describe("task pipeline", { timeout: 90_000 }, () => {
   it("answers an `ask` task on a real runner, with steps, logs, usage and the result artifact", async () => {
@@ -130,20 +147,7 @@ describe("task pipeline", { timeout: 90_000 }, () => {
 
   it("a task cancelled before its run's first step is left alone: no steps, jobs or model calls", async () => {
     // As if its cancel event was stored while the run was being created, unseen by the run's cancelOn.
-    const task = await h.db.task.create({
-      data: {
-        workspaceId: h.workspace.id,
-        projectId: h.projectId,
-        number: 9100,
-        kind: "ask",
-        title: "Cancelled at once",
-        input: { kind: "ask", question: "Never mind" },
-        source: "api",
-        status: "cancelled",
-        statusReason: "Cancelled",
-        createdByLabel: "test",
-      },
-    });
+    const task = await writeTask(9100, "Never mind", { status: "cancelled", statusReason: "Cancelled" });
     await h.executor.inngest.send(taskCreated.create({ taskId: task.id, workspaceId: h.workspace.id }));
     const { run } = await pollUntil(
       () => getPipelineRun(h.db, h.workspace.id, task.id),
@@ -293,36 +297,12 @@ describe("task pipeline", { timeout: 90_000 }, () => {
 
   it("the intake sweep starts a task whose task/created was never sent", async () => {
     // As if the app stopped between writing the task and sending the event.
-    const task = await h.db.task.create({
-      data: {
-        workspaceId: h.workspace.id,
-        projectId: h.projectId,
-        number: 9000,
-        kind: "ask",
-        title: "Orphan",
-        input: { kind: "ask", question: "Orphan?" },
-        source: "api",
-        createdByLabel: "test",
-        createdAt: new Date(Date.now() - 5 * 60_000),
-      },
-    });
+    const task = await writeTask(9000, "Orphan?", { createdAt: new Date(Date.now() - 5 * 60_000) });
     expect(await resendStuckTasks(h.db)).toBeGreaterThanOrEqual(1);
     const done = await h.waitForTask(task.id, ["succeeded", "failed"]);
     expect(done.status).toBe("succeeded");
     // A task still "running" a minute after its job ended lost the job's result event: resent.
-    const waiting = await h.db.task.create({
-      data: {
-        workspaceId: h.workspace.id,
-        projectId: h.projectId,
-        number: 9001,
-        kind: "ask",
-        title: "Lost event",
-        input: { kind: "ask", question: "?" },
-        source: "api",
-        status: "running",
-        createdByLabel: "test",
-      },
-    });
+    const waiting = await writeTask(9001, "Lost event?", { status: "running" });
     await h.db.$executeRaw`UPDATE "Task" SET "updatedAt" = now() - interval '5 minutes' WHERE id = ${waiting.id}`;
     await h.db.runnerJob.create({
       data: {
