@@ -40,6 +40,8 @@ type Bus = {
   starting: Promise<void> | null;
   pendingChunks: Map<string, JobEvent[]>;
   flushTimer: NodeJS.Timeout | null;
+  /** Every NOTIFY on the job channel, in publish order: each waits for the one before it. */
+  jobSends: Promise<void>;
   pendingTasks: { event: TaskEvent; done: () => void }[];
   sendingTasks: boolean;
 };
@@ -58,11 +60,14 @@ function bus(): Bus {
       starting: null,
       pendingChunks: new Map(),
       flushTimer: null,
+      jobSends: Promise.resolve(),
       pendingTasks: [],
       sendingTasks: false,
     };
   }
-  g.jaceRunnerBus.pendingTasks ??= []; // a bus made by an older module version (hot reload)
+  // a bus made by an older module version (hot reload)
+  g.jaceRunnerBus.pendingTasks ??= [];
+  g.jaceRunnerBus.jobSends ??= Promise.resolve();
   return g.jaceRunnerBus;
 }
 
@@ -96,7 +101,6 @@ export async function startBus(): Promise<void> {
 
 export async function stopBus(): Promise<void> {
   const b = bus();
-  if (b.flushTimer) clearTimeout(b.flushTimer);
   await flushChunks();
   await b.listener?.end().catch(() => {});
   await b.publisher?.end().catch(() => {});
@@ -137,12 +141,25 @@ function splitLarge(e: unknown): unknown[] {
   return parts;
 }
 
-async function flushChunks(): Promise<void> {
+/**
+ * Queues a NOTIFY of job events behind every earlier one. Two sends on the pool's connections
+ * would otherwise race: a state event could commit before a chunk batch still in flight, and a
+ * listener would end the stream without that batch.
+ */
+function sendJobEvents(events: JobEvent[]): Promise<void> {
   const b = bus();
+  b.jobSends = b.jobSends.then(() => notify(CHANNEL_JOB, events).catch((err) => logger.warn({ err }, "could not publish job events")));
+  return b.jobSends;
+}
+
+/** Sends the pending chunk batches now (taken synchronously, so later events queue behind them). */
+function flushChunks(): Promise<void> {
+  const b = bus();
+  if (b.flushTimer) clearTimeout(b.flushTimer);
   b.flushTimer = null;
   const events = [...b.pendingChunks.values()].flat();
   b.pendingChunks.clear();
-  if (events.length > 0) await notify(CHANNEL_JOB, events).catch((err) => logger.warn({ err }, "could not publish job chunks"));
+  return events.length > 0 ? sendJobEvents(events) : b.jobSends;
 }
 
 /** Publishes a job event: local listeners now, other instances via NOTIFY (chunks batched). */
@@ -158,8 +175,9 @@ export function publishJobEvent(event: JobEvent): void {
     b.flushTimer ??= setTimeout(() => void flushChunks(), 25);
     return;
   }
-  // State changes must not overtake chunks that were published before them.
-  void flushChunks().then(() => notify(CHANNEL_JOB, [event]).catch((err) => logger.warn({ err }, "could not publish job event")));
+  // State changes must not overtake chunks published before them.
+  void flushChunks();
+  void sendJobEvents([event]);
 }
 
 export function onJobEvent(handler: (e: JobEvent) => void): () => void {
