@@ -2,6 +2,7 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import { coalesce } from "@/app/_lib/coalesce";
+import { rereadQueries } from "@/app/_lib/reread";
 import { useTRPC } from "@/app/_lib/trpc";
 
 /** Without the event stream (a proxy that buffers it, an old browser), the list still refreshes this often. */
@@ -19,12 +20,10 @@ export function useLiveTasks(slug: string): boolean {
   useEffect(() => {
     if (typeof EventSource === "undefined") return;
     const source = new EventSource(`/api/w/${encodeURIComponent(slug)}/tasks/events`);
-    // One read at a time, and one more after it when events arrived meanwhile (see coalesce).
+    // One read at a time, and one more after it when events arrived meanwhile (see coalesce);
+    // each starts after the event, even while the list's first load is on the way (see rereadQueries).
     const refresh = coalesce(() =>
-      Promise.all([
-        queryClient.invalidateQueries({ queryKey: trpc.task.list.pathKey() }),
-        queryClient.invalidateQueries({ queryKey: trpc.task.counts.pathKey() }),
-      ]),
+      rereadQueries(queryClient, { queryKey: trpc.task.list.pathKey() }, { queryKey: trpc.task.counts.pathKey() }),
     );
     source.addEventListener("ready", () => setConnected(true));
     source.addEventListener("tasks", refresh);

@@ -2,6 +2,7 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import { coalesce } from "@/app/_lib/coalesce";
+import { rereadQueries } from "@/app/_lib/reread";
 import { useTRPC, type RouterOutputs } from "@/app/_lib/trpc";
 
 export type LogLine = RouterOutputs["task"]["logs"][number];
@@ -40,13 +41,14 @@ export function useTaskEvents(slug: string, taskId: string): { lines: LogLine[];
         return next.length > MAX_LINES ? next.slice(next.length - MAX_LINES) : next;
       });
     });
-    // A change that arrives while the task is being re-read gets one more read (see coalesce):
-    // dropping it left the page on the status from before it.
+    // A change that arrives while the task is being read gets one more read that starts after it
+    // (see coalesce and rereadQueries): otherwise the page kept the status from before it.
     const reread = coalesce(() =>
-      Promise.all([
-        queryClient.invalidateQueries({ queryKey: trpc.task.get.queryKey({ workspaceSlug: slug, taskId }) }),
-        queryClient.invalidateQueries({ queryKey: trpc.task.list.pathKey() }),
-      ]),
+      rereadQueries(
+        queryClient,
+        { queryKey: trpc.task.get.queryKey({ workspaceSlug: slug, taskId }) },
+        { queryKey: trpc.task.list.pathKey() },
+      ),
     );
     source.addEventListener("task", reread);
     return () => source.close();
