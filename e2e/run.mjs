@@ -98,6 +98,8 @@ const stripe = startFake("test/fakes/stripe-server.ts", [
   JSON.stringify({
     price_e2e_pro: { product: "prod_pro", nickname: "Pro", unitAmount: 2900 },
     price_e2e_team: { product: "prod_team", nickname: "Team", unitAmount: 9900 },
+    price_e2e_pro_overage: { product: "prod_pro", nickname: "Pro overage", unitAmount: 2, meter: "jace_overage_tasks" },
+    price_e2e_team_overage: { product: "prod_team", nickname: "Team overage", unitAmount: 1, meter: "jace_overage_tasks" },
   }),
 ]);
 // Slack runs against the loopback Slack fake: its consent page installs the app into one team, and
@@ -110,6 +112,8 @@ Object.assign(env, {
   STRIPE_API_URL: await stripe.url,
   STRIPE_PRICE_PRO: "price_e2e_pro",
   STRIPE_PRICE_TEAM: "price_e2e_team",
+  STRIPE_PRICE_PRO_METERED: "price_e2e_pro_overage",
+  STRIPE_PRICE_TEAM_METERED: "price_e2e_team_overage",
   SLACK_CLIENT_ID: "1111.2222",
   SLACK_CLIENT_SECRET: randomBytes(16).toString("hex"),
   SLACK_SIGNING_SECRET: slackSigningSecret,

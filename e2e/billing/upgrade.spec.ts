@@ -4,7 +4,7 @@ import { signIn, uniqueEmail } from "../fixtures/auth";
 /**
  * Billing against the production build and the loopback Stripe fake (started by e2e/run.mjs):
  * a Free workspace upgrades through Checkout, the signed webhook moves it to Pro, and the
- * billing page shows the new plan, its limits and the paid invoice.
+ * billing page shows the new plan, its limits, its overage price and the paid invoice.
  */
 
 test.describe.configure({ mode: "serial" });
@@ -28,13 +28,16 @@ test("upgrades a Free workspace to Pro through Stripe Checkout and sees the plan
 
   await page.getByRole("button", { name: "Upgrade to Pro" }).click();
   await expect(page).toHaveURL(/\/checkout\/cs_/);
-  await expect(page.getByText("Pro")).toBeVisible();
+  await expect(page.getByTestId("plan")).toHaveText("Pro");
+  await expect(page.getByTestId("usage-price")).toHaveText("Pro overage: $0.02 per unit, billed by usage");
   await page.screenshot({ path: `${screens}/billing-checkout.png`, fullPage: true });
   await page.getByRole("button", { name: "Subscribe" }).click();
 
   await expect(page).toHaveURL(new RegExp(`/w/${slug}/billing\\?checkout=success`));
   await expect(page.getByTestId("current-plan")).toContainText("Pro", { timeout: 30_000 });
   await expect(page.getByText("2,000").first()).toBeVisible();
+  // Tasks past the included 2,000 are billed through the metered price instead of refused.
+  await expect(page.getByTestId("current-plan")).toContainText("Tasks beyond the included ones are billed at $0.02 each, up to 10,000 a month.");
   await expect(page.getByRole("link", { name: "View" }).first()).toBeVisible();
   await page.screenshot({ path: `${screens}/billing-pro.png`, fullPage: true });
 

@@ -997,10 +997,15 @@ export async function startStripeFake(opts: StripeFakeOptions) {
     const s = checkoutSessions.get(id);
     if (!s) return null;
     const pr = (s._lines.find((l) => !metered(l.price)) ?? s._lines[0]!).price;
+    // Usage-based lines, as Stripe Checkout lists them under the plan: billed per unit by usage.
+    const usage = s._lines
+      .filter((l) => metered(l.price))
+      .map((l) => `<p data-testid="usage-price">${esc(l.price.nickname)}: ${esc(money(l.price.unit_amount ?? 0, l.price.currency))} per unit, billed by usage</p>`)
+      .join("");
     const c = customers.get(String(s.customer));
     const body =
       s.status === "open"
-        ? `<p data-testid="plan">${esc(pr.nickname)}</p><p data-testid="price">${esc(money(pr.unit_amount ?? 0, pr.currency))} / month</p>` +
+        ? `<p data-testid="plan">${esc(pr.nickname)}</p><p data-testid="price">${esc(money(pr.unit_amount ?? 0, pr.currency))} / month</p>${usage}` +
           `<p>${esc(c?.email ?? "")}</p><form method="post" action="/checkout/${esc(id)}/pay"><button type="submit">Subscribe</button></form>` +
           (s.cancel_url ? `<p><a href="${esc(s.cancel_url)}">Cancel</a></p>` : "")
         : `<p>This checkout session is ${esc(s.status)}.</p>`;
