@@ -37,7 +37,9 @@ test("upgrades a Free workspace to Pro through Stripe Checkout and sees the plan
   await expect(page.getByTestId("current-plan")).toContainText("Pro", { timeout: 30_000 });
   await expect(page.getByText("2,000").first()).toBeVisible();
   // Tasks past the included 2,000 are billed through the metered price instead of refused.
-  await expect(page.getByTestId("current-plan")).toContainText("Tasks beyond the included ones are billed at $0.02 each, up to 10,000 a month.");
+  await expect(page.getByTestId("current-plan")).toContainText(
+    "Tasks beyond the included ones are billed at $0.02 each, up to 10,000 a month.",
+  );
   await expect(page.getByRole("link", { name: "View" }).first()).toBeVisible();
   await page.screenshot({ path: `${screens}/billing-pro.png`, fullPage: true });
 

@@ -1000,7 +1000,10 @@ export async function startStripeFake(opts: StripeFakeOptions) {
     // Usage-based lines, as Stripe Checkout lists them under the plan: billed per unit by usage.
     const usage = s._lines
       .filter((l) => metered(l.price))
-      .map((l) => `<p data-testid="usage-price">${esc(l.price.nickname)}: ${esc(money(l.price.unit_amount ?? 0, l.price.currency))} per unit, billed by usage</p>`)
+      .map(
+        (l) =>
+          `<p data-testid="usage-price">${esc(l.price.nickname)}: ${esc(money(l.price.unit_amount ?? 0, l.price.currency))} per unit, billed by usage</p>`,
+      )
       .join("");
     const c = customers.get(String(s.customer));
     const body =
