@@ -235,16 +235,70 @@ describe("jobs", () => {
     }
   });
 
+  it("offers a job back to the workspace's only runner when it reconnects, instead of leaving it to time out", async () => {
+    const caps = testCapabilities({ models: [{ id: "only-model", sizeBytes: 1, quantization: null, contextLength: null, sha256: null }] });
+    const a = await enrollTestRunner(app.url, await token(ws.id), "only");
+    const connA = await online(a, caps);
+    const { jobId } = await dispatchJob(db, ws.id, { ...inference, model: "only-model" }, { queueTimeoutMs: 60_000 });
+    await connA.next("job.offer");
+    connA.send({ type: "job.accept", jobId });
+    connA.ws.terminate(); // its network dropped, or the app instance restarted
+    await expect.poll(async () => (await db.runnerJob.findUniqueOrThrow({ where: { id: jobId } })).status).toBe("queued");
+
+    const again = await online(a, caps);
+    const offer = await again.next("job.offer");
+    expect(offer).toMatchObject({ jobId, attempt: 2 });
+    again.send({ type: "job.accept", jobId });
+    again.send({
+      type: "job.result",
+      jobId,
+      status: "succeeded",
+      output: { kind: "inference", text: "A", finishReason: "stop" },
+      error: null,
+      usage: {},
+    });
+    const result = await awaitJobResult(db, ws.id, jobId);
+    expect(result).toMatchObject({ status: "succeeded", runnerId: a.runnerId, attempt: 2, output: { text: "A" } });
+    expect((await db.runnerJob.findUniqueOrThrow({ where: { id: jobId } })).excludedRunnerIds).toEqual([a.runnerId]);
+    again.ws.close();
+    await again.closed;
+  });
+
+  it("never offers a job again to a runner that declined it, and says so while it waits", async () => {
+    const caps = testCapabilities({
+      models: [{ id: "declined-model", sizeBytes: 1, quantization: null, contextLength: null, sha256: null }],
+    });
+    const a = await enrollTestRunner(app.url, await token(ws.id), "picky");
+    const connA = await online(a, caps);
+    const { jobId } = await dispatchJob(db, ws.id, { ...inference, model: "declined-model" }, { queueTimeoutMs: 60_000 });
+    await connA.next("job.offer");
+    connA.send({ type: "job.reject", jobId, reason: "draining" });
+    await expect
+      .poll(async () => (await db.runnerJob.findUniqueOrThrow({ where: { id: jobId } })).queuedReason)
+      .toBe("no online runner fits: declined this job");
+    // Reconnecting does not change that.
+    connA.ws.close();
+    await connA.closed;
+    const again = await online(a, caps);
+    await expect(again.next("job.offer", 1000)).rejects.toThrow();
+    const job = await db.runnerJob.findUniqueOrThrow({ where: { id: jobId } });
+    expect(job).toMatchObject({ status: "queued", declinedRunnerIds: [a.runnerId], excludedRunnerIds: [] });
+    await cancelJob(db, ws.id, jobId, "test cleanup");
+    again.ws.close();
+    await again.closed;
+  });
+
   it("re-queues when a runner stops renewing its lease", async () => {
     const caps = testCapabilities({ models: [{ id: "lease-model", sizeBytes: 1, quantization: null, contextLength: null, sha256: null }] });
     const a = await enrollTestRunner(app.url, await token(ws.id), "silent");
+    const b = await enrollTestRunner(app.url, await token(ws.id), "standby");
     const connA = await online(a, caps);
     const { jobId } = await dispatchJob(db, ws.id, { ...inference, model: "lease-model" });
     await connA.next("job.offer");
     connA.send({ type: "job.accept", jobId });
-    // Keep heartbeating (so the socket stays) but never renew the lease.
+    // Keep heartbeating (so the socket stays) but never renew the lease. The standby is online
+    // before the lease runs out, so the retry goes to it rather than back to the silent runner.
     const hb = setInterval(() => connA.send({ type: "heartbeat", seq: 1, runningJobs: [jobId] }), 300);
-    const b = await enrollTestRunner(app.url, await token(ws.id), "standby");
     const connB = await online(b, caps);
     const offer = await connB.next("job.offer", 6000);
     expect(offer).toMatchObject({ jobId, attempt: 2 });

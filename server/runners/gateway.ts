@@ -262,7 +262,7 @@ export class RunnerGateway {
       case "job.reject": {
         const r = await this.db.$executeRaw`
           UPDATE "RunnerJob" SET status = 'queued', "runnerId" = NULL, "leaseExpiresAt" = NULL,
-            "excludedRunnerIds" = array_append("excludedRunnerIds", ${runnerId}), "queuedReason" = ${`runner ${conn.name} declined: ${msg.reason}`}
+            "declinedRunnerIds" = array_append("declinedRunnerIds", ${runnerId}), "queuedReason" = ${`runner ${conn.name} declined: ${msg.reason}`}
           WHERE id = ${msg.jobId} AND "runnerId" = ${runnerId} AND status = 'offered'`;
         conn.jobs.delete(msg.jobId);
         if (r !== 1) return this.notHeld(conn, msg.jobId);
@@ -351,7 +351,13 @@ export class RunnerGateway {
       if (c.workspaceId !== workspaceId || !c.capabilities || c.ws.readyState !== c.ws.OPEN) continue;
       // Labels come from the dashboard (enrollment token + edits), not from what the runner claims.
       const capabilities = { ...c.capabilities, labels: c.labels };
-      list.push({ runnerId: c.runnerId!, capabilities, freeSlots: c.capabilities.maxConcurrentJobs - c.jobs.size, excluded: false });
+      list.push({
+        runnerId: c.runnerId!,
+        capabilities,
+        freeSlots: c.capabilities.maxConcurrentJobs - c.jobs.size,
+        excluded: false,
+        declined: false,
+      });
     }
     return list;
   }

@@ -11,6 +11,7 @@ function candidate(id: string, overrides: Partial<Candidate> & { caps?: Paramete
     capabilities: testCapabilities(overrides.caps),
     freeSlots: overrides.freeSlots ?? 1,
     excluded: overrides.excluded ?? false,
+    declined: overrides.declined ?? false,
   };
 }
 
@@ -46,5 +47,23 @@ describe("runner matching", () => {
     expect(pickRunner(req, [])).toEqual({ reason: "no runner of this workspace is online" });
     expect(pickRunner(req, [candidate("a", { freeSlots: 0 })])).toEqual({ reason: "all online runners are busy" });
     expect(pickRunner({ ...req, model: "other" }, [candidate("a")])).toEqual({ reason: 'no online runner has model "other"' });
+  });
+
+  it("passes over a runner that already tried the job while another could take it, and falls back to it otherwise", () => {
+    const req = { model: "tiny", labels: [] };
+    const tried = candidate("tried", { excluded: true, freeSlots: 4 });
+    // Another runner fits: it takes the job, and while it is busy the job waits for it.
+    expect(pickRunner(req, [tried, candidate("other", { freeSlots: 1 })])).toEqual({ runnerId: "other" });
+    expect(pickRunner(req, [tried, candidate("other", { freeSlots: 0 })])).toEqual({
+      reason: "no online runner fits: already tried on this runner; is busy",
+    });
+    // No other runner could ever take it (none online, or one without the model): the tried one does.
+    expect(pickRunner(req, [tried])).toEqual({ runnerId: "tried" });
+    expect(pickRunner(req, [tried, candidate("other", { caps: { models: [] } })])).toEqual({ runnerId: "tried" });
+    // Tried and busy: it waits for that runner rather than failing.
+    expect(pickRunner(req, [candidate("tried", { excluded: true, freeSlots: 0 })])).toEqual({ reason: "all online runners are busy" });
+    // A runner that declined the job is never offered it, even when it is the only one.
+    expect(pickRunner(req, [candidate("no", { declined: true })])).toEqual({ reason: "no online runner fits: declined this job" });
+    expect(pickRunner(req, [candidate("no", { declined: true }), tried])).toEqual({ runnerId: "tried" });
   });
 });

@@ -9,13 +9,15 @@ export function requirementsFor(spec: JobSpec, extra?: { labels?: string[]; allo
   return { labels, sandbox: extra?.allowUnsandboxed ? "none" : "bwrap" };
 }
 
-export type Candidate = { runnerId: string; capabilities: Capabilities; freeSlots: number; excluded: boolean };
+/** `excluded`: the runner lost this job before (a soft exclusion, see pickRunner); `declined`: it said no. */
+export type Candidate = { runnerId: string; capabilities: Capabilities; freeSlots: number; excluded: boolean; declined: boolean };
 
 /**
  * Why a runner cannot take a job, or null when it can. The reasons are shown to people when a job
  * waits ("no online runner has model x").
  */
 export function unfitReason(req: Requirements, c: Candidate): string | null {
+  if (c.declined) return "declined this job";
   if (c.excluded) return "already tried on this runner";
   const caps = c.capabilities;
   if (req.model) {
@@ -41,8 +43,17 @@ function gb(bytes: number): string {
   return `${(bytes / 1024 ** 3).toFixed(1)} GB`;
 }
 
-/** Picks the fitting runner with the most free slots (spreads load); returns the reasons otherwise. */
-export function pickRunner(req: Requirements, candidates: Candidate[]): { runnerId: string } | { reason: string } {
+/**
+ * Picks the fitting runner with the most free slots (spreads load); returns the reasons otherwise.
+ * A runner that lost the job before is passed over while another online runner could take it,
+ * busy or not. When none could, it takes the job again: the only runner of a workspace that
+ * reconnected (its network dropped, or the app instance restarted) must not leave the job to time
+ * out in the queue, and a runner still running the job accepts it again without a second copy.
+ * The job's maxAttempts bounds the retries. A runner that declined the job is never offered it.
+ */
+export function pickRunner(req: Requirements, all: Candidate[]): { runnerId: string } | { reason: string } {
+  const couldTake = (c: Candidate) => unfitReason(req, { ...c, excluded: false, freeSlots: 1 }) === null;
+  const candidates = all.some((c) => !c.excluded && couldTake(c)) ? all : all.map((c) => ({ ...c, excluded: false }));
   const fitting = candidates.filter((c) => unfitReason(req, c) === null).sort((a, b) => b.freeSlots - a.freeSlots);
   if (fitting[0]) return { runnerId: fitting[0].runnerId };
   if (candidates.length === 0) return { reason: "no runner of this workspace is online" };

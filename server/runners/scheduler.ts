@@ -18,6 +18,7 @@ type QueuedRow = {
   workspaceId: string;
   requirements: Requirements;
   excludedRunnerIds: string[];
+  declinedRunnerIds: string[];
   attempt: number;
   spec: JobSpec;
   timeoutMs: number;
@@ -34,7 +35,7 @@ export async function assignJobs(
   if (workspaceIds.length === 0) return [];
   return db.$transaction(async (tx) => {
     const rows = await tx.$queryRaw<QueuedRow[]>`
-      SELECT id, "workspaceId", requirements, "excludedRunnerIds", attempt, spec, "timeoutMs", "queuedReason"
+      SELECT id, "workspaceId", requirements, "excludedRunnerIds", "declinedRunnerIds", attempt, spec, "timeoutMs", "queuedReason"
       FROM "RunnerJob"
       WHERE status = 'queued' AND "workspaceId" = ANY(${workspaceIds}::text[])
       ORDER BY "createdAt"
@@ -47,6 +48,7 @@ export async function assignJobs(
         ...c,
         freeSlots: c.freeSlots - (taken.get(c.runnerId) ?? 0),
         excluded: row.excludedRunnerIds.includes(c.runnerId),
+        declined: row.declinedRunnerIds.includes(c.runnerId),
       }));
       const pick = pickRunner(row.requirements, candidates);
       if ("runnerId" in pick) {
@@ -85,8 +87,8 @@ function requeueWhere(db: Db, where: Prisma.Sql, reason: string): Promise<Change
 
 /**
  * Puts a runner's jobs back in the queue (or fails them after maxAttempts) because the runner was
- * lost. The runner is excluded from the retry, so the job lands on another one. Jobs being
- * cancelled are left to the cancel path.
+ * lost. The retry goes to another runner when one could take it, else back to this one when it
+ * returns (see pickRunner). Jobs being cancelled are left to the cancel path.
  */
 export async function requeueRunnerJobs(db: Db, runnerId: string, reason: string): Promise<Changed[]> {
   const rows = await requeueWhere(db, Prisma.sql`"runnerId" = ${runnerId}`, reason);

@@ -175,8 +175,8 @@ beforeAll(async () => {
   workspaceId = ws.id;
   projectId = (await db.project.create({ data: { workspaceId, name: "api" } })).id;
   fleet = runnerFleet({ db, appUrl: () => `http://127.0.0.1:${port}`, workspaceId, owner, root, modelsDir });
-  // Two runners: a reconnecting runner's jobs are requeued with that runner excluded, so they need
-  // another runner (with one, they wait for the queue timeout).
+  // Two runners: a reconnecting runner's jobs are requeued to the other one where it can take them
+  // (a job both runners lost goes back to one of them).
   for (const name of ["gpu-1", "gpu-2"]) runners.push(fleet.start(await fleet.enroll(name, { maxJobs: 4 })));
   for (const r of runners) await fleet.waitOnline(r);
 }, 120_000);

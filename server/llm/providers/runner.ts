@@ -78,7 +78,10 @@ export function pickFromRunners(
           );
           continue;
         }
-        const why = unfitReason({ model: m.id, labels: [] }, { runnerId: r.id, capabilities: caps, freeSlots: 1, excluded: false });
+        const why = unfitReason(
+          { model: m.id, labels: [] },
+          { runnerId: r.id, capabilities: caps, freeSlots: 1, excluded: false, declined: false },
+        );
         if (!why) return { model: m.id };
         unfit.push(`${m.id} ${why.replace(/^cannot fit/, "does not fit")}`);
       }

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "RunnerJob" ADD COLUMN     "declinedRunnerIds" TEXT[] DEFAULT ARRAY[]::TEXT[];
