@@ -28,6 +28,22 @@ async function online(identity: Identity, caps = testCapabilities()): Promise<Te
 
 const inference = { kind: "inference" as const, model: "tiny", messages: [{ role: "user" as const, content: "hi" }] };
 
+/** A runner's capabilities with one model only, so each test's jobs go to its own runners. */
+const withModel = (id: string) =>
+  testCapabilities({ models: [{ id, sizeBytes: 1, quantization: null, contextLength: null, sha256: null }] });
+
+/** The runner side of a finished inference job. */
+function succeed(conn: TestConnection, jobId: string, text: string) {
+  conn.send({
+    type: "job.result",
+    jobId,
+    status: "succeeded",
+    output: { kind: "inference", text, finishReason: "stop" },
+    error: null,
+    usage: {},
+  });
+}
+
 beforeAll(async () => {
   app = await startRunnerAppServer(db, { heartbeatIntervalMs: 1000, leaseTtlMs: 1500, authTimeoutMs: 500, sweepIntervalMs: 200 });
   owner = await createUser(db);
@@ -191,9 +207,7 @@ describe("jobs", () => {
   });
 
   it("re-queues a job to a second runner when the first disconnects mid-job; the late result is refused", async () => {
-    const caps = testCapabilities({
-      models: [{ id: "failover-model", sizeBytes: 1, quantization: null, contextLength: null, sha256: null }],
-    });
+    const caps = withModel("failover-model");
     const a = await enrollTestRunner(app.url, await token(ws.id), "first");
     const connA = await online(a, caps);
     const { jobId } = await dispatchJob(db, ws.id, { ...inference, model: "failover-model" });
@@ -207,26 +221,12 @@ describe("jobs", () => {
     const offer = (await connB.next("job.offer")) as Extract<ServerMessage, { type: "job.offer" }>;
     expect(offer).toMatchObject({ jobId, attempt: 2 });
     connB.send({ type: "job.accept", jobId });
-    connB.send({
-      type: "job.result",
-      jobId,
-      status: "succeeded",
-      output: { kind: "inference", text: "B", finishReason: "stop" },
-      error: null,
-      usage: {},
-    });
+    succeed(connB, jobId, "B");
     const result = await awaitJobResult(db, ws.id, jobId);
     expect(result).toMatchObject({ status: "succeeded", runnerId: b.runnerId, output: { text: "B" } });
 
     const connA2 = await online(a, caps);
-    connA2.send({
-      type: "job.result",
-      jobId,
-      status: "succeeded",
-      output: { kind: "inference", text: "A", finishReason: "stop" },
-      error: null,
-      usage: {},
-    });
+    succeed(connA2, jobId, "A");
     expect(await connA2.next("error")).toMatchObject({ code: "job_not_held" });
     expect((await db.runnerJob.findUniqueOrThrow({ where: { id: jobId } })).output).toMatchObject({ text: "B" });
     for (const c of [connB, connA2]) {
@@ -236,7 +236,7 @@ describe("jobs", () => {
   });
 
   it("offers a job back to the workspace's only runner when it reconnects, instead of leaving it to time out", async () => {
-    const caps = testCapabilities({ models: [{ id: "only-model", sizeBytes: 1, quantization: null, contextLength: null, sha256: null }] });
+    const caps = withModel("only-model");
     const a = await enrollTestRunner(app.url, await token(ws.id), "only");
     const connA = await online(a, caps);
     const { jobId } = await dispatchJob(db, ws.id, { ...inference, model: "only-model" }, { queueTimeoutMs: 60_000 });
@@ -249,14 +249,7 @@ describe("jobs", () => {
     const offer = await again.next("job.offer");
     expect(offer).toMatchObject({ jobId, attempt: 2 });
     again.send({ type: "job.accept", jobId });
-    again.send({
-      type: "job.result",
-      jobId,
-      status: "succeeded",
-      output: { kind: "inference", text: "A", finishReason: "stop" },
-      error: null,
-      usage: {},
-    });
+    succeed(again, jobId, "A");
     const result = await awaitJobResult(db, ws.id, jobId);
     expect(result).toMatchObject({ status: "succeeded", runnerId: a.runnerId, attempt: 2, output: { text: "A" } });
     expect((await db.runnerJob.findUniqueOrThrow({ where: { id: jobId } })).excludedRunnerIds).toEqual([a.runnerId]);
@@ -265,9 +258,7 @@ describe("jobs", () => {
   });
 
   it("never offers a job again to a runner that declined it, and says so while it waits", async () => {
-    const caps = testCapabilities({
-      models: [{ id: "declined-model", sizeBytes: 1, quantization: null, contextLength: null, sha256: null }],
-    });
+    const caps = withModel("declined-model");
     const a = await enrollTestRunner(app.url, await token(ws.id), "picky");
     const connA = await online(a, caps);
     const { jobId } = await dispatchJob(db, ws.id, { ...inference, model: "declined-model" }, { queueTimeoutMs: 60_000 });
@@ -289,7 +280,7 @@ describe("jobs", () => {
   });
 
   it("re-queues when a runner stops renewing its lease", async () => {
-    const caps = testCapabilities({ models: [{ id: "lease-model", sizeBytes: 1, quantization: null, contextLength: null, sha256: null }] });
+    const caps = withModel("lease-model");
     const a = await enrollTestRunner(app.url, await token(ws.id), "silent");
     const b = await enrollTestRunner(app.url, await token(ws.id), "standby");
     const connA = await online(a, caps);
@@ -328,9 +319,7 @@ describe("jobs", () => {
   });
 
   it("cancels a running job by telling its runner", async () => {
-    const caps = testCapabilities({
-      models: [{ id: "cancel-model", sizeBytes: 1, quantization: null, contextLength: null, sha256: null }],
-    });
+    const caps = withModel("cancel-model");
     const id = await enrollTestRunner(app.url, await token(ws.id), "cancellable");
     const conn = await online(id, caps);
     const { jobId } = await dispatchJob(db, ws.id, { ...inference, model: "cancel-model" });
