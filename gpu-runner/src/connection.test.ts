@@ -161,7 +161,7 @@ describe("startRunner", () => {
     connection.send(inferenceOffer("job_1"));
     connection.send(inferenceOffer("job_2"));
     const reject = await first(connection, "job.reject");
-    expect(reject).toMatchObject({ jobId: "job_2", reason: expect.stringContaining("capacity") });
+    expect(reject).toMatchObject({ jobId: "job_2", code: "at_capacity", reason: expect.stringContaining("capacity") });
     release.open();
     await server.waitFor(() => ofType(connection, "job.result").length);
   });
@@ -337,7 +337,7 @@ describe("startRunner", () => {
     const stopped = runner!.stop();
     connection.send(inferenceOffer("job_2"));
     const reject = await first(connection, "job.reject");
-    expect(reject).toEqual({ type: "job.reject", jobId: "job_2", reason: "draining" });
+    expect(reject).toEqual({ type: "job.reject", jobId: "job_2", code: "draining", reason: "draining" });
     expect(connection.closed).toBeNull();
     release.open();
     expect(await stopped).toEqual({ reason: "stopped", undelivered: 0 });

@@ -86,14 +86,14 @@ export class JobPool {
       send({ type: "job.accept", jobId: offer.jobId });
       return;
     }
-    const reason = this.#draining
-      ? "draining"
+    const reject = this.#draining
+      ? ({ code: "draining", reason: "draining" } as const)
       : this.#running.size >= maxJobs
-        ? `at capacity (${this.#running.size} of ${maxJobs} jobs running)`
+        ? ({ code: "at_capacity", reason: `at capacity (${this.#running.size} of ${maxJobs} jobs running)` } as const)
         : null;
-    if (reason) {
-      log.info("job rejected", { jobId: offer.jobId, reason });
-      send({ type: "job.reject", jobId: offer.jobId, reason });
+    if (reject) {
+      log.info("job rejected", { jobId: offer.jobId, reason: reject.reason });
+      send({ type: "job.reject", jobId: offer.jobId, ...reject });
       return;
     }
     send({ type: "job.accept", jobId: offer.jobId });

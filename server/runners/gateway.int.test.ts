@@ -257,26 +257,72 @@ describe("jobs", () => {
     await again.closed;
   });
 
-  it("never offers a job again to a runner that declined it, and says so while it waits", async () => {
-    const caps = withModel("declined-model");
-    const a = await enrollTestRunner(app.url, await token(ws.id), "picky");
+  it("offers nothing more to a runner that declined a job because it is stopping, and the job again once it is back", async () => {
+    const caps = { ...withModel("declined-model"), maxConcurrentJobs: 2 };
+    const a = await enrollTestRunner(app.url, await token(ws.id), "draining");
     const connA = await online(a, caps);
     const { jobId } = await dispatchJob(db, ws.id, { ...inference, model: "declined-model" }, { queueTimeoutMs: 60_000 });
     await connA.next("job.offer");
-    connA.send({ type: "job.reject", jobId, reason: "draining" });
+    connA.send({ type: "job.reject", jobId, code: "draining", reason: "draining" });
     await expect
       .poll(async () => (await db.runnerJob.findUniqueOrThrow({ where: { id: jobId } })).queuedReason)
-      .toBe("no online runner fits: declined this job");
-    // Reconnecting does not change that.
+      .toMatch(/declined this job/); // (other tests' runners may be online too)
+    // Nothing else is offered on that connection either.
+    const { jobId: second } = await dispatchJob(db, ws.id, { ...inference, model: "declined-model" }, { queueTimeoutMs: 60_000 });
+    await expect(connA.next("job.offer", 800)).rejects.toThrow(/no job.offer/);
+    expect(await db.runnerJob.findUniqueOrThrow({ where: { id: jobId } })).toMatchObject({
+      status: "queued",
+      attempt: 0,
+      declinedRunnerIds: [a.runnerId],
+    });
+
+    // Restarted (after an update, say), it takes both.
     connA.ws.close();
     await connA.closed;
     const again = await online(a, caps);
-    await expect(again.next("job.offer", 1000)).rejects.toThrow();
-    const job = await db.runnerJob.findUniqueOrThrow({ where: { id: jobId } });
-    expect(job).toMatchObject({ status: "queued", declinedRunnerIds: [a.runnerId], excludedRunnerIds: [] });
-    await cancelJob(db, ws.id, jobId, "test cleanup");
+    const offers = [await again.next("job.offer"), await again.next("job.offer")];
+    expect(offers.map((o) => (o as { jobId: string }).jobId).sort()).toEqual([jobId, second].sort());
+    expect(offers.map((o) => (o as { attempt: number }).attempt)).toEqual([1, 1]);
+    for (const id of [jobId, second]) await cancelJob(db, ws.id, id, "test cleanup");
     again.ws.close();
     await again.closed;
+  });
+
+  it("offers a job declined for lack of a slot again once the runner reports a free one", async () => {
+    const caps = withModel("capacity-model");
+    const a = await enrollTestRunner(app.url, await token(ws.id), "full");
+    const connA = await online(a, caps);
+    const { jobId } = await dispatchJob(db, ws.id, { ...inference, model: "capacity-model" }, { queueTimeoutMs: 60_000 });
+    await connA.next("job.offer");
+    // Still running a job this app gave to another runner while it was away, say.
+    connA.send({ type: "job.reject", jobId, code: "at_capacity", reason: "at capacity (1 of 1 jobs running)" });
+    await expect.poll(async () => (await db.runnerJob.findUniqueOrThrow({ where: { id: jobId } })).queuedReason).toMatch(/busy/);
+    await expect(connA.next("job.offer", 500)).rejects.toThrow(/no job.offer/);
+    expect(await db.runnerJob.findUniqueOrThrow({ where: { id: jobId } })).toMatchObject({ attempt: 0, declinedRunnerIds: [] });
+
+    connA.send({ type: "heartbeat", seq: 1, runningJobs: [] });
+    expect(await connA.next("job.offer")).toMatchObject({ jobId, attempt: 1 });
+    connA.send({ type: "job.accept", jobId });
+    succeed(connA, jobId, "A");
+    expect(await awaitJobResult(db, ws.id, jobId)).toMatchObject({ status: "succeeded", runnerId: a.runnerId, attempt: 1 });
+    connA.ws.close();
+    await connA.closed;
+  });
+
+  it("counts the jobs a runner reports running against its slots", async () => {
+    const caps = { ...withModel("slots-model"), maxConcurrentJobs: 1 };
+    const a = await enrollTestRunner(app.url, await token(ws.id), "reporting");
+    const connA = await online(a, caps);
+    // A job this app does not know it runs (given to another runner while it was away).
+    connA.send({ type: "heartbeat", seq: 1, runningJobs: ["zombie-job"] });
+    await connA.next("heartbeat.ack");
+    const { jobId } = await dispatchJob(db, ws.id, { ...inference, model: "slots-model" }, { queueTimeoutMs: 60_000 });
+    await expect(connA.next("job.offer", 500)).rejects.toThrow(/no job.offer/);
+    connA.send({ type: "heartbeat", seq: 2, runningJobs: [] });
+    expect(await connA.next("job.offer")).toMatchObject({ jobId });
+    await cancelJob(db, ws.id, jobId, "test cleanup");
+    connA.ws.close();
+    await connA.closed;
   });
 
   it("re-queues when a runner stops renewing its lease", async () => {

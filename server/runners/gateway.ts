@@ -43,6 +43,13 @@ type Conn = {
   labels: string[];
   /** Jobs offered to or running on this runner, as far as this connection knows. */
   jobs: Set<string>;
+  /** Jobs the runner said it runs in its last heartbeat, less those it finished since (after a
+   * reconnect, it may still run jobs this app gave to another runner: they take slots too). */
+  reported: Set<string>;
+  /** It declined an offer for lack of a slot: no offers until a result or heartbeat says otherwise. */
+  full: boolean;
+  /** It declined an offer because it is stopping: no offers on this connection. */
+  draining: boolean;
   lastMessageAt: number;
   /** Messages of one connection are handled in order, and its close after them. */
   queue: Promise<void>;
@@ -127,6 +134,9 @@ export class RunnerGateway {
       capabilities: null,
       labels: [],
       jobs: new Set(),
+      reported: new Set(),
+      full: false,
+      draining: false,
       lastMessageAt: Date.now(),
       queue: Promise.resolve(),
       log: this.log.child({ component: "runner-gateway", ip }),
@@ -198,6 +208,9 @@ export class RunnerGateway {
     if (previous) {
       // The newer connection wins; the old one's jobs stay with the runner (same process, new socket).
       for (const jobId of previous.jobs) conn.jobs.add(jobId);
+      conn.reported = previous.reported;
+      conn.full = previous.full;
+      conn.draining = previous.draining;
       previous.jobs.clear();
       previous.runnerId = null;
       this.refuse(previous, closeCodes.replaced, "replaced by a newer connection");
@@ -218,8 +231,14 @@ export class RunnerGateway {
         capabilities: msg.capabilities as unknown as Prisma.InputJsonValue,
       },
     });
-    // Jobs a previous connection of this runner held are not coming back: hand them to others.
-    if (!previous) await requeueRunnerJobs(this.db, runner.id, `runner ${runner.name} reconnected without them`);
+    if (!previous) {
+      // Jobs a previous connection of this runner held are not coming back: hand them to others.
+      await requeueRunnerJobs(this.db, runner.id, `runner ${runner.name} reconnected without them`);
+      // What it declined while stopping, it may take now (a runner that drained for an update is back).
+      await this.db.$executeRaw`
+        UPDATE "RunnerJob" SET "declinedRunnerIds" = array_remove("declinedRunnerIds", ${runner.id})
+        WHERE status = 'queued' AND ${runner.id} = ANY("declinedRunnerIds")`;
+    }
     this.send(conn, {
       type: "welcome",
       runnerId: runner.id,
@@ -237,6 +256,10 @@ export class RunnerGateway {
       case "heartbeat": {
         this.send(conn, { type: "heartbeat.ack", seq: msg.seq });
         this.seen.add(runnerId);
+        const wasFull = conn.full;
+        conn.reported = new Set(msg.runningJobs);
+        conn.full = false;
+        if (wasFull) this.schedule();
         return;
       }
       case "capabilities": {
@@ -260,9 +283,16 @@ export class RunnerGateway {
         return;
       }
       case "job.reject": {
+        // A declined offer is not an attempt. Declined for lack of a slot, the job may come back to
+        // this runner once it has one; declined because it is stopping, not on this connection.
+        // (An older runner sends no code: the job is declined, and offers pause until it reports.)
+        const capacity = msg.code === "at_capacity";
+        if (msg.code === "draining") conn.draining = true;
+        else conn.full = true;
+        const declined = capacity ? [] : [runnerId];
         const r = await this.db.$executeRaw`
-          UPDATE "RunnerJob" SET status = 'queued', "runnerId" = NULL, "leaseExpiresAt" = NULL,
-            "declinedRunnerIds" = array_append("declinedRunnerIds", ${runnerId}), "queuedReason" = ${`runner ${conn.name} declined: ${msg.reason}`}
+          UPDATE "RunnerJob" SET status = 'queued', "runnerId" = NULL, "leaseExpiresAt" = NULL, attempt = attempt - 1,
+            "declinedRunnerIds" = "declinedRunnerIds" || ${declined}::text[], "queuedReason" = ${`runner ${conn.name} declined: ${msg.reason}`}
           WHERE id = ${msg.jobId} AND "runnerId" = ${runnerId} AND status = 'offered'`;
         conn.jobs.delete(msg.jobId);
         if (r !== 1) return this.notHeld(conn, msg.jobId);
@@ -305,6 +335,8 @@ export class RunnerGateway {
           },
         });
         conn.jobs.delete(msg.jobId);
+        conn.reported.delete(msg.jobId);
+        conn.full = false;
         if (r.count !== 1) return this.notHeld(conn, msg.jobId);
         publishJobEvent({ type: "state", jobId: msg.jobId, status: msg.status });
         conn.log.info({ jobId: msg.jobId, status: msg.status }, "runner job finished");
@@ -354,7 +386,7 @@ export class RunnerGateway {
       list.push({
         runnerId: c.runnerId!,
         capabilities,
-        freeSlots: c.capabilities.maxConcurrentJobs - c.jobs.size,
+        freeSlots: c.full || c.draining ? 0 : c.capabilities.maxConcurrentJobs - new Set([...c.jobs, ...c.reported]).size,
         excluded: false,
         declined: false,
       });

@@ -49,7 +49,8 @@ function gb(bytes: number): string {
  * busy or not. When none could, it takes the job again: the only runner of a workspace that
  * reconnected (its network dropped, or the app instance restarted) must not leave the job to time
  * out in the queue, and a runner still running the job accepts it again without a second copy.
- * The job's maxAttempts bounds the retries. A runner that declined the job is never offered it.
+ * The job's maxAttempts bounds the retries. A runner that declined the job because it is stopping
+ * is not offered it until it connects again (the gateway clears its declines then).
  */
 export function pickRunner(req: Requirements, all: Candidate[]): { runnerId: string } | { reason: string } {
   const couldTake = (c: Candidate) => unfitReason(req, { ...c, excluded: false, freeSlots: 1 }) === null;

@@ -103,7 +103,17 @@ export const capabilitiesMessage = z.object({ type: z.literal("capabilities"), c
 
 export const jobAcceptMessage = z.object({ type: z.literal("job.accept"), jobId: id });
 
-export const jobRejectMessage = z.object({ type: z.literal("job.reject"), jobId: id, reason: z.string().max(1000) });
+/**
+ * `code` says what the decline is about: `at_capacity` is this moment (the job may come back once a
+ * slot frees), `draining` is this connection (the runner is stopping). Without a code the app takes
+ * it as `draining`.
+ */
+export const jobRejectMessage = z.object({
+  type: z.literal("job.reject"),
+  jobId: id,
+  reason: z.string().max(1000),
+  code: z.enum(["at_capacity", "draining"]).optional(),
+});
 
 export const jobChunkMessage = z.object({
   type: z.literal("job.chunk"),

@@ -84,14 +84,19 @@ export function connectTestRunner(wsBaseUrl: string, opts: ConnectOptions): Test
       const idx = messages.findIndex((m) => m.type === type);
       if (idx >= 0) return Promise.resolve(messages.splice(idx, 1)[0]!);
       return new Promise((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error(`no ${type} within ${timeoutMs} ms`)), timeoutMs);
-        waiters.push({
+        const waiter = {
           type,
-          resolve: (m) => {
+          resolve: (m: ServerMessage) => {
             clearTimeout(t);
             resolve(m);
           },
-        });
+        };
+        // A waiter that timed out goes, so the message it waited for stays for the next call.
+        const t = setTimeout(() => {
+          waiters.splice(waiters.indexOf(waiter), 1);
+          reject(new Error(`no ${type} within ${timeoutMs} ms`));
+        }, timeoutMs);
+        waiters.push(waiter);
       });
     },
     closed: new Promise((resolve) => ws.once("close", (code, reason) => resolve({ code, reason: reason.toString() }))),
