@@ -20,6 +20,7 @@ import type { Logger } from "../logger";
 import { onControl, publishJobEvent, startBus } from "./bus";
 import type { Candidate } from "./matching";
 import { assignJobs, requeueRunnerJobs, sweep, type Offer } from "./scheduler";
+import { RunnerSlots } from "./slots";
 
 /**
  * The app side of the runner channel: authenticates runners (Ed25519 challenge-response), tracks
@@ -41,15 +42,7 @@ type Conn = {
   capabilities: Capabilities | null;
   /** Labels as set in the dashboard (authoritative for scheduling). */
   labels: string[];
-  /** Jobs offered to or running on this runner, as far as this connection knows. */
-  jobs: Set<string>;
-  /** Jobs the runner said it runs in its last heartbeat, less those it finished since (after a
-   * reconnect, it may still run jobs this app gave to another runner: they take slots too). */
-  reported: Set<string>;
-  /** It declined an offer for lack of a slot: no offers until a result or heartbeat says otherwise. */
-  full: boolean;
-  /** It declined an offer because it is stopping: no offers on this connection. */
-  draining: boolean;
+  slots: RunnerSlots;
   lastMessageAt: number;
   /** Messages of one connection are handled in order, and its close after them. */
   queue: Promise<void>;
@@ -92,7 +85,7 @@ export class RunnerGateway {
         }
       } else if (e.type === "cancel") {
         const conn = this.conns.get(e.runnerId);
-        if (conn?.jobs.has(e.jobId)) this.send(conn, { type: "job.cancel", jobId: e.jobId, reason: e.reason });
+        if (conn?.slots.jobs.has(e.jobId)) this.send(conn, { type: "job.cancel", jobId: e.jobId, reason: e.reason });
       }
     });
     this.timers.push(setInterval(() => void this.tick(), this.opts.sweepIntervalMs));
@@ -133,10 +126,7 @@ export class RunnerGateway {
       name: "",
       capabilities: null,
       labels: [],
-      jobs: new Set(),
-      reported: new Set(),
-      full: false,
-      draining: false,
+      slots: new RunnerSlots(),
       lastMessageAt: Date.now(),
       queue: Promise.resolve(),
       log: this.log.child({ component: "runner-gateway", ip }),
@@ -207,11 +197,7 @@ export class RunnerGateway {
     const previous = this.conns.get(runner.id);
     if (previous) {
       // The newer connection wins; the old one's jobs stay with the runner (same process, new socket).
-      for (const jobId of previous.jobs) conn.jobs.add(jobId);
-      conn.reported = previous.reported;
-      conn.full = previous.full;
-      conn.draining = previous.draining;
-      previous.jobs.clear();
+      conn.slots.takeOver(previous.slots);
       previous.runnerId = null;
       this.refuse(previous, closeCodes.replaced, "replaced by a newer connection");
     }
@@ -256,10 +242,7 @@ export class RunnerGateway {
       case "heartbeat": {
         this.send(conn, { type: "heartbeat.ack", seq: msg.seq });
         this.seen.add(runnerId);
-        const wasFull = conn.full;
-        conn.reported = new Set(msg.runningJobs);
-        conn.full = false;
-        if (wasFull) this.schedule();
+        if (conn.slots.heartbeat(msg.runningJobs)) this.schedule();
         return;
       }
       case "capabilities": {
@@ -286,26 +269,23 @@ export class RunnerGateway {
         // A declined offer is not an attempt. Declined for lack of a slot, the job may come back to
         // this runner once it has one; declined because it is stopping, not on this connection.
         // (An older runner sends no code: the job is declined, and offers pause until it reports.)
-        const capacity = msg.code === "at_capacity";
-        if (msg.code === "draining") conn.draining = true;
-        else conn.full = true;
-        const declined = capacity ? [] : [runnerId];
+        conn.slots.declined(msg.jobId, msg.code);
+        const declined = msg.code === "at_capacity" ? [] : [runnerId];
         const r = await this.db.$executeRaw`
           UPDATE "RunnerJob" SET status = 'queued', "runnerId" = NULL, "leaseExpiresAt" = NULL, attempt = attempt - 1,
             "declinedRunnerIds" = "declinedRunnerIds" || ${declined}::text[], "queuedReason" = ${`runner ${conn.name} declined: ${msg.reason}`}
           WHERE id = ${msg.jobId} AND "runnerId" = ${runnerId} AND status = 'offered'`;
-        conn.jobs.delete(msg.jobId);
         if (r !== 1) return this.notHeld(conn, msg.jobId);
         publishJobEvent({ type: "state", jobId: msg.jobId, status: "queued" });
         this.schedule();
         return;
       }
       case "job.chunk":
-        if (!conn.jobs.has(msg.jobId)) return this.notHeld(conn, msg.jobId);
+        if (!conn.slots.jobs.has(msg.jobId)) return this.notHeld(conn, msg.jobId);
         publishJobEvent({ type: "chunk", jobId: msg.jobId, seq: msg.seq, stream: msg.stream, data: msg.data });
         return;
       case "job.progress":
-        if (!conn.jobs.has(msg.jobId)) return this.notHeld(conn, msg.jobId);
+        if (!conn.slots.jobs.has(msg.jobId)) return this.notHeld(conn, msg.jobId);
         publishJobEvent({ type: "progress", jobId: msg.jobId, phase: msg.phase, fraction: msg.fraction, message: msg.message });
         return;
       case "lease.renew": {
@@ -317,7 +297,7 @@ export class RunnerGateway {
         for (const jobId of msg.jobIds) {
           if (ok.has(jobId)) continue;
           // The lease was lost (job re-queued elsewhere or finished): the runner must stop it.
-          conn.jobs.delete(jobId);
+          conn.slots.jobs.delete(jobId);
           this.send(conn, { type: "job.cancel", jobId, reason: "lease lost: the job was handed to another runner or ended" });
         }
         return;
@@ -334,9 +314,7 @@ export class RunnerGateway {
             leaseExpiresAt: null,
           },
         });
-        conn.jobs.delete(msg.jobId);
-        conn.reported.delete(msg.jobId);
-        conn.full = false;
+        conn.slots.finished(msg.jobId);
         if (r.count !== 1) return this.notHeld(conn, msg.jobId);
         publishJobEvent({ type: "state", jobId: msg.jobId, status: msg.status });
         conn.log.info({ jobId: msg.jobId, status: msg.status }, "runner job finished");
@@ -361,7 +339,7 @@ export class RunnerGateway {
     if (!conn.runnerId || this.conns.get(conn.runnerId) !== conn) return; // closed meanwhile: stays offline
     await this.db.runner.update({
       where: { id: conn.runnerId! },
-      data: { status: conn.jobs.size > 0 ? "busy" : "online", lastSeenAt: new Date() },
+      data: { status: conn.slots.jobs.size > 0 ? "busy" : "online", lastSeenAt: new Date() },
     });
   }
 
@@ -386,7 +364,7 @@ export class RunnerGateway {
       list.push({
         runnerId: c.runnerId!,
         capabilities,
-        freeSlots: c.full || c.draining ? 0 : c.capabilities.maxConcurrentJobs - new Set([...c.jobs, ...c.reported]).size,
+        freeSlots: c.slots.free(c.capabilities.maxConcurrentJobs),
         excluded: false,
         declined: false,
       });
@@ -421,7 +399,7 @@ export class RunnerGateway {
   private offer(offer: Offer): void {
     const conn = this.conns.get(offer.runnerId);
     if (!conn) return; // disconnected meanwhile: its close handler re-queues the job
-    conn.jobs.add(offer.jobId);
+    conn.slots.jobs.add(offer.jobId);
     publishJobEvent({ type: "state", jobId: offer.jobId, status: "offered" });
     this.send(conn, { type: "job.offer", jobId: offer.jobId, attempt: offer.attempt, spec: offer.spec, timeoutMs: offer.timeoutMs });
   }
@@ -446,10 +424,10 @@ export class RunnerGateway {
       const result = await sweep(this.db, this.log);
       for (const r of [...result.timedOut, ...result.forcedCancel]) {
         const conn = r.runnerId ? this.conns.get(r.runnerId) : undefined;
-        if (conn?.jobs.delete(r.id))
+        if (conn?.slots.jobs.delete(r.id))
           this.send(conn, { type: "job.cancel", jobId: r.id, reason: r.status === "failed" ? "timed out" : "cancelled" });
       }
-      for (const r of result.requeued) for (const c of this.conns.values()) c.jobs.delete(r.id);
+      for (const r of result.requeued) for (const c of this.conns.values()) c.slots.jobs.delete(r.id);
       if (result.requeued.length > 0) this.schedule();
     } catch (err) {
       if (!this.stopped) this.log.error({ err }, "runner sweep failed");
