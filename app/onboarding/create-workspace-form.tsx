@@ -1,8 +1,9 @@
 "use client";
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
-import { useDeferredValue, useState } from "react";
+import { useDeferredValue, useRef, useState } from "react";
 import { Alert, Button, Input } from "@/app/_components/ui";
+import { useTypedBeforeHydration } from "@/app/_lib/typed-before-hydration";
 import { useTRPC } from "@/app/_lib/trpc";
 import { slugify } from "@/server/features/workspaces/schemas";
 
@@ -15,6 +16,14 @@ export function CreateWorkspaceForm() {
   const [slug, setSlug] = useState("");
   const [slugEdited, setSlugEdited] = useState(false);
   const effectiveSlug = slugEdited ? slug : slugify(name);
+  // This page is where a sign-in link lands: people may type before it has hydrated.
+  const nameInput = useRef<HTMLInputElement>(null);
+  const slugInput = useRef<HTMLInputElement>(null);
+  useTypedBeforeHydration(nameInput, setName);
+  useTypedBeforeHydration(slugInput, (typed) => {
+    setSlugEdited(true);
+    setSlug(typed.toLowerCase());
+  });
   const deferredSlug = useDeferredValue(effectiveSlug);
   const availability = useQuery({ ...trpc.workspace.slugAvailable.queryOptions({ slug: deferredSlug }), enabled: deferredSlug.length > 0 });
   const create = useMutation(
@@ -40,6 +49,7 @@ export function CreateWorkspaceForm() {
       <Input
         label="Workspace name"
         name="name"
+        ref={nameInput}
         value={name}
         onChange={(e) => setName(e.target.value)}
         placeholder="Acme Engineering"
@@ -51,6 +61,7 @@ export function CreateWorkspaceForm() {
       <Input
         label="URL"
         name="slug"
+        ref={slugInput}
         value={effectiveSlug}
         onChange={(e) => {
           setSlugEdited(true);

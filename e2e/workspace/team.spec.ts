@@ -47,6 +47,31 @@ test("signs in through the dev mailbox and creates a workspace", async ({ page }
   await expect(page.getByTestId("current-user")).toHaveText(owner);
 });
 
+test("keeps what was typed on the onboarding page before its scripts had loaded", async ({ page }) => {
+  const other = uniqueEmail("early-typist");
+  const otherSlug = `early-${Date.now().toString(36)}`;
+  await signIn(page, other);
+  await expect(page).toHaveURL(/\/onboarding$/);
+  // Hold the page's scripts back, as a slow connection does, and type into the server-rendered form.
+  let release!: () => void;
+  const loaded = new Promise<void>((r) => (release = r));
+  await page.route("**/_next/static/chunks/**", async (route) => {
+    await loaded;
+    await route.continue();
+  });
+  await page.goto("/onboarding", { waitUntil: "commit" });
+  await page.getByLabel("Workspace name").fill("Early Typists");
+  await page.getByLabel("URL").fill(otherSlug);
+  release();
+  await page.waitForFunction(() => {
+    const input = document.querySelector('input[name="name"]');
+    return input !== null && Object.keys(input).some((k) => k.startsWith("__reactFiber"));
+  });
+  await page.getByRole("button", { name: "Create workspace" }).click();
+  await expect(page).toHaveURL(new RegExp(`/w/${otherSlug}$`));
+  await expect(page.getByRole("heading", { name: "Early Typists" })).toBeVisible();
+});
+
 test("creates a project and an API key that authenticates the REST API until revoked", async ({ page, request }) => {
   await signIn(page, owner, `/signin?callbackUrl=${encodeURIComponent(`/w/${slug}/projects`)}`);
   await expect(page).toHaveURL(new RegExp(`/w/${slug}/projects$`));
