@@ -23,7 +23,7 @@ export const NOT_CONNECTED =
 
 /**
  * The real Bolt app on its HTTP receiver: it verifies every request's signature (v0 HMAC with
- * a five-minute timestamp window: anything else is a 401 before a listener runs), runs the OAuth
+ * a five-minute timestamp window either way: anything else is a 401 before a listener runs), runs the OAuth
  * install, and dispatches commands, button clicks and events. `handler` is mounted on the app's
  * server under /api/slack/.
  */
@@ -153,6 +153,11 @@ export function createSlackApp(db: Db, config: SlackConfig, log: Logger, inbox: 
       });
       return;
     }
+    if (path === SLACK_EVENTS_PATH && !freshTimestamp(req.headers["x-slack-request-timestamp"])) {
+      log.warn({ timestamp: req.headers["x-slack-request-timestamp"] }, "slack request outside the five-minute window");
+      res.writeHead(401).end(); // as Bolt answers a bad signature
+      return;
+    }
     try {
       receiver.requestListener(req, res);
     } catch {
@@ -181,6 +186,20 @@ export function createSlackApp(db: Db, config: SlackConfig, log: Logger, inbox: 
   }
 
   return { app, handler };
+}
+
+/** Slack's replay window. */
+export const SLACK_MAX_SKEW_SECONDS = 5 * 60;
+
+/**
+ * Bolt refuses a timestamp more than five minutes old but accepts any in the future, so a captured
+ * request signed ahead of time could be replayed later: both directions are refused here, and so is
+ * a header that is not plain Unix seconds (Bolt would compare it as a string).
+ */
+export function freshTimestamp(header: string | string[] | undefined, nowMs = Date.now()): boolean {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (value === undefined || !/^\d{1,12}$/.test(value)) return false;
+  return Math.abs(Math.floor(nowMs / 1000) - Number(value)) <= SLACK_MAX_SKEW_SECONDS;
 }
 
 function safeJson(value: string | undefined): unknown {

@@ -5,7 +5,8 @@ import { startHarness, type Harness } from "@/inngest/executor/test-harness";
 import { pollUntil } from "@/server/runners/testing/real-runner";
 import { testDb } from "@/server/testing/db";
 import { addMember, callerFor, createUser, createWorkspaceFor, type TestUser } from "@/server/testing/factories";
-import { startSlackTestServer, type SlackTestServer } from "./testing/slack-server";
+import { slackSignature } from "@/test/fakes/slack";
+import { SIGNING_SECRET, startSlackTestServer, type SlackTestServer } from "./testing/slack-server";
 import { decryptSecret } from "@/server/crypto";
 import { readLinkToken } from "./link-token";
 
@@ -150,6 +151,17 @@ describe("slash commands", () => {
     expect(forged.status).toBe(401);
     const stale = await s.command(TEAM_A, "UALICE", CHAN_A, "ask hello?", { timestamp: Math.floor(Date.now() / 1000) - 6 * 60 });
     expect(stale.status).toBe(401);
+    // Genuinely signed, but dated ahead: a request captured now must not be replayable later.
+    const future = await s.command(TEAM_A, "UALICE", CHAN_A, "ask hello?", { timestamp: Math.floor(Date.now() / 1000) + 6 * 60 });
+    expect(future.status).toBe(401);
+    const malformed = await s.post("command=%2Fjace&text=ask+hi&team_id=TALPHA", {
+      "content-type": "application/x-www-form-urlencoded",
+      ...slackSignature(SIGNING_SECRET, "command=%2Fjace&text=ask+hi&team_id=TALPHA", "1e12" as unknown as number),
+    });
+    expect(malformed.status).toBe(401);
+    // Just inside the window either way is accepted.
+    const early = await s.command(TEAM_A, "UALICE", CHAN_A, "help", { timestamp: Math.floor(Date.now() / 1000) + 4 * 60 });
+    expect(early.status).toBe(200);
     const unsigned = await s.post("command=%2Fjace&text=ask+hi&team_id=TALPHA", { "content-type": "application/x-www-form-urlencoded" });
     expect(unsigned.status).toBe(401);
     expect(await db.task.count({ where: ours })).toBe(before);
