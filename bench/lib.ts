@@ -75,7 +75,8 @@ export async function benchRunnerApp(name: string) {
   const app = await startRunnerAppServer(db);
   const slug = `${name.toLowerCase()}-${Date.now()}`;
   const user = await db.user.create({ data: { email: `${slug}@example.test` } });
-  const ws = await db.workspace.create({ data: { name, slug } });
+  // Enterprise: no runner, task or concurrency limit, so the benchmarks measure the gateway, not the plan's refusals.
+  const ws = await db.workspace.create({ data: { name, slug, plan: "enterprise" } });
   const actor = { type: "user" as const, id: user.id, label: user.email };
   const close = async () => {
     await app.close();

@@ -89,7 +89,8 @@ async function main() {
   const user = await db.user.create({ data: { email: `bench-${Date.now()}@example.test` } });
   const actor = { type: "user" as const, id: user.id, label: user.email };
   const newWorkspace = async (name: string): Promise<Workspace> => {
-    const ws = await db.workspace.create({ data: { name, slug: `${name}-${Date.now()}` } });
+    // Enterprise: no runner, concurrency or monthly task limit (Free allows one runner and two tasks at once).
+    const ws = await db.workspace.create({ data: { name, slug: `${name}-${Date.now()}`, plan: "enterprise" } });
     await db.project.create({ data: { workspaceId: ws.id, name: "bench" } });
     return ws;
   };

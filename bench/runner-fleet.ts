@@ -21,7 +21,7 @@ type Stats = { rss: number; heapUsed: number; cpu: { user: number; system: numbe
 async function main() {
   const database = await benchDatabase();
   const db = createDb(database.url);
-  const ws = await db.workspace.create({ data: { name: "Fleet", slug: `fleet-${Date.now()}` } });
+  const ws = await db.workspace.create({ data: { name: "Fleet", slug: `fleet-${Date.now()}`, plan: "enterprise" } });
   const identities = Array.from({ length: RUNNERS }, (_, i) => {
     const { privateKey, publicKey } = generateKeyPairSync("ed25519");
     return { id: `fleet-runner-${i}`, privateKey, publicKey: publicKey.export({ format: "der", type: "spki" }).toString("base64") };
