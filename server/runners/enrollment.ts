@@ -56,7 +56,10 @@ export async function enrollRunner(db: Db, req: EnrollRequest, ip: string | null
   if (row.expiresAt < new Date())
     throw new AppError("UNAUTHORIZED", "This enrollment token has expired. Create a new one under Runners -> Add runner.");
 
-  const labels = [...new Set([...row.labels, ...req.capabilities.labels])];
+  // Only an admin's labels (the token's, later the dashboard's) steer scheduling: a runner could
+  // otherwise claim "gpu-prod" and receive jobs meant for other machines. What the runner asked
+  // for stays visible in its capabilities (`capabilities.labels`), which scheduling ignores.
+  const labels = [...row.labels];
   const runner = await db.$transaction(async (tx) => {
     // The plan may have changed (or other runners enrolled) since the token was made.
     await assertCanAdd(tx, row.workspaceId, "runners");
@@ -74,7 +77,13 @@ export async function enrollRunner(db: Db, req: EnrollRequest, ip: string | null
       action: "runner.enrolled",
       targetType: "runner",
       targetId: created.id,
-      metadata: { name: req.name, labels, tokenId: row.id, gpus: req.capabilities.gpus.map((g) => g.name) },
+      metadata: {
+        name: req.name,
+        labels,
+        requestedLabels: req.capabilities.labels,
+        tokenId: row.id,
+        gpus: req.capabilities.gpus.map((g) => g.name),
+      },
     });
     return created;
   });

@@ -1,4 +1,5 @@
 import { enrollRequest } from "@jace/gpu-runner/protocol";
+import { readText } from "@/server/api/rest-input";
 import { getDb } from "@/server/db";
 import { getEnv } from "@/server/env";
 import { AppError, errorResponse, newRequestId } from "@/server/errors";
@@ -12,8 +13,9 @@ export async function POST(req: Request): Promise<Response> {
   const requestId = req.headers.get("x-request-id") ?? newRequestId();
   const log = logger.child({ requestId, route: "runners.enroll" });
   try {
-    const body = await req.text();
-    if (body.length > MAX_BODY_BYTES) throw new AppError("PAYLOAD_TOO_LARGE", "Enrollment request is larger than 64 KB.");
+    // Counts the bytes as they arrive and stops past the limit: req.text() would buffer a body of
+    // any size (chunked, or with a lying content-length) before it could be refused.
+    const body = await readText(req, MAX_BODY_BYTES);
     let json: unknown;
     try {
       json = JSON.parse(body);
