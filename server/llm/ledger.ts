@@ -75,12 +75,27 @@ export async function recordCall(
   return { id };
 }
 
-/** Ledger row for a runner job the task pipeline ran itself (durably, outside `complete`). */
+/** What a runner reported for a job (the protocol's usage; absent on a job that reported none). */
+export type RunnerJobUsage = { promptTokens?: number; completionTokens?: number; gpuSeconds?: number } | null;
+
+/**
+ * Ledger row for a runner job the task pipeline ran itself (durably, outside `complete`). Only the
+ * GPU seconds the runner reported are billed as GPU time: a CPU-only runner reports 0 and its call
+ * costs the energy price alone, as the task page and the usage page show it.
+ */
 export async function recordRunnerCall(
   db: Db,
   req: Pick<LlmRequest, "workspaceId" | "projectId" | "taskId" | "model"> & { callId: string },
-  job: { model: string; runnerId: string | null; promptTokens: number; completionTokens: number; gpuSeconds: number; latencyMs: number },
+  run: { model: string; runnerId: string | null; usage: RunnerJobUsage; latencyMs: number },
 ): Promise<number> {
+  const job = {
+    model: run.model,
+    runnerId: run.runnerId,
+    promptTokens: run.usage?.promptTokens ?? 0,
+    completionTokens: run.usage?.completionTokens ?? 0,
+    gpuSeconds: run.usage?.gpuSeconds ?? 0,
+    latencyMs: run.latencyMs,
+  };
   const routing = await workspaceRouting(db, req.workspaceId);
   const costMicros = localCostMicros(routing.pricing, job.runnerId, job.gpuSeconds);
   const baseline = { pricing: routing.pricing, baselineModel: cloudEquivalent(routing, req.model) };

@@ -131,9 +131,7 @@ export async function collectTaskJob(
       {
         model: spec.model ?? "local",
         runnerId: job.runnerId,
-        promptTokens: usage?.promptTokens ?? 0,
-        completionTokens: usage?.completionTokens ?? 0,
-        gpuSeconds: usage?.gpuSeconds || usage?.wallSeconds || 0,
+        usage,
         latencyMs: job.startedAt && job.finishedAt ? job.finishedAt.getTime() - job.startedAt.getTime() : 0,
       },
     );

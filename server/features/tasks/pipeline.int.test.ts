@@ -8,6 +8,7 @@ import { startOpenAIFake } from "@/test/fakes/openai";
 import { overrideEnv } from "@/server/env";
 import { monthStart } from "@/server/llm/budgets";
 import { saveOpenAIKey } from "@/server/llm/credentials";
+import { resolvePricing } from "@/server/llm/pricing";
 import { approveTask, cancelTask, rejectTask } from "./decisions";
 import { createTask, replayTask, resendStuckTasks } from "./intake";
 import { getPipelineRun } from "./pipeline-run";
@@ -82,7 +83,9 @@ describe("task pipeline", { timeout: 90_000 }, () => {
       expect.objectContaining({ provider: "runner", model: "tiny", requestedModel: "fast", runnerId: runner.runnerId }),
     ]);
     expect(detail.costMicros).toBe(calls[0]!.costMicros);
-    expect(detail.costMicros).toBeGreaterThan(0);
+    // A CPU-only runner: no GPU time on the task or in the ledger; the call costs the energy price alone.
+    expect([detail.usage!.gpuSeconds, calls[0]!.gpuSeconds]).toEqual([0, 0]);
+    expect(detail.costMicros).toBe(resolvePricing({}).localEnergyPerCallMicros);
     expect(detail.artifacts.map((a) => a.name)).toEqual(["result.md"]);
     const logs = await listTaskLogs(h.db, h.workspace.id, task.id);
     expect(logs.map((l) => l.message).join("\n")).toMatch(/Task succeeded/);

@@ -147,7 +147,8 @@ export async function callRunner(db: Db, input: RunnerCallInput): Promise<Runner
       text: result.output.text,
       finishReason: result.output.finishReason,
       usage: { promptTokens: result.usage?.promptTokens ?? 0, completionTokens: result.usage?.completionTokens ?? 0 },
-      gpuSeconds: result.usage?.gpuSeconds ?? result.usage?.wallSeconds ?? 0,
+      // Wall time is not GPU time: a CPU-only runner reports 0 GPU seconds and is billed energy only.
+      gpuSeconds: result.usage?.gpuSeconds ?? 0,
       runnerId: result.runnerId,
       jobId,
     };
