@@ -40,9 +40,64 @@ export class AppError extends Error {
   }
 }
 
+/** Node socket errors of a database that is down, restarting or unreachable. */
+const unreachableCodes = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+]);
+/** PostgreSQL: admin/crash shutdown, cannot connect now (starting up, shutting down), too many connections. */
+const unavailableSqlStates = new Set(["57P01", "57P02", "57P03", "08000", "08001", "08003", "08006", "53300"]);
+/** Prisma: cannot reach the server, timed out, server closed the connection, pool timeout. */
+const unavailablePrismaCodes = new Set(["P1001", "P1002", "P1017", "P2024"]);
+/** Kinds of Prisma's driver-adapter errors that mean the connection, not the query, failed. */
+const unavailableAdapterKinds = new Set(["DatabaseNotReachable", "ConnectionClosed", "SocketTimeout", "TooManyConnections"]);
+/** What pg says when the server vanishes mid-connection (these errors carry no code). */
+const unavailableMessages = /Connection terminated|connection timeout|Client has encountered a connection error/i;
+
+/**
+ * True when `error` (or anything in its cause chain) says the database cannot be reached right now,
+ * as opposed to a query that failed: the one place that knows pg's, Prisma's and Node's words for it.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const seen = new Set<unknown>();
+  let current: unknown = error;
+  while (current && typeof current === "object" && !seen.has(current)) {
+    seen.add(current);
+    const e = current as { code?: unknown; message?: unknown; meta?: { driverAdapterError?: { cause?: Record<string, unknown> } } };
+    const code = typeof e.code === "string" ? e.code : undefined;
+    if (code && (unreachableCodes.has(code) || unavailableSqlStates.has(code) || unavailablePrismaCodes.has(code))) return true;
+    const adapter = e.meta?.driverAdapterError?.cause;
+    if (adapter) {
+      if (typeof adapter.kind === "string" && unavailableAdapterKinds.has(adapter.kind)) return true;
+      const sqlState = adapter.originalCode ?? adapter.code;
+      if (typeof sqlState === "string" && unavailableSqlStates.has(sqlState)) return true;
+    }
+    if (current instanceof Error && !(current instanceof AppError) && unavailableMessages.test(String(e.message))) return true;
+    // Node wraps a refused dual-stack connect in an AggregateError.
+    if (current instanceof AggregateError && current.errors.some((inner) => isDatabaseUnavailable(inner))) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/** Seconds a client should wait before retrying while the database is unavailable. */
+export const DATABASE_RETRY_AFTER_SECONDS = 5;
+
 /** Turns any thrown value into an AppError; unknown failures become a redacted INTERNAL error. */
 export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
+  if (isDatabaseUnavailable(error)) {
+    return new AppError("UNAVAILABLE", `The database is unavailable right now. Retry in ${DATABASE_RETRY_AFTER_SECONDS} s.`, {
+      cause: error,
+      details: { retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS },
+    });
+  }
   if (error instanceof Prisma.PrismaClientKnownRequestError) {
     if (error.code === "P2002") return new AppError("CONFLICT", "That already exists.", { cause: error });
     if (error.code === "P2025") return new AppError("NOT_FOUND", "Not found.", { cause: error });
@@ -65,6 +120,7 @@ export function errorResponse(error: unknown, requestId: string, onInternal?: (e
   };
   const headers: Record<string, string> = { "x-request-id": requestId };
   const retryAfter = appError.details?.retryAfterSeconds;
-  if (appError.code === "RATE_LIMITED" && typeof retryAfter === "number") headers["retry-after"] = String(retryAfter);
+  if ((appError.code === "RATE_LIMITED" || appError.code === "UNAVAILABLE") && typeof retryAfter === "number")
+    headers["retry-after"] = String(retryAfter);
   return Response.json(body, { status: appError.httpStatus, headers });
 }
