@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, chmodSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -102,6 +102,20 @@ describe("runner.json", () => {
     expect(statSync(path).mode & 0o777).toBe(0o600);
     expect(statSync(configDir).mode & 0o777).toBe(0o700);
     expect(readRunnerFile(configDir)).toMatchObject({ runnerId: "runner_1", threads: 3 });
+  });
+
+  it("tightens a config directory that `models add` created 0755 before enroll, and on start", () => {
+    const configDir = join(dir, "jace-runner");
+    // What addModel does for the default models dir: the config dir appears with the umask's mode.
+    mkdirSync(join(configDir, "models"), { recursive: true });
+    chmodSync(configDir, 0o755);
+    writeRunnerFile(configDir, fileWith());
+    expect(statSync(configDir).mode & 0o777).toBe(0o700);
+
+    // An enrollment written before this fix is tightened when the runner loads it.
+    chmodSync(configDir, 0o755);
+    expect(loadEnrollment({ configDirFlag: configDir, env: {} }).warnings).toEqual([]);
+    expect(statSync(configDir).mode & 0o777).toBe(0o700);
   });
 
   it("stays 0600 when rewritten over a file someone made world-readable", () => {

@@ -260,11 +260,26 @@ export function readRunnerFile(configDir: string): RunnerFile | null {
   return parsed.data;
 }
 
-/** Writes runner.json atomically, 0600 inside a 0700 directory (an existing directory is left as is). */
+/**
+ * Makes the config directory 0700: creates it so, or tightens it when it already exists (`models
+ * add` before `enroll` creates it with the umask's 0755 as the parent of the default models dir).
+ * The mode matters even with runner.json at 0600: the temp file and future files live there too.
+ */
+export function secureConfigDir(configDir: string): void {
+  mkdirSync(configDir, { recursive: true, mode: 0o700 });
+  if ((statSync(configDir).mode & 0o077) === 0) return;
+  try {
+    chmodSync(configDir, 0o700);
+  } catch (error) {
+    throw new RunnerError(`Cannot make ${configDir} private (chmod 700): ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** Writes runner.json atomically, 0600 inside a 0700 directory (an existing directory is tightened). */
 export function writeRunnerFile(configDir: string, data: RunnerFileInput): string {
   const content = runnerFile.parse(data);
   const file = configPath(configDir);
-  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  secureConfigDir(dirname(file));
   const temp = `${file}.${process.pid}.tmp`;
   writeFileSync(temp, `${JSON.stringify(content, null, 2)}\n`, { mode: 0o600, flag: "w" });
   chmodSync(temp, 0o600);
@@ -320,6 +335,12 @@ export function loadEnrollment(input: { configDirFlag?: string; flags?: Settings
   const warnings = isTooOpen(configPath(configDir))
     ? [`${configPath(configDir)} is readable by other users; run: chmod 600 ${configPath(configDir)}`]
     : [];
+  // Enrollments made before the directory was tightened on write get fixed on their next start.
+  try {
+    secureConfigDir(configDir);
+  } catch {
+    warnings.push(`${configDir} is open to other users and could not be tightened; run: chmod 700 ${configDir}`);
+  }
   return {
     configDir,
     configPath: configPath(configDir),
