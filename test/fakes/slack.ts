@@ -8,7 +8,7 @@ import type { AddressInfo } from "node:net";
  * oauth.v2.access with codes from `authorizeCode()`; every call is recorded with its team, and
  * `rateLimit()` makes the next calls of a method answer 429 with Retry-After. Replies to a slash
  * command's response_url (`<apiUrl>response/<id>`) are recorded as method `response` with the
- * url in `responseUrl`.
+ * url in `responseUrl`. Messages over Slack's size limits are refused as Slack refuses them.
  *
  * For browser tests it also serves Slack's consent page (`GET /oauth/v2/authorize`, the team set
  * by `setConsentTeam()`: Allow sends the browser back to `redirect_uri` with a code and the state)
@@ -50,6 +50,25 @@ export type SlackFake = {
 export function slackSignature(signingSecret: string, body: string, timestamp = Math.floor(Date.now() / 1000)): Record<string, string> {
   const signature = `v0=${createHmac("sha256", signingSecret).update(`v0:${timestamp}:${body}`).digest("hex")}`;
   return { "x-slack-request-timestamp": String(timestamp), "x-slack-signature": signature };
+}
+
+/**
+ * Slack refuses a message over its limits: `text` over 40,000 characters, more than 50 blocks, or
+ * a block's text over 3,000.
+ */
+function messageError(args: Record<string, unknown>): string | null {
+  const text = typeof args.text === "string" ? args.text : "";
+  if (text.length > 40_000) return "msg_too_long";
+  const blocks = Array.isArray(args.blocks) ? (args.blocks as Record<string, unknown>[]) : [];
+  if (blocks.length > 50) return "invalid_blocks";
+  const texts = blocks.flatMap((b) => [
+    (b.text as { text?: unknown } | undefined)?.text,
+    ...((b.elements as { text?: unknown }[] | undefined) ?? []).map((e) => e.text),
+  ]);
+  for (const t of texts) {
+    if (typeof t === "string" && t.length > 3_000) return "invalid_blocks";
+  }
+  return null;
 }
 
 function parseBody(raw: string, type: string | undefined): Record<string, unknown> {
@@ -153,8 +172,10 @@ export async function startSlackFake(): Promise<SlackFake> {
         return json(res, { ok: true, revoked: true });
       case "chat.postMessage":
         if (!channel) return json(res, { ok: false, error: "channel_not_found" });
+        if (messageError(args)) return json(res, { ok: false, error: messageError(args) });
         return json(res, { ok: true, channel, ts: `${++ts}.000100`, message: { text: args.text } });
       case "chat.update":
+        if (messageError(args)) return json(res, { ok: false, error: messageError(args) });
         return json(res, { ok: true, channel, ts: args.ts, text: args.text });
       case "chat.postEphemeral":
         return json(res, { ok: true, message_ts: `${++ts}.000200` });

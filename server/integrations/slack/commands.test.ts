@@ -50,7 +50,8 @@ describe("messages", () => {
   it("escapes what people typed and links the task", () => {
     const m = statusMessage(task, "https://jace.test/w/acme/tasks/t1");
     expect(JSON.stringify(m.blocks)).toContain("*<https://jace.test/w/acme/tasks/t1|#3>* Test &lt;a&amp;b&gt;");
-    expect(m.text).toBe("#3 Test <a&b>: Running");
+    // The notification text is mrkdwn too: escaped the same way.
+    expect(m.text).toBe("#3 Test &lt;a&amp;b&gt;: Running");
   });
 
   it("says how a plan was closed: rejected, approved (also when cancelled later), or undecided", () => {

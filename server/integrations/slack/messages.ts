@@ -1,5 +1,6 @@
 import type { Task } from "@/server/generated/prisma/client";
 import { taskPlan, taskResult, type TaskResult } from "@/server/features/tasks/schemas";
+import { slackEscape, splitText, truncate } from "../text/outbound";
 
 /**
  * Everything Jace says in Slack, as Block Kit. Pure functions of plain data, so wording and
@@ -9,11 +10,30 @@ import { taskPlan, taskResult, type TaskResult } from "@/server/features/tasks/s
 export type Block = Record<string, unknown>;
 export type SlackMessage = { text: string; blocks?: Block[] };
 
-const section = (text: string): Block => ({ type: "section", text: { type: "mrkdwn", text: text.slice(0, 2900) } });
-const context = (text: string): Block => ({ type: "context", elements: [{ type: "mrkdwn", text: text.slice(0, 2900) }] });
+/** What Slack accepts in one message (longer is refused or cut by Slack, not by us). */
+export const SLACK_LIMITS = { text: 40_000, sectionText: 3_000, blocks: 50 } as const;
+/** Sections of a result's body at most: a long answer is cut with a link to the task page. */
+const MAX_BODY_SECTIONS = 10;
 
-/** Slack's mrkdwn treats these three characters specially. */
-export const escape = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+const section = (text: string): Block => ({ type: "section", text: { type: "mrkdwn", text: truncate(text, SLACK_LIMITS.sectionText) } });
+const context = (text: string): Block => ({
+  type: "context",
+  elements: [{ type: "mrkdwn", text: truncate(text, SLACK_LIMITS.sectionText) }],
+});
+
+/**
+ * Untrusted text (titles, model output, error messages) as Slack mrkdwn: control characters
+ * stripped, `& < >` escaped, broadcasts and mentions neutralised (server/integrations/text/outbound.ts).
+ */
+export const escape = slackEscape;
+
+/** Every message goes out within Slack's limits, whatever built it. */
+export function fitMessage(message: SlackMessage): SlackMessage {
+  return {
+    text: truncate(message.text, SLACK_LIMITS.text),
+    ...(message.blocks ? { blocks: message.blocks.slice(0, SLACK_LIMITS.blocks) } : {}),
+  };
+}
 
 export const link = (url: string, label: string) => `<${url}|${escape(label)}>`;
 
@@ -41,7 +61,7 @@ export function statusMessage(task: TaskView, url: string): SlackMessage {
   const reason = task.status === "failed" || task.status === "cancelled" ? (task.error ?? task.statusReason) : task.statusReason;
   const line = `*${link(url, `#${task.number}`)}* ${escape(task.title)}`;
   return {
-    text: `#${task.number} ${task.title}: ${label.replace(/^:[a-z_]+: /, "")}`,
+    text: `#${task.number} ${escape(task.title)}: ${label.replace(/^:[a-z_]+: /, "")}`,
     blocks: [section(line), context(`${label}${reason ? ` · ${escape(reason)}` : ""} · requested by ${escape(task.createdByLabel)}`)],
   };
 }
@@ -78,7 +98,7 @@ export function planMessage(task: PlanView, decided: boolean): SlackMessage {
   } else {
     blocks.push(context(planVerdict(task)));
   }
-  return { text: `Plan for #${task.number}: ${plan.success ? plan.data.summary : ""}`.slice(0, 300), blocks };
+  return fitMessage({ text: truncate(`Plan for #${task.number}: ${plan.success ? escape(plan.data.summary) : ""}`, 300), blocks });
 }
 
 export function testSummaryLine(result: TaskResult): string | null {
@@ -87,14 +107,22 @@ export function testSummaryLine(result: TaskResult): string | null {
   return `${t.passed} passed, ${t.failed} failed, ${t.skipped} skipped (${t.total} total)`;
 }
 
+/**
+ * The result as a reply: the (escaped) body over as many sections as Slack allows, cut with a link
+ * to the task page when longer, then the test summary and the cost.
+ */
 export function resultMessage(task: Pick<Task, "number" | "costMicros">, result: TaskResult, url: string): SlackMessage {
   const parsed = taskResult.parse(result);
   const tests = testSummaryLine(parsed);
-  const body = parsed.text.length > 2800 ? `${parsed.text.slice(0, 2800)}…` : parsed.text;
-  const blocks: Block[] = [section(`*Result of #${task.number}*\n${body || "_(empty answer)_"}`)];
+  const head = `*Result of #${task.number}*\n`;
+  const pieces = splitText(escape(parsed.text.trim()) || "_(empty answer)_", SLACK_LIMITS.sectionText - head.length);
+  const shown = pieces.slice(0, MAX_BODY_SECTIONS);
+  const blocks: Block[] = shown.map((piece, i) => section(i === 0 ? `${head}${piece}` : piece));
+  if (pieces.length > shown.length)
+    blocks.push(context(`The result is longer than Slack shows: ${link(url, "read all of it on the task page")}`));
   if (tests) blocks.push(section(`*Tests:* ${tests}`));
   blocks.push(context(`Cost ${formatCost(task.costMicros)} · ${link(url, "Open the task")}`));
-  return { text: `Result of #${task.number}${tests ? `: ${tests}` : ""}`, blocks };
+  return fitMessage({ text: `Result of #${task.number}${tests ? `: ${tests}` : ""}`, blocks });
 }
 
 export function failureMessage(task: Pick<Task, "number" | "status" | "error" | "statusReason">, url: string): SlackMessage {
