@@ -1,12 +1,14 @@
 import { z } from "zod";
 import { createTRPCRouter, protectedProcedure, workspaceProcedure } from "@/server/api/trpc";
 import { userActor } from "../audit/record";
+import { idempotencyKey, once } from "../idempotency/once";
 import { acceptInvitation, inviteMember, listPendingInvitations, previewInvitation, revokeInvitation } from "./invitations";
 import { changeRole, leaveWorkspace, listMembers, removeMember } from "./members";
 import { invitationOutput, invitationPreview, invitationToken, inviteInput, memberOutput, role } from "./schemas";
 
 const ok = z.object({ ok: z.literal(true) });
 const id = z.string().min(1).max(64);
+const invited = z.object({ id: z.string() });
 
 export const memberRouter = createTRPCRouter({
   list: workspaceProcedure("workspace.read")
@@ -18,9 +20,13 @@ export const memberRouter = createTRPCRouter({
     .query(({ ctx }) => listPendingInvitations(ctx.db, ctx.workspace.id)),
 
   invite: workspaceProcedure("members.manage")
-    .input(inviteInput)
-    .output(z.object({ id: z.string() }))
-    .mutation(({ ctx, input }) => inviteMember(ctx.db, ctx.workspace, userActor(ctx.session), ctx.role, ctx.ip, input)),
+    .input(inviteInput.extend({ idempotencyKey }))
+    .output(invited)
+    .mutation(({ ctx, input: { idempotencyKey: key, ...input } }) =>
+      once(ctx.db, { scope: `members.invite:${ctx.workspace.id}`, userId: ctx.session.userId, key, input }, invited, () =>
+        inviteMember(ctx.db, ctx.workspace, userActor(ctx.session), ctx.role, ctx.ip, input),
+      ),
+    ),
 
   revokeInvitation: workspaceProcedure("members.manage")
     .input(z.object({ invitationId: id }))

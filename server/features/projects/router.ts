@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { createTRPCRouter, workspaceProcedure } from "@/server/api/trpc";
 import { userActor } from "../audit/record";
+import { idempotencyKey, once } from "../idempotency/once";
 import { createProject, getProject, listProjects, setProjectArchived, updateProject } from "./projects";
 import { createProjectInput, projectOutput, updateProjectInput } from "./schemas";
 
@@ -18,9 +19,13 @@ export const projectRouter = createTRPCRouter({
     .query(({ ctx, input }) => getProject(ctx.db, ctx.workspace.id, input.projectId)),
 
   create: workspaceProcedure("projects.manage")
-    .input(createProjectInput)
+    .input(createProjectInput.extend({ idempotencyKey }))
     .output(projectOutput)
-    .mutation(({ ctx, input }) => createProject(ctx.db, ctx.workspace.id, userActor(ctx.session), ctx.ip, input)),
+    .mutation(({ ctx, input: { idempotencyKey: key, ...input } }) =>
+      once(ctx.db, { scope: `projects.create:${ctx.workspace.id}`, userId: ctx.session.userId, key, input }, projectOutput, () =>
+        createProject(ctx.db, ctx.workspace.id, userActor(ctx.session), ctx.ip, input),
+      ),
+    ),
 
   update: workspaceProcedure("projects.manage")
     .input(updateProjectInput)

@@ -4,6 +4,7 @@ import { getEnv } from "@/server/env";
 import { createEnrollmentToken } from "@/server/runners/enrollment";
 import { cancelJob } from "@/server/runners/jobs";
 import { userActor } from "../audit/record";
+import { idempotencyKey, once } from "../idempotency/once";
 import {
   enrollmentStatus,
   getRunner,
@@ -20,6 +21,7 @@ import {
 
 const runnerId = z.object({ runnerId: z.string().min(1).max(64) });
 const ok = z.object({ ok: z.literal(true) });
+const enrollment = z.object({ tokenId: z.string(), token: z.string(), expiresAt: z.date(), command: z.string() });
 
 export const runnerRouter = createTRPCRouter({
   list: workspaceProcedure("workspace.read")
@@ -43,21 +45,23 @@ export const runnerRouter = createTRPCRouter({
     .query(({ ctx, input }) => listRunnerJobs(ctx.db, ctx.workspace.id, input)),
 
   createEnrollmentToken: workspaceProcedure("runners.manage")
-    .input(z.object({ labels: z.array(runnerLabel).max(20).default([]) }))
-    .output(z.object({ tokenId: z.string(), token: z.string(), expiresAt: z.date(), command: z.string() }))
-    .mutation(async ({ ctx, input }) => {
-      const { id, token, expiresAt } = await createEnrollmentToken(ctx.db, ctx.workspace.id, userActor(ctx.session), ctx.ip, {
-        labels: input.labels,
-      });
-      const labels = input.labels.length > 0 ? ` --labels ${input.labels.join(",")}` : "";
-      // The token goes in the environment, not a flag, so it does not show up in `ps`.
-      return {
-        tokenId: id,
-        token,
-        expiresAt,
-        command: `JACE_RUNNER_TOKEN=${token} jace-runner enroll --server ${getEnv().appUrl}${labels} && jace-runner start`,
-      };
-    }),
+    .input(z.object({ labels: z.array(runnerLabel).max(20).default([]), idempotencyKey }))
+    .output(enrollment)
+    .mutation(({ ctx, input: { idempotencyKey: key, ...input } }) =>
+      once(ctx.db, { scope: `runners.enroll:${ctx.workspace.id}`, userId: ctx.session.userId, key, input }, enrollment, async () => {
+        const { id, token, expiresAt } = await createEnrollmentToken(ctx.db, ctx.workspace.id, userActor(ctx.session), ctx.ip, {
+          labels: input.labels,
+        });
+        const labels = input.labels.length > 0 ? ` --labels ${input.labels.join(",")}` : "";
+        // The token goes in the environment, not a flag, so it does not show up in `ps`.
+        return {
+          tokenId: id,
+          token,
+          expiresAt,
+          command: `JACE_RUNNER_TOKEN=${token} jace-runner enroll --server ${getEnv().appUrl}${labels} && jace-runner start`,
+        };
+      }),
+    ),
 
   enrollmentStatus: workspaceProcedure("runners.manage")
     .input(z.object({ tokenId: z.string().min(1).max(64) }))

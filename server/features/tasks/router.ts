@@ -1,10 +1,12 @@
 import { z } from "zod";
 import { createTRPCRouter, workspaceProcedure } from "@/server/api/trpc";
 import { userActor } from "../audit/record";
+import { idempotencyKey } from "../idempotency/once";
 import { approveTask, cancelTask, rejectTask } from "./decisions";
 import { createTask, replayTask } from "./intake";
 import { createTaskInput, listTasksInput, taskCounts, taskDetailOutput, taskLogOutput, taskOutput } from "./schemas";
 import { getPipelineRun } from "./pipeline-run";
+import { assertSameTaskRequest } from "./repeat";
 import { countTasks, getTask, listTaskLogs, listTasks } from "./tasks";
 
 const taskId = z.object({ taskId: z.string().min(1).max(64) });
@@ -69,13 +71,17 @@ export const taskRouter = createTRPCRouter({
     .query(({ ctx, input }) => listTaskLogs(ctx.db, ctx.workspace.id, input.taskId, { afterId: input.afterId })),
 
   create: workspaceProcedure("tasks.create")
-    .input(createTaskInput)
+    .input(createTaskInput.extend({ idempotencyKey }))
     .output(created)
-    .mutation(async ({ ctx, input }) => {
+    .mutation(async ({ ctx, input: { idempotencyKey: key, ...input } }) => {
+      // The form's key is the task's delivery id, as the REST API's Idempotency-Key is: a repeated
+      // submission (double click, retry) returns the first task instead of starting another.
       const { task, created: isNew } = await createTask(ctx.db, ctx.workspace.id, userActor(ctx.session), input, {
         source: "web",
+        deliveryId: key,
         ip: ctx.ip,
       });
+      if (!isNew) assertSameTaskRequest(task, input);
       return { taskId: task.id, number: task.number, created: isNew };
     }),
 

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { createTRPCRouter, workspaceProcedure } from "@/server/api/trpc";
 import { describeOpenAIKey, removeOpenAIKey, saveOpenAIKey } from "@/server/llm/credentials";
 import { userActor } from "../audit/record";
+import { idempotencyKey, once } from "../idempotency/once";
 import { deleteBudget, listBudgets, upsertBudget } from "./budgets";
 import {
   budgetOutput,
@@ -26,9 +27,13 @@ export const usageRouter = createTRPCRouter({
     .query(({ ctx }) => listBudgets(ctx.db, ctx.workspace.id)),
 
   upsertBudget: workspaceProcedure("billing.manage")
-    .input(upsertBudgetInput)
+    .input(upsertBudgetInput.extend({ idempotencyKey }))
     .output(budgetOutput)
-    .mutation(({ ctx, input }) => upsertBudget(ctx.db, ctx.workspace.id, userActor(ctx.session), ctx.ip, input)),
+    .mutation(({ ctx, input: { idempotencyKey: key, ...input } }) =>
+      once(ctx.db, { scope: `usage.upsertBudget:${ctx.workspace.id}`, userId: ctx.session.userId, key, input }, budgetOutput, () =>
+        upsertBudget(ctx.db, ctx.workspace.id, userActor(ctx.session), ctx.ip, input),
+      ),
+    ),
 
   deleteBudget: workspaceProcedure("billing.manage")
     .input(deleteBudgetInput)

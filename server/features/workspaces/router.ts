@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { createTRPCRouter, protectedProcedure, workspaceProcedure } from "@/server/api/trpc";
 import { userActor } from "../audit/record";
+import { idempotencyKey, once } from "../idempotency/once";
 import { createWorkspaceInput, workspaceName, workspaceSlug, workspaceSummary } from "./schemas";
 import { createWorkspace, deleteWorkspace, isSlugAvailable, listWorkspacesForUser, renameWorkspace } from "./workspaces";
 
@@ -18,9 +19,13 @@ export const workspaceRouter = createTRPCRouter({
     }),
 
   create: protectedProcedure
-    .input(createWorkspaceInput)
+    .input(createWorkspaceInput.extend({ idempotencyKey }))
     .output(workspaceSummary)
-    .mutation(({ ctx, input }) => createWorkspace(ctx.db, { id: ctx.session.userId, email: ctx.session.email }, input, ctx.ip)),
+    .mutation(({ ctx, input: { idempotencyKey: key, ...input } }) =>
+      once(ctx.db, { scope: "workspaces.create", userId: ctx.session.userId, key, input }, workspaceSummary, () =>
+        createWorkspace(ctx.db, { id: ctx.session.userId, email: ctx.session.email }, input, ctx.ip),
+      ),
+    ),
 
   get: workspaceProcedure("workspace.read")
     .output(workspaceSummary.extend({ createdAt: z.date() }))
