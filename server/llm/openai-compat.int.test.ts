@@ -1,13 +1,9 @@
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import OpenAI from "openai";
 import type { ChatCompletionChunk } from "openai/resources/chat/completions";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { POST as chatCompletions } from "@/app/api/v1/chat/completions/route";
-import { GET as models } from "@/app/api/v1/models/route";
 import { writeTinyGguf } from "@/gpu-runner/scripts/make-tiny-gguf";
 import { startOpenAIFake, type OpenAIFake } from "@/test/fakes/openai";
 import { overrideEnv } from "@/server/env";
@@ -17,6 +13,7 @@ import { stopBus } from "@/server/runners/bus";
 import { startRunnerAppServer, type RunnerAppServer } from "@/server/runners/testing/app-server";
 import { pollUntil, runnerFleet, type RunnerFleet } from "@/server/runners/testing/real-runner";
 import { testDb } from "@/server/testing/db";
+import { serveRoutes, type Api } from "./testing/serve-routes";
 import { createUser, createWorkspaceFor, type TestUser } from "@/server/testing/factories";
 
 /**
@@ -26,48 +23,6 @@ import { createUser, createWorkspaceFor, type TestUser } from "@/server/testing/
  */
 
 const db = testDb();
-
-type Api = { url: string; close: () => Promise<void> };
-
-/** Serves the two route handlers, streaming response bodies as they are produced. */
-async function serveRoutes(): Promise<Api> {
-  let base = "";
-  const handle = async (req: IncomingMessage, res: ServerResponse) => {
-    const gone = new AbortController();
-    res.on("close", () => {
-      if (!res.writableFinished) gone.abort();
-    });
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    const request = new Request(base + (req.url ?? "/"), {
-      method: req.method,
-      headers: req.headers as Record<string, string>,
-      body: chunks.length ? Buffer.concat(chunks) : undefined,
-      signal: gone.signal,
-    });
-    const path = (req.url ?? "/").split("?")[0];
-    const response =
-      req.method === "POST" && path === "/api/v1/chat/completions"
-        ? await chatCompletions(request)
-        : req.method === "GET" && path === "/api/v1/models"
-          ? await models(request)
-          : new Response(null, { status: 404 });
-    res.writeHead(response.status, Object.fromEntries(response.headers));
-    const reader = response.body?.getReader();
-    for (let part = await reader?.read(); part && !part.done; part = await reader!.read()) res.write(part.value);
-    res.end();
-  };
-  const server = createServer((req, res) => void handle(req, res).catch(() => res.destroy()));
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
-    url: base,
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((r) => server.close(() => r()));
-    },
-  };
-}
 
 let root: string;
 let fake: OpenAIFake;

@@ -55,7 +55,14 @@ const responseFormat = z.discriminatedUnion("type", [
   }),
 ]);
 
-/** Fields Jace does not implement (n, stop, tools, logprobs, ...) are ignored, as OpenAI's SDKs send extras freely. */
+/** OpenAI's limits on `stop`: at most 4 strings (each bounded here so a runner job stays small). */
+export const MAX_STOP_STRINGS = 4;
+const MAX_STOP_CHARS = 500;
+const stopInput = z.union([z.string(), z.array(z.string()).max(100)], {
+  error: `stop must be a string or an array of up to ${MAX_STOP_STRINGS} strings.`,
+});
+
+/** Fields Jace does not implement (n, tools, logprobs, ...) are ignored, as OpenAI's SDKs send extras freely. */
 export const chatCompletionRequest = z.object({
   model: z.string().min(1).max(200),
   messages: z.array(chatMessageInput).min(1).max(200),
@@ -66,6 +73,7 @@ export const chatCompletionRequest = z.object({
   stream: z.boolean().nullish(),
   stream_options: z.object({ include_usage: z.boolean().nullish() }).nullish(),
   response_format: responseFormat.nullish(),
+  stop: stopInput.nullish(),
 });
 export type ChatCompletionRequest = z.infer<typeof chatCompletionRequest>;
 
@@ -145,6 +153,7 @@ export function toLlmRequest(
     jsonSchema = format.json_schema.schema;
   }
   const limit = body.max_completion_tokens ?? body.max_tokens;
+  const stop = stopStrings(body.stop);
   return {
     workspaceId,
     apiKeyId,
@@ -154,8 +163,29 @@ export function toLlmRequest(
     ...(limit != null ? { maxTokens: limit } : {}),
     ...(body.temperature != null ? { temperature: body.temperature } : {}),
     ...(body.seed != null ? { seed: body.seed } : {}),
+    ...(stop.length ? { stop } : {}),
     ...(jsonSchema ? { jsonSchema } : {}),
   };
+}
+
+/** `stop` as a list, refused as OpenAI refuses it; empty strings (which match nothing) are dropped. */
+function stopStrings(stop: ChatCompletionRequest["stop"]): string[] {
+  const list = stop == null ? [] : typeof stop === "string" ? [stop] : stop;
+  if (list.length > MAX_STOP_STRINGS) {
+    throw invalid(
+      `Invalid 'stop': expected an array with maximum length ${MAX_STOP_STRINGS}, but got an array with length ${list.length} instead.`,
+      "stop",
+      "array_above_max_length",
+    );
+  }
+  const long = list.findIndex((s) => s.length > MAX_STOP_CHARS);
+  if (long >= 0)
+    throw invalid(
+      `Invalid 'stop[${long}]': a stop string can be at most ${MAX_STOP_CHARS} characters.`,
+      `stop[${long}]`,
+      "string_above_max_length",
+    );
+  return list.filter((s) => s.length > 0);
 }
 
 // ---- responses --------------------------------------------------------------------------------

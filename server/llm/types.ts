@@ -25,6 +25,8 @@ export type LlmRequest = {
   maxTokens?: number;
   temperature?: number;
   seed?: number;
+  /** Up to 4 strings that end the answer (OpenAI's `stop`): the text ends before the first one. */
+  stop?: string[];
   /** JSON schema the output must follow. */
   jsonSchema?: Record<string, unknown>;
   /** Overrides the project's policy (e.g. a task kind that must stay local). */

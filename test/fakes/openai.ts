@@ -46,6 +46,7 @@ type ChatBody = {
   max_tokens?: number;
   max_completion_tokens?: number;
   response_format?: { type: string; json_schema?: { schema?: Schema } };
+  stop?: string | string[] | null;
 };
 type Schema = { type?: string | string[]; properties?: Record<string, Schema>; items?: Schema; enum?: unknown[]; const?: unknown };
 
@@ -114,6 +115,10 @@ export async function startOpenAIFake(opts: { models?: string[]; default?: FakeB
       text = text.split(/\s+/).slice(0, limit).join(" ");
       finishReason = "length";
     }
+    // OpenAI ends the text before the first stop string, leaves it out, and reports "stop".
+    const stops = typeof body.stop === "string" ? [body.stop] : (body.stop ?? []);
+    const cut = Math.min(...stops.map((s) => text.indexOf(s)).filter((i) => i >= 0));
+    if (Number.isFinite(cut)) [text, finishReason] = [text.slice(0, cut), "stop"];
     const promptTokens = b.promptTokens ?? messages.reduce((n, m) => n + countTokens(String(m.content)), 0);
     const completionTokens = b.completionTokens ?? countTokens(text);
     const usage = { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };

@@ -126,6 +126,8 @@ async function generate(jobId: string, spec: InferenceSpec, model: LlamaModel, s
       maxTokens: spec.maxTokens,
       temperature: spec.temperature,
       ...(spec.seed !== undefined ? { seed: spec.seed } : {}),
+      // llama.cpp holds back text that may begin a trigger, so neither the stream nor the answer shows it.
+      ...(spec.stop?.length ? { customStopTriggers: spec.stop } : {}),
       grammar,
       signal,
       stopOnAbortSignal: true,

@@ -78,6 +78,30 @@ describe("inference jobs", () => {
     expect(h.progress.map(([phase]) => phase)).toEqual(["generating"]);
   });
 
+  it("ends at the first `stop` string, leaving it out of the answer and the stream", async () => {
+    // The same seeded run without `stop` shows where the stop strings first appear.
+    const free = harness("stop-free");
+    const base = await runner.run(spec({ maxTokens: 40, temperature: 0.8, seed: 7 }), free.ctx);
+    const full = text(base.output);
+    // Two whole streamed pieces from the middle: a stop string that spans a token boundary.
+    const k = Math.floor(free.tokens.length / 2);
+    const stop = free.tokens[k]! + free.tokens[k + 1]!;
+    const cut = full.indexOf(stop);
+    expect(cut).toBeGreaterThan(0);
+
+    const h = harness("stop");
+    const outcome = await runner.run(spec({ maxTokens: 40, temperature: 0.8, seed: 7, stop: ["never in this text", stop] }), h.ctx);
+    expect(outcome.status).toBe("succeeded");
+    expect(outcome.output).toEqual({ kind: "inference", text: full.slice(0, cut), finishReason: "stop" });
+    expect(h.tokens.join("")).toBe(full.slice(0, cut));
+    expect(outcome.usage.completionTokens).toBeLessThan(40);
+  });
+
+  it("refuses more than 4 stop strings or an empty one in the job spec", () => {
+    expect(() => spec({ stop: ["a", "b", "c", "d", "e"] })).toThrow();
+    expect(() => spec({ stop: [""] })).toThrow();
+  });
+
   it("constrains the output to a JSON schema", async () => {
     const schema = {
       type: "object",

@@ -13,6 +13,8 @@ export const inferenceSpec = z.object({
   /** JSON schema the output must follow (grammar-constrained generation). */
   jsonSchema: z.record(z.string(), z.unknown()).optional(),
   seed: z.number().int().optional(),
+  /** Up to 4 strings that end generation (OpenAI's `stop`); the text stops before the first one. */
+  stop: z.array(z.string().min(1).max(500)).max(4).optional(),
 });
 
 export const sandboxStep = z.object({

@@ -17,6 +17,7 @@ export type CloudCallInput = {
   maxTokens: number;
   temperature?: number;
   seed?: number;
+  stop?: string[];
   jsonSchema?: Record<string, unknown>;
   onToken?: (text: string) => void;
   signal?: AbortSignal;
@@ -112,6 +113,7 @@ export async function callOpenAI(input: CloudCallInput): Promise<CloudCallResult
     max_completion_tokens: input.maxTokens,
     ...(input.temperature === undefined ? {} : { temperature: input.temperature }),
     ...(input.seed === undefined ? {} : { seed: input.seed }),
+    ...(input.stop?.length ? { stop: input.stop } : {}),
     ...(input.jsonSchema
       ? { response_format: { type: "json_schema", json_schema: { name: "output", schema: input.jsonSchema, strict: false } } }
       : {}),

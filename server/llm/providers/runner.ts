@@ -99,6 +99,7 @@ export type RunnerCallInput = {
   maxTokens: number;
   temperature?: number;
   seed?: number;
+  stop?: string[];
   jsonSchema?: Record<string, unknown>;
   onToken?: (text: string) => void;
   signal?: AbortSignal;
@@ -126,6 +127,7 @@ export async function callRunner(db: Db, input: RunnerCallInput): Promise<Runner
       maxTokens: input.maxTokens,
       ...(input.temperature !== undefined ? { temperature: input.temperature } : {}),
       ...(input.seed !== undefined ? { seed: input.seed } : {}),
+      ...(input.stop?.length ? { stop: input.stop } : {}),
       ...(input.jsonSchema ? { jsonSchema: input.jsonSchema } : {}),
     },
     { queueTimeoutMs: input.queueTimeoutMs, timeoutMs: input.timeoutMs, maxAttempts: 2 },

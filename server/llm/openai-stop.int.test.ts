@@ -1,0 +1,153 @@
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import OpenAI from "openai";
+import type { ChatCompletionChunk } from "openai/resources/chat/completions";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { writeTinyGguf } from "@/gpu-runner/scripts/make-tiny-gguf";
+import { startOpenAIFake, type OpenAIFake } from "@/test/fakes/openai";
+import { overrideEnv } from "@/server/env";
+import { createApiKey } from "@/server/features/api-keys/api-keys";
+import { stopBus } from "@/server/runners/bus";
+import { startRunnerAppServer, type RunnerAppServer } from "@/server/runners/testing/app-server";
+import { runnerFleet, type RunnerFleet } from "@/server/runners/testing/real-runner";
+import { testDb } from "@/server/testing/db";
+import { createUser, createWorkspaceFor } from "@/server/testing/factories";
+import { serveRoutes, type Api } from "./testing/serve-routes";
+
+/**
+ * `stop` on /api/v1/chat/completions through the official `openai` SDK: on a real `jace-runner`
+ * process with the tiny model (node-llama-cpp stop triggers) and passed through to the cloud fake.
+ */
+
+const db = testDb();
+
+let root: string;
+let fake: OpenAIFake;
+let app: RunnerAppServer;
+let fleet: RunnerFleet;
+let api: Api;
+let workspaceId: string;
+let client: OpenAI;
+
+const prompt = [{ role: "user" as const, content: "Say hello." }];
+/** A seeded call the tiny model answers the same way every time (with `stop` added, up to it). */
+const seeded = { model: "tiny", messages: prompt, max_tokens: 40, temperature: 0.8, seed: 7 };
+
+async function collect(stream: AsyncIterable<ChatCompletionChunk>) {
+  const chunks: ChatCompletionChunk[] = [];
+  for await (const c of stream) chunks.push(c);
+  const pieces = chunks.map((c) => c.choices[0]?.delta.content ?? "").filter(Boolean);
+  return { pieces, text: pieces.join(""), finish: chunks.find((c) => c.choices[0]?.finish_reason)?.choices[0]?.finish_reason };
+}
+
+beforeAll(async () => {
+  root = mkdtempSync(join(tmpdir(), "jace-openai-stop-"));
+  const modelsDir = join(root, "models");
+  mkdirSync(modelsDir);
+  await writeTinyGguf(join(modelsDir, "tiny.gguf"), { seed: 1 });
+  fake = await startOpenAIFake();
+  overrideEnv({ OPENAI_BASE_URL: `${fake.url}/v1`, OPENAI_API_KEY: "sk-test-jace-stop-0000000000" });
+  app = await startRunnerAppServer(db, { heartbeatIntervalMs: 2000, leaseTtlMs: 4000, sweepIntervalMs: 250 });
+  api = await serveRoutes();
+  const owner = await createUser(db, "Stop Owner");
+  workspaceId = (await createWorkspaceFor(db, owner, "Stop")).id;
+  const { secret } = await createApiKey(db, workspaceId, { type: "user", id: owner.id, label: owner.email }, null, "stop key");
+  client = new OpenAI({ apiKey: secret, baseURL: `${api.url}/api/v1`, maxRetries: 0 });
+  fleet = runnerFleet({ db, appUrl: () => app.url, workspaceId, owner, root, modelsDir });
+  const runner = fleet.start(await fleet.enroll("cpu-1"));
+  await fleet.waitOnline(runner);
+}, 120_000);
+
+afterAll(async () => {
+  fleet?.killAll();
+  await api?.close();
+  await app?.close();
+  await fake?.close();
+  await stopBus();
+  overrideEnv({ OPENAI_BASE_URL: "", OPENAI_API_KEY: "" });
+  if (root) rmSync(root, { recursive: true, force: true });
+});
+
+describe("stop on /api/v1/chat/completions", { timeout: 60_000 }, () => {
+  let full: string;
+  let stop: string;
+
+  beforeAll(async () => {
+    // The answer without `stop`, streamed: two whole pieces from its middle make a stop string
+    // that spans a token boundary, and where it first appears is where the answer must end.
+    const { pieces, text, finish } = await collect(await client.chat.completions.create({ ...seeded, stream: true }));
+    expect(finish).toBe("length");
+    full = text;
+    const k = Math.floor(pieces.length / 2);
+    stop = pieces[k]! + pieces[k + 1]!;
+    expect(full.indexOf(stop)).toBeGreaterThan(0);
+  }, 60_000);
+
+  it("ends a runner's answer before the first stop string, with finish_reason stop", async () => {
+    const data = await client.chat.completions.create({ ...seeded, stop });
+    expect(data.choices[0]).toMatchObject({ finish_reason: "stop", message: { content: full.slice(0, full.indexOf(stop)) } });
+    expect(data.usage!.completion_tokens).toBeLessThan(40);
+  });
+
+  it("never streams the stop string from a runner", async () => {
+    const { text, finish } = await collect(
+      await client.chat.completions.create({ ...seeded, stop: ["not in the answer", stop], stream: true }),
+    );
+    expect(text).toBe(full.slice(0, full.indexOf(stop)));
+    expect(finish).toBe("stop");
+  });
+
+  it("passes stop through to the cloud, streaming or not", async () => {
+    const data = await client.chat.completions.create({
+      model: "smart",
+      messages: [{ role: "user", content: "one two three" }],
+      stop: [" two"],
+    });
+    expect(fake.requests.at(-1)?.body).toMatchObject({ model: "gpt-4o", stop: [" two"] });
+    expect(data.choices[0]).toMatchObject({ finish_reason: "stop", message: { content: "Echo: one" } });
+
+    const streamed = await collect(
+      await client.chat.completions.create({
+        model: "smart",
+        messages: [{ role: "user", content: "one two three" }],
+        stop: "three",
+        stream: true,
+      }),
+    );
+    expect(fake.requests.at(-1)?.body).toMatchObject({ stop: ["three"], stream: true });
+    expect(streamed).toMatchObject({ text: "Echo: one two ", finish: "stop" });
+  });
+
+  it("answers 400 in OpenAI's shape for more than 4 stop strings, running and recording nothing", async () => {
+    const [jobs, calls, cloud] = [
+      await db.runnerJob.count({ where: { workspaceId } }),
+      await db.modelCall.count({ where: { workspaceId } }),
+      fake.requests.length,
+    ];
+    for (const model of ["tiny", "smart"]) {
+      const err = await client.chat.completions
+        .create({ model, messages: prompt, stop: ["a", "b", "c", "d", "e"] })
+        .catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(OpenAI.BadRequestError);
+      expect(err).toMatchObject({
+        status: 400,
+        param: "stop",
+        code: "array_above_max_length",
+        error: { type: "invalid_request_error", message: expect.stringContaining("maximum length 4") },
+      });
+    }
+    const wrongType = await fetch(`${api.url}/api/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${client.apiKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "tiny", messages: prompt, stop: 42 }),
+    });
+    expect(wrongType.status).toBe(400);
+    expect(await wrongType.json()).toMatchObject({ error: { param: "stop", type: "invalid_request_error" } });
+    expect([
+      await db.runnerJob.count({ where: { workspaceId } }),
+      await db.modelCall.count({ where: { workspaceId } }),
+      fake.requests.length,
+    ]).toEqual([jobs, calls, cloud]);
+  });
+});
