@@ -4,7 +4,7 @@ import { access, readFile, stat } from "node:fs/promises";
 import os from "node:os";
 import type { Llama } from "node-llama-cpp";
 import { capabilities as capabilitiesSchema, type Capabilities, type GpuInfo, type SandboxKind } from "./protocol";
-import { probeBwrap } from "./jobs/bwrap";
+import { bwrapProber, type BwrapProbe, type BwrapProber } from "./jobs/bwrap-probe";
 import { listModels } from "./models";
 
 /**
@@ -64,13 +64,15 @@ export type CapabilityOptions = {
   allowUnsandboxed: boolean;
   runnerVersion: string;
   gpu?: GpuPreference;
+  /** bubblewrap's availability; the process-wide prober unless a test brings its own. */
+  prober?: BwrapProber;
 };
 
 export async function detectCapabilities(opts: CapabilityOptions): Promise<Capabilities> {
   const [gpu, models, bwrap, osLabel] = await Promise.all([
     gpuState(opts.gpu ?? "auto"),
     listModels(opts.modelsDir),
-    probeBwrap(),
+    (opts.prober ?? bwrapProber).probe(),
     osName(),
   ]);
   const sandboxes: SandboxKind[] = [
@@ -186,22 +188,24 @@ export function gpuChecks(gpu: GpuState, nvidia: NvidiaGpu[]): DoctorCheck[] {
   return checks;
 }
 
-export async function doctorReport(opts: { modelsDir: string; gpu?: GpuPreference }): Promise<DoctorCheck[]> {
-  const [gpu, nvidia, bwrap] = await Promise.all([gpuState(opts.gpu ?? "auto"), nvidiaSmi(), probeBwrap()]);
+const SANDBOX_HINTS: Record<Exclude<BwrapProbe["state"], "ok">, string> = {
+  missing: "Install bubblewrap: apt-get install -y bubblewrap (sandboxed jobs are refused without it unless --allow-unsandboxed).",
+  refused:
+    "Unprivileged user namespaces look disabled: sysctl kernel.unprivileged_userns_clone=1 (Debian) or kernel.apparmor_restrict_unprivileged_userns=0 (Ubuntu 24.04+).",
+  transient:
+    "The check did not finish, which a busy machine causes; run doctor again. A running runner keeps retrying and reports bubblewrap once it answers.",
+};
+
+export async function doctorReport(opts: { modelsDir: string; gpu?: GpuPreference; prober?: BwrapProber }): Promise<DoctorCheck[]> {
+  const [gpu, nvidia, bwrap] = await Promise.all([gpuState(opts.gpu ?? "auto"), nvidiaSmi(), (opts.prober ?? bwrapProber).probe()]);
   const checks = gpuChecks(gpu, nvidia);
 
-  checks.push(
-    bwrap.available
-      ? { name: "sandbox", ok: true, detail: bwrap.detail, hint: null }
-      : {
-          name: "sandbox",
-          ok: false,
-          detail: bwrap.detail,
-          hint: bwrap.detail.includes("not installed")
-            ? "Install bubblewrap: apt-get install -y bubblewrap (sandboxed jobs are refused without it unless --allow-unsandboxed)."
-            : "Unprivileged user namespaces look disabled: sysctl kernel.unprivileged_userns_clone=1 (Debian) or kernel.apparmor_restrict_unprivileged_userns=0 (Ubuntu 24.04+).",
-        },
-  );
+  checks.push({
+    name: "sandbox",
+    ok: bwrap.available,
+    detail: bwrap.detail,
+    hint: bwrap.state === "ok" ? null : SANDBOX_HINTS[bwrap.state],
+  });
 
   const dirInfo = await stat(opts.modelsDir).catch(() => null);
   const writable = dirInfo?.isDirectory()

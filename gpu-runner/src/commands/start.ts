@@ -4,6 +4,7 @@ import { startRunner } from "../connection";
 import { exitCodes, RunnerError } from "../errors";
 import { detectCapabilities } from "../gpu";
 import { createJobExecutor } from "../jobs";
+import { bwrapProber } from "../jobs/bwrap-probe";
 import { createLogger, type LogFormat } from "../log";
 import type { Capabilities } from "../protocol";
 import { runnerVersion } from "../version";
@@ -120,6 +121,9 @@ export async function startCommand(args: string[], io: Io): Promise<number> {
     },
   );
 
+  // bubblewrap may answer only on a retry (the first probe timed out on a busy machine): report it then.
+  const unwatchSandbox = bwrapProber.onChange(() => void runner.refreshCapabilities());
+
   // A model added or pulled by another `jace-runner models` process shows up within seconds.
   let watcher: FSWatcher | null = null;
   let debounce: NodeJS.Timeout | undefined;
@@ -161,6 +165,7 @@ export async function startCommand(args: string[], io: Io): Promise<number> {
   process.off("SIGHUP", onHangup);
   clearTimeout(debounce);
   watcher?.close();
+  unwatchSandbox();
   await executor.close();
 
   if (exit.reason === "fatal") {

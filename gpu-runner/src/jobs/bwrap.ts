@@ -1,4 +1,3 @@
-import { execFile } from "node:child_process";
 import { lstatSync, readlinkSync } from "node:fs";
 
 /**
@@ -122,17 +121,7 @@ export function parseTimes(output: string): number {
   return seconds;
 }
 
-export type BwrapProbe = { available: boolean; detail: string };
-let probeCache: Promise<BwrapProbe> | null = null;
-
-/** Whether bubblewrap can actually create a sandbox here (installed is not enough: user namespaces may be off). */
-export function probeBwrap(): Promise<BwrapProbe> {
-  probeCache ??= new Promise((resolve) => {
-    execFile("bwrap", [...baseArgs(false, stepEnv("/tmp")), "--", "true"], { timeout: 10_000 }, (error, _stdout, stderr) => {
-      if (!error) resolve({ available: true, detail: "bubblewrap works (no network, read-only system, own PID namespace)" });
-      else if ((error as NodeJS.ErrnoException).code === "ENOENT") resolve({ available: false, detail: "bwrap is not installed" });
-      else resolve({ available: false, detail: `bwrap is installed but cannot create a sandbox: ${stderr.trim() || error.message}` });
-    });
-  });
-  return probeCache;
+/** bwrap arguments for the availability probe (see bwrap-probe.ts): the step sandbox minus the binds. */
+export function probeArgs(): string[] {
+  return baseArgs(false, stepEnv("/tmp"));
 }

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sandboxSpec, type SandboxOutput } from "../protocol";
 import { createGitRepo } from "../testing/git-fixture";
 import { startGitHttpServer } from "../testing/git-http-server";
+import { bwrapProber } from "./bwrap-probe";
 import { basicAuthValue } from "./git";
 import { runSandboxJob } from "./sandbox";
 import type { JobContext, JobsConfig } from "./types";
@@ -21,7 +22,10 @@ test("adds", () => assert.equal(1 + 1, 2));
 test("concatenates", () => assert.equal("a" + "b", "ab"));
 `;
 
-beforeAll(() => {
+beforeAll(async () => {
+  // Every test here needs bubblewrap. On a loaded machine its probe can time out; wait until the
+  // retries give a definitive answer instead of failing the jobs with "sandbox unavailable".
+  expect(await bwrapProber.settled()).toMatchObject({ available: true });
   root = mkdtempSync(join(tmpdir(), "jace-sandbox-test-"));
   repo = createGitRepo(join(root, "repo"), {
     "package.json": JSON.stringify({ name: "fixture", type: "module", scripts: { test: "node --test --test-reporter=tap" } }),
@@ -35,7 +39,7 @@ beforeAll(() => {
     allowUnsandboxed: false,
     memoryBudgetBytes: 1 << 30,
   };
-});
+}, 300_000);
 
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 

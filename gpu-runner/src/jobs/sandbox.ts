@@ -3,7 +3,8 @@ import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { Artifact, SandboxOutput, SandboxSpec, SandboxStep, TestSummary } from "../protocol";
 import { artifactFromBytes, findJunitReports, readArtifact, type ArtifactRead } from "./artifacts";
-import { bwrapArgs, probeBwrap, stepEnv, stepScript, type Limits } from "./bwrap";
+import { bwrapArgs, stepEnv, stepScript, type Limits } from "./bwrap";
+import { bwrapProber, type BwrapProbe, type BwrapProber } from "./bwrap-probe";
 import { basicAuthValue, cloneRepository, GitError } from "./git";
 import { createRedactor, OutputBudget, TailBuffer } from "./output";
 import { runStepProcess, type StepProcessResult } from "./run-step";
@@ -19,6 +20,8 @@ const UNSANDBOXED_WARNING =
 export type SandboxRunOptions = {
   /** Accept local paths, file:// and plain http:// repositories. For tests only. */
   allowLocalRepositories?: boolean;
+  /** Where the bubblewrap answer comes from (tests use a stand-in command). */
+  prober?: BwrapProber;
 };
 
 type Mode = "bwrap" | "none";
@@ -57,7 +60,9 @@ export async function runSandboxJob(
   opts: SandboxRunOptions = {},
 ): Promise<JobOutcome> {
   const started = Date.now();
-  const probe = await probeBwrap();
+  const probe = await sandboxProbe(opts.prober ?? bwrapProber);
+  // A busy machine is no reason to run without the sandbox, even where unsandboxed runs are allowed.
+  if (probe.state === "transient") return outcome("failed", null, `sandbox check failed: ${probe.detail}`, started);
   const mode: Mode | null = probe.available ? "bwrap" : config.allowUnsandboxed ? "none" : null;
   if (!mode) return outcome("failed", null, `${SANDBOX_UNAVAILABLE} (${probe.detail})`, started);
 
@@ -101,6 +106,12 @@ export async function runSandboxJob(
   } finally {
     await removeTree(jobDir);
   }
+}
+
+/** The probe's answer; a transient failure gets one fresh attempt before the job gives up. */
+async function sandboxProbe(prober: BwrapProber): Promise<BwrapProbe> {
+  const probe = await prober.probe();
+  return probe.state === "transient" ? prober.probe() : probe;
 }
 
 /**
