@@ -4,6 +4,7 @@ import { useRouter } from "next/navigation";
 import { useDeferredValue, useRef, useState } from "react";
 import { Alert, Button, Input } from "@/app/_components/ui";
 import { useTypedBeforeHydration } from "@/app/_lib/typed-before-hydration";
+import { useFormKey } from "@/app/_lib/form-key";
 import { useTRPC } from "@/app/_lib/trpc";
 import { slugify } from "@/server/features/workspaces/schemas";
 
@@ -15,6 +16,7 @@ export function CreateWorkspaceForm() {
   const [name, setName] = useState("");
   const [slug, setSlug] = useState("");
   const [slugEdited, setSlugEdited] = useState(false);
+  const { idempotencyKey } = useFormKey();
   const effectiveSlug = slugEdited ? slug : slugify(name);
   // This page is where a sign-in link lands: people may type before it has hydrated.
   const nameInput = useRef<HTMLInputElement>(null);
@@ -43,7 +45,8 @@ export function CreateWorkspaceForm() {
       noValidate
       onSubmit={(e) => {
         e.preventDefault();
-        create.mutate({ name, slug: effectiveSlug });
+        if (create.isPending || create.isSuccess) return;
+        create.mutate({ name, slug: effectiveSlug, idempotencyKey });
       }}
     >
       <Input

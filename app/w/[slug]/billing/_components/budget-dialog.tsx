@@ -2,6 +2,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { Alert, Button, Checkbox, Dialog, Input, Select } from "@/app/_components/ui";
+import { useFormKey } from "@/app/_lib/form-key";
 import { useTRPC } from "@/app/_lib/trpc";
 import { useWorkspace } from "../../_components/workspace-context";
 import { fieldErrorsOf, formErrorOf } from "../../settings/_components/form-errors";
@@ -37,6 +38,7 @@ export function BudgetDialog({ budget, existing, onClose, onSaved }: Props) {
   const [hardLimit, setHardLimit] = useState(budget?.hardLimit ?? true);
   const [localErrors, setLocalErrors] = useState<{ limit?: string; threshold?: string }>({});
   const chosenScope = scope ?? scopes[0]?.value ?? null;
+  const { idempotencyKey } = useFormKey();
 
   const save = useMutation(
     trpc.usage.upsertBudget.mutationOptions({
@@ -57,13 +59,14 @@ export function BudgetDialog({ budget, existing, onClose, onSaved }: Props) {
       threshold: !Number.isInteger(pct) || pct < 1 || pct > 100 ? "Use a whole percentage from 1 to 100." : undefined,
     };
     setLocalErrors(errors);
-    if (errors.limit || errors.threshold || micros === null || chosenScope === null) return;
+    if (errors.limit || errors.threshold || micros === null || chosenScope === null || save.isPending) return;
     save.mutate({
       workspaceSlug: slug,
       projectId: chosenScope === WORKSPACE ? null : chosenScope,
       monthlyLimitMicros: micros,
       softThresholdPct: pct,
       hardLimit,
+      idempotencyKey,
     });
   }
 

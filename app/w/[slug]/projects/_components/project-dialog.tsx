@@ -2,6 +2,7 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { Alert, Button, Checkbox, Dialog, Input, Select, Textarea } from "@/app/_components/ui";
+import { useFormKey } from "@/app/_lib/form-key";
 import { useTRPC, type RouterOutputs } from "@/app/_lib/trpc";
 import { defaultCatalog } from "@/server/llm/catalog";
 import type { RoutingPolicy } from "@/server/llm/types";
@@ -40,6 +41,7 @@ export function ProjectDialog({ project, open, onClose, onSaved }: Props) {
   const [requireApproval, setRequireApproval] = useState(project?.settings.requireApproval ?? false);
   const [policy, setPolicy] = useState<RoutingPolicy | "">(project?.settings.routingPolicy ?? "");
   const [model, setModel] = useState(project?.settings.model ?? "");
+  const { idempotencyKey } = useFormKey();
 
   const mutationOptions = {
     onSuccess: async (saved: Project) => {
@@ -65,6 +67,7 @@ export function ProjectDialog({ project, open, onClose, onSaved }: Props) {
       : null;
 
   function submit() {
+    if (pending) return;
     // Keep settings this dialog does not edit (e.g. task timeout) intact.
     const settings = {
       ...project?.settings,
@@ -75,7 +78,7 @@ export function ProjectDialog({ project, open, onClose, onSaved }: Props) {
       model: model.trim() || undefined,
     };
     if (project) update.mutate({ workspaceSlug: slug, projectId: project.id, name, description, settings });
-    else create.mutate({ workspaceSlug: slug, name, description, settings });
+    else create.mutate({ workspaceSlug: slug, name, description, settings, idempotencyKey });
   }
 
   const formId = project ? `edit-project-${project.id}` : "create-project";

@@ -2,6 +2,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import { Alert, Button, cx, Dialog, IconArrowRight, IconCheck, IconCopy, IconRefresh, Input, Spinner } from "@/app/_components/ui";
+import { useFormKey } from "@/app/_lib/form-key";
 import { useTRPC, type RouterOutputs } from "@/app/_lib/trpc";
 import { useWorkspace } from "../../_components/workspace-context";
 import { formatTime } from "./format";
@@ -25,11 +26,12 @@ export function AddRunnerDialog({ onClose }: { onClose: () => void }) {
   const [enrollment, setEnrollment] = useState<Enrollment | null>(null);
   const create = useMutation(trpc.runner.createEnrollmentToken.mutationOptions({ onSuccess: setEnrollment }));
   const labelError = touched ? parsed.error : null;
+  const { idempotencyKey, renew } = useFormKey();
 
   function submit() {
     setTouched(true);
-    if (parsed.error) return;
-    create.mutate({ workspaceSlug: slug, labels: parsed.labels });
+    if (parsed.error || create.isPending) return;
+    create.mutate({ workspaceSlug: slug, labels: parsed.labels, idempotencyKey });
   }
 
   if (enrollment) {
@@ -38,7 +40,10 @@ export function AddRunnerDialog({ onClose }: { onClose: () => void }) {
         key={enrollment.tokenId}
         enrollment={enrollment}
         onClose={onClose}
-        onRenew={() => create.mutate({ workspaceSlug: slug, labels: parsed.labels })}
+        // A new command is a new request (the old one expired or was used), so a new key.
+        onRenew={() => {
+          if (!create.isPending) create.mutate({ workspaceSlug: slug, labels: parsed.labels, idempotencyKey: renew() });
+        }}
         renewing={create.isPending}
         renewError={create.error?.message ?? null}
       />

@@ -3,6 +3,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { Alert, Button, Card, CardBody, CardFooter, Checkbox, Input, Select, Skeleton, Textarea } from "@/app/_components/ui";
+import { useFormKey } from "@/app/_lib/form-key";
 import { useTRPC, type RouterInputs } from "@/app/_lib/trpc";
 import type { TaskKind } from "@/server/features/tasks/schemas";
 import { useWorkspace } from "../../_components/workspace-context";
@@ -25,6 +26,7 @@ export function NewTaskForm({ initialKind, initialProjectId }: { initialKind: Ta
   const [repository, setRepository] = useState<string | null>(null);
   const [branch, setBranch] = useState<string | null>(null);
   const [approval, setApproval] = useState(false);
+  const { idempotencyKey } = useFormKey();
 
   const create = useMutation(
     trpc.task.create.mutationOptions({
@@ -71,6 +73,8 @@ export function NewTaskForm({ initialKind, initialProjectId }: { initialKind: Ta
       : null;
 
   function submit() {
+    // The page leaves once the task exists; until then every submission is this one task.
+    if (create.isPending || create.isSuccess) return;
     const task: TaskInput =
       kind === "ask"
         ? { kind, question }
@@ -83,6 +87,7 @@ export function NewTaskForm({ initialKind, initialProjectId }: { initialKind: Ta
       title: title.trim() || undefined,
       task,
       requireApproval: forced ? true : approval,
+      idempotencyKey,
     });
   }
 

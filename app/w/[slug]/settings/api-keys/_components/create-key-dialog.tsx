@@ -2,6 +2,7 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useRef, useState } from "react";
 import { Alert, Button, Dialog, IconCheck, IconCopy, Input } from "@/app/_components/ui";
+import { useFormKey } from "@/app/_lib/form-key";
 import { useTRPC } from "@/app/_lib/trpc";
 import { useWorkspace } from "../../../_components/workspace-context";
 import { fieldErrorsOf, formErrorOf } from "../../_components/form-errors";
@@ -15,6 +16,7 @@ export function CreateKeyDialog({ onClose }: { onClose: () => void }) {
   const queryClient = useQueryClient();
   const { slug } = useWorkspace();
   const [name, setName] = useState("");
+  const { idempotencyKey } = useFormKey();
   const create = useMutation(
     trpc.apiKey.create.mutationOptions({
       onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.apiKey.list.queryKey() }),
@@ -74,7 +76,7 @@ export function CreateKeyDialog({ onClose }: { onClose: () => void }) {
         className="flex flex-col gap-4"
         onSubmit={(e) => {
           e.preventDefault();
-          create.mutate({ workspaceSlug: slug, name });
+          if (!create.isPending) create.mutate({ workspaceSlug: slug, name, idempotencyKey });
         }}
       >
         <Input

@@ -2,6 +2,7 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { Alert, Button, Card, CardBody, CardHeader, IconSend, Input, Select } from "@/app/_components/ui";
+import { useFormKey } from "@/app/_lib/form-key";
 import { useTRPC } from "@/app/_lib/trpc";
 import { useWorkspace } from "../../../_components/workspace-context";
 import { fieldErrorsOf, formErrorOf } from "../../_components/form-errors";
@@ -14,12 +15,14 @@ export function InviteForm() {
   const [email, setEmail] = useState("");
   const [role, setRole] = useState<Role>("member");
   const [sentTo, setSentTo] = useState<string | null>(null);
+  const { idempotencyKey, renew } = useFormKey();
   const invite = useMutation(
     trpc.member.invite.mutationOptions({
       onSuccess: async (_data, input) => {
         setSentTo(input.email.trim().toLowerCase());
         setEmail("");
         setRole("member");
+        renew();
         await queryClient.invalidateQueries({ queryKey: trpc.member.invitations.queryKey() });
       },
     }),
@@ -39,8 +42,9 @@ export function InviteForm() {
           className="grid gap-4 sm:grid-cols-[minmax(0,1fr)_11rem_auto] sm:items-start"
           onSubmit={(e) => {
             e.preventDefault();
+            if (invite.isPending) return;
             setSentTo(null);
-            invite.mutate({ workspaceSlug: slug, email, role });
+            invite.mutate({ workspaceSlug: slug, email, role, idempotencyKey });
           }}
         >
           <Input

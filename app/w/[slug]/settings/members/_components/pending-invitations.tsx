@@ -133,7 +133,10 @@ export function PendingInvitations() {
                         variant="ghost"
                         loading={resending}
                         disabled={resend.isPending}
-                        onClick={() => resend.mutate({ workspaceSlug: slug, email: inv.email, role: inv.role })}
+                        // One resend per pending invitation: its id names the instance (a resend replaces it).
+                        onClick={() =>
+                          resend.mutate({ workspaceSlug: slug, email: inv.email, role: inv.role, idempotencyKey: `resend-${inv.id}` })
+                        }
                         aria-label={`Resend invitation to ${inv.email}`}
                       >
                         Resend
