@@ -55,7 +55,22 @@ export const usageSummaryOutput = z.object({
   localShare: z.number().min(0).max(1).nullable(),
   /** What the same tokens would have cost on the cloud baseline model, against what they did cost. */
   savings: z.object({ baselineMicros: micros, spentMicros: micros, savedMicros: micros }),
-  forecast: z.object({ method: z.literal("linear"), totalMicros: micros, basisDays: count, daysInMonth: count }).nullable(),
+  /**
+   * The current month's total at the rate of the last `basisDays` (the days of data the workspace
+   * has, at most 14); `confidence` grows with them (rough under 3 days, fair under 7). Null for a
+   * past month and while the workspace has less than a day of data.
+   */
+  forecast: z
+    .object({
+      method: z.literal("linear"),
+      totalMicros: micros,
+      basisDays: z.number().nonnegative(),
+      daysInMonth: count,
+      confidence: z.enum(["rough", "fair", "good"]),
+    })
+    .nullable(),
+  /** Days since the workspace was created or first used (what a forecast can draw on). */
+  dataDays: z.number().nonnegative(),
   byDay: z.array(z.object({ date: z.string(), localMicros: micros, cloudMicros: micros, calls: count, tokens: count })),
   byModel: z.array(z.object({ provider: z.string(), model: z.string(), calls: count, tokens: count, costMicros: micros })),
   byProject: z.array(

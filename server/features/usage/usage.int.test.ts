@@ -175,14 +175,15 @@ describe("usage summary", () => {
     ]);
   });
 
-  it("forecasts the month in progress linearly from the whole days elapsed", async () => {
+  it("forecasts the month in progress from the days of data before now (forecast.int.test.ts has the figures)", async () => {
     const s = await usageSummary(db, ws.id, {}, new Date("2025-06-10T12:00:00Z"));
     expect(s.month).toBe("2025-06");
     expect(s.current).toBe(true);
     expect(s.daysElapsed).toBe(10);
     expect(s.byDay).toHaveLength(10);
-    // Variable 23,800 over 10 days -> 71,400 over 30, plus the base fee.
-    expect(s.forecast).toEqual({ method: "linear", totalMicros: 5_071_400, basisDays: 10, daysInMonth: 30 });
+    // The ledger starts on May 31 at midnight: 9.5 days of data.
+    expect(s.dataDays).toBe(9.5);
+    expect(s.forecast).toMatchObject({ method: "linear", basisDays: 9.5, daysInMonth: 30, confidence: "good" });
   });
 
   it("filters by month and refuses a month that has not started or is malformed", async () => {

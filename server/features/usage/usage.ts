@@ -14,6 +14,10 @@ import type { UsageSummary } from "./schemas";
 const MIN_TASKS_FOR_OUTLIERS = 8;
 const TOP_TASKS = 5;
 const MAX_OUTLIERS = 10;
+/** The forecast's spending rate comes from at most this many trailing days... */
+export const FORECAST_WINDOW_DAYS = 14;
+/** ...and needs at least this much data: a workspace created an hour ago gets no forecast. */
+export const MIN_FORECAST_DAYS = 1;
 
 type Group = {
   day: string;
@@ -122,9 +126,41 @@ function sumBy<K>(groups: Group[], key: (g: Group) => K) {
   return out;
 }
 
+/**
+ * The month's total if spending goes on at the rate of the trailing days the workspace has data
+ * for (since it was created or first used, at most FORECAST_WINDOW_DAYS): what it spent this month
+ * plus that rate over the days left, plus the base fee. How sure it is grows with those days.
+ */
+export function forecastMonth(input: {
+  now: Date;
+  periodEnd: Date;
+  dataSince: Date;
+  spentMicros: number;
+  windowMicros: number;
+  baseFeeMicros: number;
+  daysInMonth: number;
+}): UsageSummary["forecast"] {
+  const basisDays = Math.min(FORECAST_WINDOW_DAYS, Math.max(0, input.now.getTime() - input.dataSince.getTime()) / DAY_MS);
+  if (basisDays < MIN_FORECAST_DAYS) return null;
+  const daysLeft = Math.max(0, input.periodEnd.getTime() - input.now.getTime()) / DAY_MS;
+  return {
+    method: "linear",
+    totalMicros: Math.round(input.spentMicros + (input.windowMicros / basisDays) * daysLeft) + input.baseFeeMicros,
+    basisDays: Math.round(basisDays * 10) / 10,
+    daysInMonth: input.daysInMonth,
+    confidence: basisDays < 3 ? "rough" : basisDays < 7 ? "fair" : "good",
+  };
+}
+
+/** What the workspace's calls in [start, end) cost, priced as the page prices them. */
+async function variableCost(db: Db, pricing: Pricing, workspaceId: string, start: Date, end: Date): Promise<number> {
+  const groups = await ledgerGroups(db, workspaceId, start, end);
+  return groups.reduce((n, g) => n + groupCost(pricing, g), 0);
+}
+
 export async function usageSummary(db: Db, workspaceId: string, input: { month?: string }, now = new Date()): Promise<UsageSummary> {
   const period = resolveMonth(input.month, now);
-  const workspace = await db.workspace.findUniqueOrThrow({ where: { id: workspaceId }, select: { llmSettings: true } });
+  const workspace = await db.workspace.findUniqueOrThrow({ where: { id: workspaceId }, select: { llmSettings: true, createdAt: true } });
   const pricing = resolvePricing((workspace.llmSettings as { pricing?: unknown } | null)?.pricing);
   const [groups, tasks, first] = await Promise.all([
     ledgerGroups(db, workspaceId, period.start, period.end),
@@ -172,6 +208,22 @@ export async function usageSummary(db: Db, workspaceId: string, input: { month?:
   cost.totalMicros = variable + cost.baseFeeMicros;
 
   const daysInMonth = Math.round((period.end.getTime() - period.start.getTime()) / DAY_MS);
+  // Data exists from the workspace's creation (or an earlier ledger entry, as imported or seeded ones).
+  const dataSince = new Date(Math.min(workspace.createdAt.getTime(), first?.createdAt.getTime() ?? Infinity));
+  const dataDays = Math.max(0, now.getTime() - dataSince.getTime()) / DAY_MS;
+  let forecast: UsageSummary["forecast"] = null;
+  if (period.current && dataDays >= MIN_FORECAST_DAYS) {
+    const windowStart = new Date(Math.max(dataSince.getTime(), now.getTime() - FORECAST_WINDOW_DAYS * DAY_MS));
+    forecast = forecastMonth({
+      now,
+      periodEnd: period.end,
+      dataSince,
+      spentMicros: variable,
+      windowMicros: await variableCost(db, pricing, workspaceId, windowStart, now),
+      baseFeeMicros: cost.baseFeeMicros,
+      daysInMonth,
+    });
+  }
   // Whole days so far, today included: on the 1st the month's spend is one day's.
   const daysElapsed = period.current ? Math.floor((now.getTime() - period.start.getTime()) / DAY_MS) + 1 : daysInMonth;
 
@@ -250,14 +302,8 @@ export async function usageSummary(db: Db, workspaceId: string, input: { month?:
     gpuHours: gpuSeconds / 3600,
     localShare: succeeded > 0 ? calls.localSucceeded / succeeded : null,
     savings: { baselineMicros: Math.round(baseline), spentMicros: variable, savedMicros: Math.round(baseline) - variable },
-    forecast: period.current
-      ? {
-          method: "linear",
-          totalMicros: Math.round((variable / daysElapsed) * daysInMonth) + cost.baseFeeMicros,
-          basisDays: daysElapsed,
-          daysInMonth,
-        }
-      : null,
+    forecast,
+    dataDays: Math.round(dataDays * 100) / 100,
     byDay: [...days]
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([date, d]) => ({ date, ...d, localMicros: Math.round(d.localMicros), cloudMicros: Math.round(d.cloudMicros) })),

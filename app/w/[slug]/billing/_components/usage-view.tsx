@@ -10,6 +10,7 @@ import { CostBreakdown } from "./cost-breakdown";
 import { ExpensiveTasks } from "./expensive-tasks";
 import { SectionHeading } from "./section-heading";
 import { formatCount, formatMonth, formatMonthName, formatPct, formatUsd, plural } from "./format";
+import { forecastStat } from "./usage-forecast";
 import { CostByDayChart, ShareList } from "./usage-charts";
 import { UsageSkeleton } from "./usage-skeleton";
 
@@ -74,6 +75,7 @@ function UsageFigures({ data, slug }: { data: UsageSummary; slug: string }) {
   const when = data.current ? "this month" : `in ${formatMonthName(data.month)}`;
   const saved = data.savings.savedMicros;
   const localCalls = data.calls.local;
+  const forecast = forecastStat(data);
   return (
     <>
       <dl className="grid gap-4 sm:grid-cols-2 xl:grid-cols-4">
@@ -85,12 +87,8 @@ function UsageFigures({ data, slug }: { data: UsageSummary; slug: string }) {
           />
         </Card>
         <Card className="p-5">
-          {data.forecast ? (
-            <Stat
-              label={`Forecast for ${formatMonthName(data.month)}`}
-              value={formatUsd(data.forecast.totalMicros)}
-              hint={`Linear: ${plural(data.forecast.basisDays, "day")} so far, scaled to ${data.forecast.daysInMonth}`}
-            />
+          {forecast ? (
+            <Stat label={`Forecast for ${formatMonthName(data.month)}`} value={forecast.value} hint={forecast.hint} />
           ) : (
             <Stat
               label="Tokens"
