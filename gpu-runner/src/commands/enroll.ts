@@ -16,7 +16,7 @@ Options:
   --server URL            Address of the Jace app (env JACE_RUNNER_SERVER)
   --token TOKEN           One-time enrollment token (env JACE_RUNNER_TOKEN; preferred, flags show in ps)
   --name NAME             Name shown in the dashboard (default: the host name)
-  --labels a,b            Labels jobs can target (env JACE_RUNNER_LABELS)
+  --labels a,b            Labels to request; an admin's labels steer jobs (env JACE_RUNNER_LABELS)
   --models-dir DIR        GGUF models directory (default: <config-dir>/models)
   --work-dir DIR          Scratch space for sandboxed jobs (default: <config-dir>/work)
   --threads N             CPU threads for inference (default: half the logical CPUs)
