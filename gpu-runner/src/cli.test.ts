@@ -120,6 +120,33 @@ describe("jace-runner (the executable)", () => {
     expect(run.stderr).not.toContain("PRIVATE KEY");
   });
 
+  it("refuses a second start with the same enrollment (exit 78) while the first runs, and starts once the first crashed", async () => {
+    const first = spawn(process.execPath, [BIN, "start", "--config-dir", configDir, "--log-format", "json"], {
+      env: { PATH: process.env.PATH ?? "", HOME: home },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let firstErr = "";
+    first.stderr.on("data", (d: Buffer) => (firstErr += d));
+    const firstExit = new Promise((resolve) => first.on("exit", resolve));
+    try {
+      await server.waitFor(() => firstErr.includes('"event":"connected"'), 15_000);
+      const second = await cli(["start", "--config-dir", configDir]);
+      expect(second.code).toBe(78);
+      expect(second.stderr).toContain(`Another jace-runner (pid ${first.pid}, started `);
+      expect(second.stderr).toContain("Run only one jace-runner per enrollment");
+    } finally {
+      first.kill("SIGKILL");
+    }
+    await firstExit;
+    // Killed, it left its lock behind; that does not block the next start.
+    const third = await cli(
+      ["start", "--config-dir", configDir, "--log-format", "json"],
+      {},
+      { line: /"event":"connected"/, signal: "SIGTERM" },
+    );
+    expect(third.code, third.stderr).toBe(0);
+  });
+
   it("exits 78 with a clear message, without retrying, when the runner was revoked", async () => {
     server.refuse.set("runner_1", 4003);
     const connectionsBefore = server.connections.length;

@@ -252,6 +252,20 @@ describe("startRunner", () => {
     const result = await first(second, "job.result");
     expect(result).toMatchObject({ jobId: "job_1", status: "succeeded", output: { text: "late" } });
     expect(ofType(before, "job.result")).toHaveLength(0);
+    // It told the app, as it connected again, that it holds that result, and that it is the same process.
+    const [auth1] = ofType(before, "auth");
+    const [auth2] = ofType(second, "auth");
+    expect(auth1).toMatchObject({ runningJobs: [], finishedJobs: [], draining: false, instanceId: expect.any(String) });
+    expect(auth2).toMatchObject({ runningJobs: [], finishedJobs: ["job_1"], instanceId: auth1!.instanceId, host: auth1!.host });
+  });
+
+  it("exits with a clear message, without reconnecting, when another process is connected as this runner", async () => {
+    server.refuse.set("runner_test", 4008);
+    await start(echoExecutor);
+    const exit = await runner!.done;
+    expect(exit).toMatchObject({ reason: "fatal", closeCode: 4008 });
+    expect(exit.reason === "fatal" && exit.message).toMatch(/refused this runner: refused\. Run only one jace-runner per enrollment/);
+    expect(server.connections).toHaveLength(1);
   });
 
   it("resets the backoff after a connection that stayed up, and keeps growing it otherwise", async () => {
@@ -338,6 +352,8 @@ describe("startRunner", () => {
     connection.send(inferenceOffer("job_2"));
     const reject = await first(connection, "job.reject");
     expect(reject).toEqual({ type: "job.reject", jobId: "job_2", code: "draining", reason: "draining" });
+    // It said it is stopping at once (the dashboard shows it draining), not at the next beat.
+    expect(ofType(connection, "heartbeat").find((h) => h.draining)).toMatchObject({ runningJobs: ["job_1"] });
     expect(connection.closed).toBeNull();
     release.open();
     expect(await stopped).toEqual({ reason: "stopped", undelivered: 0 });
@@ -346,7 +362,7 @@ describe("startRunner", () => {
     expect(connection.closed).toEqual({ code: 1000, reason: "runner stopped" });
   });
 
-  it("cancels running jobs when the drain times out", async () => {
+  it("stops running jobs when the drain times out and gives them back to the queue instead of cancelling them", async () => {
     await start(
       fakeExecutor(async (_spec, ctx) => {
         await new Promise((resolve) => ctx.signal.addEventListener("abort", resolve));
@@ -358,10 +374,10 @@ describe("startRunner", () => {
     connection.send(inferenceOffer("job_1"));
     await server.waitFor(() => ofType(connection, "job.accept").length);
     await runner!.stop();
-    expect(ofType(connection, "job.result")[0]).toMatchObject({
-      status: "cancelled",
-      error: "The runner shut down before the job finished",
-    });
+    expect(ofType(connection, "job.result")).toEqual([]);
+    expect(ofType(connection, "job.reject")).toEqual([
+      { type: "job.reject", jobId: "job_1", code: "draining", reason: "the runner stopped before the job finished" },
+    ]);
     await server.waitFor(() => connection.closed?.code === 1000);
   });
 });

@@ -1,4 +1,5 @@
-import { sign, type KeyObject } from "node:crypto";
+import { randomUUID, sign, type KeyObject } from "node:crypto";
+import { hostname } from "node:os";
 import WebSocket from "ws";
 import { createBackoff, type BackoffOptions } from "./backoff";
 import { RunnerError } from "./errors";
@@ -60,9 +61,12 @@ export type RunnerExit = { reason: "stopped"; undelivered: number } | { reason: 
 export type RunnerHandle = {
   /** Resolves when the runner has ended, by stop() or a fatal close. */
   done: Promise<RunnerExit>;
-  /** Drains: rejects new offers, waits for running jobs (then cancels them), sends results, closes with 1000. */
+  /**
+   * Drains: rejects new offers, waits for running jobs (then stops them and gives them back to the
+   * app's queue), sends results, closes with 1000.
+   */
   stop: (options?: { drainTimeoutMs?: number }) => Promise<RunnerExit>;
-  /** Cancels every running job now (e.g. on a second SIGINT during a drain). */
+  /** Stops every running job now and gives it back to the app's queue (e.g. on a second SIGINT during a drain). */
   cancelJobs: (message?: string) => void;
   /** Re-detects capabilities and reports them if they changed. */
   refreshCapabilities: () => Promise<void>;
@@ -78,7 +82,7 @@ export const fatalMessages: Record<number, string> = {
 
 const closeHints: Record<number, string> = {
   [closeCodes.authFailed]: "the server rejected this runner's signature; if it keeps happening, enroll again",
-  [closeCodes.replaced]: "another process connected as this runner; run only one jace-runner per enrollment",
+  [closeCodes.replaced]: "this runner connected again on a new socket",
   [closeCodes.heartbeatTimeout]: "the server missed our heartbeats",
   [closeCodes.serverShutdown]: "the server is restarting",
 };
@@ -113,6 +117,9 @@ export async function startRunner(config: RunnerConfig, deps: RunnerDeps): Promi
 
   let socket: WebSocket | null = null;
   let ready = false;
+  let heartbeatSeq = 0;
+  /** Tells the app that a new connection is this process again, not a second one (see the auth message). */
+  const instanceId = randomUUID();
   let exit: RunnerExit | null = null;
   let wake: (() => void) | null = null;
 
@@ -175,7 +182,20 @@ export async function startRunner(config: RunnerConfig, deps: RunnerDeps): Promi
             if (phase !== "challenge") return protocolError("unexpected challenge");
             phase = "auth";
             const signature = sign(null, challengePayload(message.nonce, config.runnerId), config.privateKey).toString("base64");
-            raw({ type: "auth", v: PROTOCOL_VERSION, runnerId: config.runnerId, signature, capabilities: caps });
+            // What it still runs and the results it kept: the app keeps those jobs here instead of
+            // re-queuing them, so finished work is used and nothing runs twice.
+            raw({
+              type: "auth",
+              v: PROTOCOL_VERSION,
+              runnerId: config.runnerId,
+              signature,
+              capabilities: caps,
+              runningJobs: pool.runningIds().slice(0, 64),
+              finishedJobs: pool.pendingJobIds().slice(0, 1000),
+              draining: pool.draining,
+              host: hostname().slice(0, 255),
+              instanceId,
+            });
             return;
           }
           case "welcome": {
@@ -219,7 +239,6 @@ export async function startRunner(config: RunnerConfig, deps: RunnerDeps): Promi
 
   /** The heartbeat loop, separate from the work: it runs whether or not jobs are. */
   function startLoops(ws: WebSocket, heartbeatIntervalMs: number, leaseTtlMs: number, timers: NodeJS.Timeout[], lastSeen: () => number) {
-    let seq = 0;
     // Without a frame (ack, ping or pong) for this long the TCP connection is presumed dead.
     const silentLimitMs = Math.max(3 * heartbeatIntervalMs, 10_000);
     timers.push(
@@ -229,7 +248,7 @@ export async function startRunner(config: RunnerConfig, deps: RunnerDeps): Promi
           ws.terminate();
           return;
         }
-        send({ type: "heartbeat", seq: seq++, runningJobs: pool.runningIds() });
+        heartbeat();
         ws.ping();
       }, heartbeatIntervalMs),
       setInterval(
@@ -240,6 +259,10 @@ export async function startRunner(config: RunnerConfig, deps: RunnerDeps): Promi
         Math.max(50, Math.floor(leaseTtlMs / 3)),
       ),
     );
+  }
+
+  function heartbeat() {
+    send({ type: "heartbeat", seq: heartbeatSeq++, runningJobs: pool.runningIds(), ...(pool.draining ? { draining: true } : {}) });
   }
 
   function finish(value: RunnerExit) {
@@ -272,7 +295,10 @@ export async function startRunner(config: RunnerConfig, deps: RunnerDeps): Promi
       const end = await runSession();
       if (exit) break;
       if (fatalCloseCodes.has(end.code)) {
-        const message = fatalMessages[end.code] ?? `The server closed the connection for good (${end.code} ${end.reason}).`;
+        const message =
+          end.code === closeCodes.alreadyConnected
+            ? `The server refused this runner: ${end.reason || "another jace-runner is connected as this runner"}. Run only one jace-runner per enrollment: stop the other one, or enroll this machine as a runner of its own.`
+            : (fatalMessages[end.code] ?? `The server closed the connection for good (${end.code} ${end.reason}).`);
         log.error("runner refused by the server", { closeCode: end.code, reason: end.reason || undefined });
         pool.cancelAll("shutdown", "The runner was refused by the server");
         await Promise.race([pool.idle(), new Promise((r) => setTimeout(r, 5_000).unref())]);
@@ -321,13 +347,14 @@ export async function startRunner(config: RunnerConfig, deps: RunnerDeps): Promi
     stopping ??= (async () => {
       const timeoutMs = options.drainTimeoutMs ?? drainTimeoutMs;
       pool.drain();
+      heartbeat(); // the dashboard shows it draining now, not at the next beat
       const running = pool.runningIds().length;
       if (running) log.info("draining", { runningJobs: running, timeoutMs });
       const drain = async () => {
         const timeout = new Promise<false>((r) => setTimeout(() => r(false), timeoutMs).unref());
         if (!(await Promise.race([pool.idle().then(() => true), timeout]))) {
-          log.warn("drain timeout; cancelling running jobs", { runningJobs: pool.runningIds().length });
-          pool.cancelAll("shutdown", "The runner shut down before the job finished");
+          log.warn("drain timeout; stopping running jobs and giving them back", { runningJobs: pool.runningIds().length });
+          pool.cancelAll("shutdown", "the runner stopped before the job finished");
           await pool.idle();
         }
         // Results of the drained jobs go out before the close (reconnecting briefly if needed).
@@ -348,7 +375,7 @@ export async function startRunner(config: RunnerConfig, deps: RunnerDeps): Promi
   return {
     done,
     stop,
-    cancelJobs: (message = "The runner shut down before the job finished") => pool.cancelAll("shutdown", message),
+    cancelJobs: (message = "the runner stopped before the job finished") => pool.cancelAll("shutdown", message),
     refreshCapabilities,
     runningJobs: () => pool.runningIds(),
     get connected() {

@@ -2,9 +2,14 @@ import type { JobContext, JobExecutor, JobOutcome } from "./jobs/types";
 import type { Logger } from "./log";
 import { jobResultMessage, MAX_MESSAGE_BYTES, type JobOfferMessage, type JobResultMessage, type RunnerMessage } from "./protocol";
 
+/** What the app must hear of a job that ended here: its result, or that it is given back. */
+type Outcome = JobResultMessage | Extract<RunnerMessage, { type: "job.reject" }>;
+
 /**
  * The worker side of the runner: runs offered jobs in a bounded number of slots, streams their
  * chunks and progress, and keeps results that finish while the socket is down until it is back.
+ * A job stopped because the runner shuts down is given back to the app (a `draining` decline),
+ * not reported cancelled: the user's task did not ask for that, another runner can take it.
  */
 
 export type Send = (message: RunnerMessage, onSent?: (error?: Error) => void) => boolean;
@@ -47,7 +52,7 @@ function truncate(text: string, max: number): string {
 export class JobPool {
   readonly #options: Required<Omit<JobPoolOptions, "now">> & { now: () => number };
   readonly #running = new Map<string, RunningJob>();
-  readonly #pendingResults: JobResultMessage[] = [];
+  readonly #pendingResults: Outcome[] = [];
   readonly #idleWaiters = new Set<() => void>();
   #draining = false;
 
@@ -70,6 +75,11 @@ export class JobPool {
 
   get pendingResultCount(): number {
     return this.#pendingResults.length;
+  }
+
+  /** Jobs whose results (or give-backs) wait for the socket, oldest first. */
+  pendingJobIds(): string[] {
+    return this.#pendingResults.map((r) => r.jobId);
   }
 
   /** Resolves once no job is running. */
@@ -178,13 +188,20 @@ export class JobPool {
       clearTimeout(timeout);
       this.#flushChunks(job);
       this.#running.delete(job.jobId);
-      const result = this.#toResult(job, outcome, (now() - startedAt) / 1000);
-      log.info("job finished", {
-        jobId: job.jobId,
-        status: result.status,
-        error: result.error ?? undefined,
-        seconds: Math.round((now() - startedAt) / 100) / 10,
-      });
+      const seconds = Math.round((now() - startedAt) / 100) / 10;
+      let result: Outcome;
+      if (job.cancelReason === "shutdown" && outcome.status !== "succeeded") {
+        result = {
+          type: "job.reject",
+          jobId: job.jobId,
+          code: "draining",
+          reason: truncate(job.cancelMessage ?? "the runner stopped", 1000),
+        };
+        log.info("job stopped and given back to the queue", { jobId: job.jobId, seconds });
+      } else {
+        result = this.#toResult(job, outcome, (now() - startedAt) / 1000);
+        log.info("job finished", { jobId: job.jobId, status: result.status, error: result.error ?? undefined, seconds });
+      }
       if (!this.#sendResult(result)) this.#keep(result);
       if (this.#running.size === 0) {
         for (const resolve of this.#idleWaiters) resolve();
@@ -235,13 +252,13 @@ export class JobPool {
     return parsed.data;
   }
 
-  #sendResult(result: JobResultMessage): boolean {
+  #sendResult(result: Outcome): boolean {
     return this.#options.send(result, (error) => {
       if (error) this.#keep(result);
     });
   }
 
-  #keep(result: JobResultMessage): void {
+  #keep(result: Outcome): void {
     this.#pendingResults.push(result);
     const overflow = this.#pendingResults.length - this.#options.maxPendingResults;
     if (overflow > 0) {

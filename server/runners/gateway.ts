@@ -1,9 +1,8 @@
-import { createPublicKey, randomBytes, verify, type KeyObject } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import {
   capabilities as capabilitiesSchema,
-  challengePayload,
   closeCodes,
   MAX_MESSAGE_BYTES,
   parseMessage,
@@ -19,7 +18,8 @@ import type { Prisma } from "../generated/prisma/client";
 import type { Logger } from "../logger";
 import { onControl, publishJobEvent, startBus } from "./bus";
 import type { Candidate } from "./matching";
-import { assignJobs, requeueRunnerJobs, sweep, type Offer } from "./scheduler";
+import { mayReplace, settleReconnect, verifyAuth } from "./handover";
+import { assignJobs, releaseJob, requeueRunnerJobs, sweep, type Offer } from "./scheduler";
 import { RunnerSlots } from "./slots";
 
 /**
@@ -28,9 +28,22 @@ import { RunnerSlots } from "./slots";
  * several processes coordinate through Postgres (see scheduler.ts and bus.ts).
  */
 
-export type GatewayOptions = { heartbeatIntervalMs: number; leaseTtlMs: number; authTimeoutMs: number; sweepIntervalMs: number };
+export type GatewayOptions = {
+  heartbeatIntervalMs: number;
+  leaseTtlMs: number;
+  authTimeoutMs: number;
+  sweepIntervalMs: number;
+  /** How long a connected runner has to answer a ping before a second process may take its place. */
+  pingTimeoutMs: number;
+};
 
-const defaults: GatewayOptions = { heartbeatIntervalMs: 10_000, leaseTtlMs: 30_000, authTimeoutMs: 10_000, sweepIntervalMs: 1_000 };
+const defaults: GatewayOptions = {
+  heartbeatIntervalMs: 10_000,
+  leaseTtlMs: 30_000,
+  authTimeoutMs: 10_000,
+  sweepIntervalMs: 1_000,
+  pingTimeoutMs: 5_000,
+};
 
 type Conn = {
   ws: WebSocket;
@@ -39,6 +52,9 @@ type Conn = {
   runnerId: string | null;
   workspaceId: string | null;
   name: string;
+  /** What the runner says of itself: its machine's name and its process (see the auth message). */
+  host: string | null;
+  instanceId: string | null;
   capabilities: Capabilities | null;
   /** Labels as set in the dashboard (authoritative for scheduling). */
   labels: string[];
@@ -124,6 +140,8 @@ export class RunnerGateway {
       runnerId: null,
       workspaceId: null,
       name: "",
+      host: null,
+      instanceId: null,
       capabilities: null,
       labels: [],
       slots: new RunnerSlots(),
@@ -182,28 +200,36 @@ export class RunnerGateway {
     });
     if (!runner) return this.refuse(conn, closeCodes.unknownRunner, "unknown runner: enroll it again");
     if (runner.revokedAt) return this.refuse(conn, closeCodes.revoked, "this runner was revoked");
-    let key: KeyObject;
-    try {
-      key = createPublicKey({ key: Buffer.from(runner.publicKey, "base64"), format: "der", type: "spki" });
-    } catch {
-      return this.refuse(conn, closeCodes.authFailed, "stored key unreadable");
-    }
-    const signature = Buffer.from(msg.signature, "base64");
-    // The signature covers this connection's fresh nonce, so a captured auth message is useless elsewhere.
-    if (!verify(null, challengePayload(conn.nonce, runner.id), key, signature))
-      return this.refuse(conn, closeCodes.authFailed, "signature does not match");
+    const refusal = verifyAuth(runner, conn.nonce, msg.signature);
+    if (refusal) return this.refuse(conn, closeCodes.authFailed, refusal);
     if (conn.ws.readyState !== conn.ws.OPEN) return;
 
     const previous = this.conns.get(runner.id);
-    if (previous) {
-      // The newer connection wins; the old one's jobs stay with the runner (same process, new socket).
-      conn.slots.takeOver(previous.slots);
-      previous.runnerId = null;
-      this.refuse(previous, closeCodes.replaced, "replaced by a newer connection");
+    if (previous && !(await mayReplace(previous, msg.instanceId, this.opts.pingTimeoutMs))) {
+      const where = [previous.host, previous.ip].filter(Boolean).join(" at ") || "another machine";
+      return this.refuse(conn, closeCodes.alreadyConnected, `another jace-runner is connected as this runner from ${where.slice(0, 60)}`);
     }
+    if (conn.ws.readyState !== conn.ws.OPEN) return;
+    // The one it replaces may have closed while it was pinged (its close handler then re-queued).
+    const current = this.conns.get(runner.id);
+    if (current) {
+      // The newer connection wins; the old one's jobs stay with the runner (same process, new socket).
+      conn.slots.takeOver(current.slots);
+      current.runnerId = null;
+      this.conns.delete(runner.id);
+      this.refuse(current, closeCodes.replaced, "replaced by a newer connection");
+    }
+    // Until it is in `conns` below no job is offered to it: what it holds is settled first.
+    await settleReconnect(this.db, { id: runner.id, name: runner.name }, msg, {
+      slots: conn.slots,
+      replacedLocal: Boolean(current),
+      leaseTtlMs: this.opts.leaseTtlMs,
+    });
     conn.runnerId = runner.id;
     conn.workspaceId = runner.workspaceId;
     conn.name = runner.name;
+    conn.host = msg.host ?? null;
+    conn.instanceId = msg.instanceId ?? null;
     conn.capabilities = msg.capabilities;
     conn.labels = runner.labels;
     conn.log = conn.log.child({ runnerId: runner.id, workspaceId: runner.workspaceId });
@@ -211,20 +237,12 @@ export class RunnerGateway {
     await this.db.runner.update({
       where: { id: runner.id },
       data: {
-        status: "online",
+        status: this.presence(conn),
         connectedAt: new Date(),
         lastSeenAt: new Date(),
         capabilities: msg.capabilities as unknown as Prisma.InputJsonValue,
       },
     });
-    if (!previous) {
-      // Jobs a previous connection of this runner held are not coming back: hand them to others.
-      await requeueRunnerJobs(this.db, runner.id, `runner ${runner.name} reconnected without them`);
-      // What it declined while stopping, it may take now (a runner that drained for an update is back).
-      await this.db.$executeRaw`
-        UPDATE "RunnerJob" SET "declinedRunnerIds" = array_remove("declinedRunnerIds", ${runner.id})
-        WHERE status = 'queued' AND ${runner.id} = ANY("declinedRunnerIds")`;
-    }
     this.send(conn, {
       type: "welcome",
       runnerId: runner.id,
@@ -232,7 +250,11 @@ export class RunnerGateway {
       heartbeatIntervalMs: this.opts.heartbeatIntervalMs,
       leaseTtlMs: this.opts.leaseTtlMs,
     });
-    conn.log.info({ name: runner.name }, "runner connected");
+    // Jobs it still runs that the app gave to another runner (or ended) meanwhile: it must stop them.
+    for (const jobId of msg.runningJobs ?? [])
+      if (!conn.slots.jobs.has(jobId))
+        this.send(conn, { type: "job.cancel", jobId, reason: "the job was handed to another runner or ended" });
+    conn.log.info({ name: runner.name, host: conn.host, held: conn.slots.jobs.size }, "runner connected");
     this.schedule();
   }
 
@@ -243,6 +265,7 @@ export class RunnerGateway {
         this.send(conn, { type: "heartbeat.ack", seq: msg.seq });
         this.seen.add(runnerId);
         if (conn.slots.heartbeat(msg.runningJobs)) this.schedule();
+        if (msg.draining && conn.slots.drain()) await this.markBusy(conn);
         return;
       }
       case "capabilities": {
@@ -266,17 +289,17 @@ export class RunnerGateway {
         return;
       }
       case "job.reject": {
-        // A declined offer is not an attempt. Declined for lack of a slot, the job may come back to
-        // this runner once it has one; declined because it is stopping, not on this connection.
-        // (An older runner sends no code: the job is declined, and offers pause until it reports.)
+        // A declined offer is not an attempt, and neither is a job given back by a runner that is
+        // stopping. Declined for lack of a slot, the job may come back to this runner once it has
+        // one; declined because it is stopping, not on this connection. (An older runner sends no
+        // code: the job is declined, and offers pause until it reports.)
+        const wasDraining = conn.slots.draining;
         conn.slots.declined(msg.jobId, msg.code);
-        const declined = msg.code === "at_capacity" ? [] : [runnerId];
-        const r = await this.db.$executeRaw`
-          UPDATE "RunnerJob" SET status = 'queued', "runnerId" = NULL, "leaseExpiresAt" = NULL, attempt = attempt - 1,
-            "declinedRunnerIds" = "declinedRunnerIds" || ${declined}::text[], "queuedReason" = ${`runner ${conn.name} declined: ${msg.reason}`}
-          WHERE id = ${msg.jobId} AND "runnerId" = ${runnerId} AND status = 'offered'`;
-        if (r !== 1) return this.notHeld(conn, msg.jobId);
-        publishJobEvent({ type: "state", jobId: msg.jobId, status: "queued" });
+        const decline = { reason: msg.reason, forGood: msg.code !== "at_capacity" };
+        const status = await releaseJob(this.db, { jobId: msg.jobId, runnerId, runnerName: conn.name }, decline);
+        if (status || conn.slots.draining !== wasDraining) await this.markBusy(conn);
+        if (!status) return this.notHeld(conn, msg.jobId);
+        publishJobEvent({ type: "state", jobId: msg.jobId, status });
         this.schedule();
         return;
       }
@@ -335,12 +358,14 @@ export class RunnerGateway {
     });
   }
 
+  /** Presence as the dashboard shows it: a runner that is stopping is draining, busy or not. */
+  private presence(conn: Conn): "draining" | "busy" | "online" {
+    return conn.slots.draining ? "draining" : conn.slots.jobs.size > 0 ? "busy" : "online";
+  }
+
   private async markBusy(conn: Conn): Promise<void> {
     if (!conn.runnerId || this.conns.get(conn.runnerId) !== conn) return; // closed meanwhile: stays offline
-    await this.db.runner.update({
-      where: { id: conn.runnerId! },
-      data: { status: conn.slots.jobs.size > 0 ? "busy" : "online", lastSeenAt: new Date() },
-    });
+    await this.db.runner.update({ where: { id: conn.runnerId! }, data: { status: this.presence(conn), lastSeenAt: new Date() } });
   }
 
   private async onClose(conn: Conn, code: number): Promise<void> {

@@ -88,16 +88,66 @@ function requeueWhere(db: Db, where: Prisma.Sql, reason: string): Promise<Change
 /**
  * Puts a runner's jobs back in the queue (or fails them after maxAttempts) because the runner was
  * lost. The retry goes to another runner when one could take it, else back to this one when it
- * returns (see pickRunner). Jobs being cancelled are left to the cancel path.
+ * returns (see pickRunner). Jobs being cancelled are left to the cancel path. `keep`: jobs the
+ * runner said it still holds (see resumeRunnerJobs).
  */
-export async function requeueRunnerJobs(db: Db, runnerId: string, reason: string): Promise<Changed[]> {
-  const rows = await requeueWhere(db, Prisma.sql`"runnerId" = ${runnerId}`, reason);
+export async function requeueRunnerJobs(db: Db, runnerId: string, reason: string, keep: string[] = []): Promise<Changed[]> {
+  const rows = await requeueWhere(db, Prisma.sql`"runnerId" = ${runnerId} AND NOT (id = ANY(${keep}::text[]))`, reason);
   const cancelled = await db.$queryRaw<Changed[]>`
     UPDATE "RunnerJob" SET status = 'cancelled', "finishedAt" = now(), "leaseExpiresAt" = NULL, error = COALESCE(error, 'Cancelled.')
     WHERE "runnerId" = ${runnerId} AND status IN ('offered', 'running') AND "cancelRequestedAt" IS NOT NULL
     RETURNING id, status::text AS status, "runnerId"`;
   announce([...rows, ...cancelled]);
   return rows;
+}
+
+/**
+ * A reconnecting runner says which jobs it still runs or finished while away (their results follow
+ * `welcome`). It keeps those it still holds, and takes back those re-queued when it was lost that
+ * no other runner has been offered since (status still queued, it the last runner to lose them):
+ * so the work is neither thrown away nor run twice. A job another runner was offered stays there,
+ * and this runner's result for it is refused, so only one result ever counts. Returns the ids it
+ * holds now; the attempt number does not change.
+ */
+export async function resumeRunnerJobs(db: Db, runnerId: string, reported: string[], leaseTtlMs: number): Promise<string[]> {
+  if (reported.length === 0) return [];
+  const rows = await db.$queryRaw<{ id: string }[]>`
+    UPDATE "RunnerJob" SET
+      "excludedRunnerIds" = CASE WHEN status = 'queued'
+        THEN "excludedRunnerIds"[1:cardinality("excludedRunnerIds") - 1] ELSE "excludedRunnerIds" END,
+      status = 'running', "runnerId" = ${runnerId}, "startedAt" = COALESCE("startedAt", now()), "queuedReason" = NULL,
+      "leaseExpiresAt" = now() + (${leaseTtlMs} * interval '1 millisecond')
+    WHERE id = ANY(${reported}::text[]) AND "cancelRequestedAt" IS NULL AND (
+      ("runnerId" = ${runnerId} AND status IN ('offered', 'running'))
+      OR (status = 'queued' AND "runnerId" IS NULL AND "excludedRunnerIds"[cardinality("excludedRunnerIds")] = ${runnerId}))
+    RETURNING id`;
+  for (const r of rows) publishJobEvent({ type: "state", jobId: r.id, status: "running" });
+  return rows.map((r) => r.id);
+}
+
+/**
+ * A runner gives back a job it was offered or had accepted, because it is stopping (or, offered
+ * only, because it is full). Not an attempt: the job goes back to the queue for this runner once
+ * it has a slot or another runner, or ends cancelled if a cancel was asked meanwhile. Returns the
+ * job's new status, or null when this runner did not hold it.
+ */
+export async function releaseJob(
+  db: Db,
+  job: { jobId: string; runnerId: string; runnerName: string },
+  decline: { reason: string; forGood: boolean },
+): Promise<"queued" | "cancelled" | null> {
+  const { jobId, runnerId } = job;
+  const cancelled = await db.$executeRaw`
+    UPDATE "RunnerJob" SET status = 'cancelled', "finishedAt" = now(), "leaseExpiresAt" = NULL, error = COALESCE(error, 'Cancelled.')
+    WHERE id = ${jobId} AND "runnerId" = ${runnerId} AND status IN ('offered', 'running') AND "cancelRequestedAt" IS NOT NULL`;
+  if (cancelled === 1) return "cancelled";
+  const declined = decline.forGood ? [runnerId] : [];
+  const queued = await db.$executeRaw`
+    UPDATE "RunnerJob" SET status = 'queued', "runnerId" = NULL, "leaseExpiresAt" = NULL, "startedAt" = NULL, attempt = attempt - 1,
+      "declinedRunnerIds" = "declinedRunnerIds" || ${declined}::text[],
+      "queuedReason" = ${`runner ${job.runnerName} declined: ${decline.reason}`}
+    WHERE id = ${jobId} AND "runnerId" = ${runnerId} AND status IN ('offered', 'running') AND "cancelRequestedAt" IS NULL`;
+  return queued === 1 ? "queued" : null;
 }
 
 export type SweepResult = { requeued: Changed[]; timedOut: Changed[]; expired: Changed[]; forcedCancel: Changed[] };

@@ -10,8 +10,12 @@ export class RunnerSlots {
   #reported = new Set<string>();
   /** It declined an offer for lack of a slot: no offers until a result or heartbeat says otherwise. */
   #full = false;
-  /** It declined an offer because it is stopping: no offers on this connection. */
+  /** It is stopping (said so, or declined an offer for that reason): no offers on this connection. */
   #draining = false;
+
+  get draining(): boolean {
+    return this.#draining;
+  }
 
   free(maxConcurrentJobs: number): number {
     if (this.#full || this.#draining) return 0;
@@ -27,12 +31,28 @@ export class RunnerSlots {
     this.#draining = previous.#draining;
   }
 
+  /** What the runner said of itself when it connected: the jobs it holds (as far as the app let it keep them). */
+  hold(jobIds: Iterable<string>, running: Iterable<string>): void {
+    this.jobs.clear();
+    for (const jobId of jobIds) this.jobs.add(jobId);
+    this.#reported = new Set(running);
+    this.#full = false;
+    this.#draining = false;
+  }
+
   /** Returns whether offers paused by a capacity decline may resume. */
   heartbeat(runningJobs: string[]): boolean {
     const wasFull = this.#full;
     this.#reported = new Set(runningJobs);
     this.#full = false;
     return wasFull;
+  }
+
+  /** The runner is stopping. Returns whether that is news. */
+  drain(): boolean {
+    const was = this.#draining;
+    this.#draining = true;
+    return !was;
   }
 
   /** An offer declined: for lack of a slot, or (also without a code, from an older runner) for good on this connection. */

@@ -1,11 +1,12 @@
 import { mkdirSync, watch, type FSWatcher } from "node:fs";
-import { loadEnrollment } from "../config";
+import { loadEnrollment, type Enrollment } from "../config";
 import { startRunner } from "../connection";
 import { exitCodes, RunnerError } from "../errors";
 import { detectCapabilities } from "../gpu";
 import { createJobExecutor } from "../jobs";
 import { bwrapProber } from "../jobs/bwrap-probe";
-import { createLogger, type LogFormat } from "../log";
+import { acquireRunnerLock } from "../lock";
+import { createLogger, type LogFormat, type Logger } from "../log";
 import type { Capabilities } from "../protocol";
 import { runnerVersion } from "../version";
 import { configDirOption, parseCommandArgs, parseDuration, settingsFlags, settingsOptions, type Io } from "./shared";
@@ -14,8 +15,10 @@ export const startHelp = `Usage: jace-runner start [options]
 
 Connects to the Jace app and runs jobs until stopped. The first SIGTERM or SIGINT drains: new
 offers are refused, running jobs may finish (up to --drain-timeout), their results are sent and
-the runner exits 0. A second signal cancels the running jobs. Exits 78 if the server refuses this
-runner for good (revoked or deleted), so a service manager does not restart it.
+the runner exits 0. A second signal stops the running jobs and gives them back to the app's
+queue (another runner, or this one once restarted, runs them). Only one jace-runner may run per
+enrollment. Exits 78 if the server refuses this runner for good (revoked or deleted) or another
+jace-runner already runs with this enrollment, so a service manager does not restart it.
 
 Options:
   --drain-timeout DURATION  How long a drain waits for running jobs, e.g. 90s, 5m (default 5m)
@@ -61,6 +64,15 @@ export async function startCommand(args: string[], io: Io): Promise<number> {
 
   const enrollment = loadEnrollment({ configDirFlag: values["config-dir"], flags: settingsFlags(values), env: io.env });
   for (const warning of enrollment.warnings) log.warn(warning);
+  const releaseLock = acquireRunnerLock(enrollment.configDir);
+  try {
+    return await run(enrollment, log, drainTimeoutMs);
+  } finally {
+    releaseLock();
+  }
+}
+
+async function run(enrollment: Enrollment, log: Logger, drainTimeoutMs: number): Promise<number> {
   const { settings, file } = enrollment;
   mkdirSync(settings.modelsDir, { recursive: true });
   mkdirSync(settings.workDir, { recursive: true, mode: 0o700 });
@@ -140,14 +152,14 @@ export async function startCommand(args: string[], io: Io): Promise<number> {
   const onSignal = (signal: NodeJS.Signals) => {
     signals += 1;
     if (signals === 1) {
-      log.info("stopping: finishing running jobs (send the signal again to cancel them)", {
+      log.info("stopping: finishing running jobs (send the signal again to stop them and give them back)", {
         signal,
         runningJobs: runner.runningJobs().length,
         drainTimeoutMs,
       });
       void runner.stop();
     } else if (signals === 2) {
-      log.warn("cancelling running jobs", { signal });
+      log.warn("stopping running jobs; they go back to the queue", { signal });
       runner.cancelJobs();
     } else {
       log.error("exiting without waiting", { signal });
@@ -169,8 +181,8 @@ export async function startCommand(args: string[], io: Io): Promise<number> {
   await executor.close();
 
   if (exit.reason === "fatal") {
-    io.err(`${exit.message}\n`);
-    return exitCodes.fatal;
+    // The message is for the operator, as the CLI's last word (main prints a RunnerError that way).
+    throw new RunnerError(exit.message, { exitCode: exitCodes.fatal });
   }
   log.info("runner stopped", { undeliveredResults: exit.undelivered || undefined });
   return exitCodes.ok;

@@ -25,10 +25,17 @@ export const closeCodes = {
   unsupportedVersion: 4005,
   replaced: 4006,
   heartbeatTimeout: 4007,
+  /** Another live process is connected as this runner (the reason names its host); this one must stop. */
+  alreadyConnected: 4008,
   serverShutdown: 1001,
 } as const;
 
-export const fatalCloseCodes: ReadonlySet<number> = new Set([closeCodes.revoked, closeCodes.unknownRunner, closeCodes.unsupportedVersion]);
+export const fatalCloseCodes: ReadonlySet<number> = new Set([
+  closeCodes.revoked,
+  closeCodes.unknownRunner,
+  closeCodes.unsupportedVersion,
+  closeCodes.alreadyConnected,
+]);
 
 /** The exact bytes a runner signs: binds the nonce to the runner id and protocol. */
 export function challengePayload(nonce: string, runnerId: string): Buffer {
@@ -91,12 +98,30 @@ export const authMessage = z.object({
   /** base64 Ed25519 signature of challengePayload(nonce, runnerId). */
   signature: z.string().min(1).max(200),
   capabilities,
+  /**
+   * What the runner holds from before this connection, so the app neither re-queues nor re-offers
+   * it: jobs still running, and jobs whose results it kept while it could not reach the app (sent
+   * right after `welcome`). Optional: an older runner sends neither.
+   */
+  runningJobs: z.array(id).max(64).optional(),
+  finishedJobs: z.array(id).max(1000).optional(),
+  /** It is stopping: no offers, and the dashboard shows it as draining. */
+  draining: z.boolean().optional(),
+  /** The machine's host name, shown to a second process that tries to connect as this runner. */
+  host: z.string().max(255).optional(),
+  /**
+   * Random per runner process: a new connection with the same id is that process reconnecting
+   * (its old socket is dead), one with another id is a second process.
+   */
+  instanceId: z.string().max(64).optional(),
 });
 
 export const heartbeatMessage = z.object({
   type: z.literal("heartbeat"),
   seq: z.number().int().nonnegative(),
   runningJobs: z.array(id).max(64),
+  /** It is stopping (see auth). */
+  draining: z.boolean().optional(),
 });
 
 export const capabilitiesMessage = z.object({ type: z.literal("capabilities"), capabilities });
@@ -106,7 +131,8 @@ export const jobAcceptMessage = z.object({ type: z.literal("job.accept"), jobId:
 /**
  * `code` says what the decline is about: `at_capacity` is this moment (the job may come back once a
  * slot frees), `draining` is this connection (the runner is stopping). Without a code the app takes
- * it as `draining`.
+ * it as `draining`. A runner that stops before an accepted job finishes gives the job back the same
+ * way (`draining`): it goes back to the queue instead of failing or being cancelled.
  */
 export const jobRejectMessage = z.object({
   type: z.literal("job.reject"),

@@ -35,7 +35,8 @@ export const runnerOutput = z.object({
   id: z.string(),
   name: z.string(),
   labels: z.array(z.string()),
-  status: z.enum(["online", "busy", "offline", "revoked"]),
+  /** draining: connected but stopping (finishing its jobs, taking no new ones). */
+  status: z.enum(["online", "busy", "draining", "offline", "revoked"]),
   lastSeenAt: z.date().nullable(),
   connectedAt: z.date().nullable(),
   revokedAt: z.date().nullable(),
@@ -52,12 +53,12 @@ type RunnerRow = Awaited<ReturnType<Db["runner"]["findMany"]>>[number];
 
 function present(r: RunnerRow, currentJobs: z.infer<typeof jobSummary>[]): z.infer<typeof runnerOutput> {
   const caps = capabilitiesSchema.safeParse(r.capabilities);
-  const status = r.revokedAt ? "revoked" : ["online", "busy"].includes(r.status) ? r.status : "offline";
+  const status = r.revokedAt ? "revoked" : ["online", "busy", "draining"].includes(r.status) ? r.status : "offline";
   return {
     id: r.id,
     name: r.name,
     labels: r.labels,
-    status: status as "online" | "busy" | "offline" | "revoked",
+    status: status as z.infer<typeof runnerOutput>["status"],
     lastSeenAt: r.lastSeenAt,
     connectedAt: r.connectedAt,
     revokedAt: r.revokedAt,

@@ -23,7 +23,8 @@ async function toRequest(req: IncomingMessage, base: string): Promise<Request> {
   });
 }
 
-export async function startRunnerAppServer(db: Db, opts: Partial<GatewayOptions> = {}): Promise<RunnerAppServer> {
+/** `port`: listen there (to start the app again where its runners look for it); a free one by default. */
+export async function startRunnerAppServer(db: Db, opts: Partial<GatewayOptions> & { port?: number } = {}): Promise<RunnerAppServer> {
   const gateway = new RunnerGateway(db, pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }), opts);
   await gateway.start();
   let base = "";
@@ -43,7 +44,7 @@ export async function startRunnerAppServer(db: Db, opts: Partial<GatewayOptions>
     "upgrade",
     routeUpgrades({ [CONNECT_PATH]: gateway.handleUpgrade }, (_req, socket) => socket.destroy()),
   );
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  await new Promise<void>((r) => server.listen(opts.port ?? 0, "127.0.0.1", r));
   const port = (server.address() as AddressInfo).port;
   base = `http://127.0.0.1:${port}`;
   return {

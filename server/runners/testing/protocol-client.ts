@@ -68,6 +68,8 @@ export type ConnectOptions = {
   /** Send this raw frame instead of a computed auth message. */
   rawAuth?: string;
   auth?: boolean;
+  /** Extra fields of the auth message (what the runner holds, its host, its process id). */
+  authExtra?: Partial<Extract<RunnerMessage, { type: "auth" }>>;
   onMessage?: (m: ServerMessage, conn: TestConnection) => void;
 };
 
@@ -115,6 +117,7 @@ export function connectTestRunner(wsBaseUrl: string, opts: ConnectOptions): Test
             "base64",
           ),
           capabilities: opts.capabilities ?? testCapabilities(),
+          ...opts.authExtra,
         });
       conn.authFrame = frame;
       ws.send(frame);

@@ -59,7 +59,7 @@ export function RunnersView() {
   const shown = showRevoked ? all : active;
   const runnerNames = useMemo(() => new Map(all.map((r) => [r.id, r.name])), [all]);
   const count = (status: string) => active.filter((r) => r.status === status).length;
-  const [onlineCount, busyCount, offlineCount] = [count("online"), count("busy"), count("offline")];
+  const [onlineCount, busyCount, drainingCount, offlineCount] = [count("online"), count("busy"), count("draining"), count("offline")];
 
   const addButton = canManage ? (
     <Button leadingIcon={<IconPlus />} onClick={() => setAdding(true)}>
@@ -85,6 +85,7 @@ export function RunnersView() {
                 · <span className="text-amber-700">{busyCount} busy</span>
               </>
             ) : null}
+            {drainingCount > 0 ? <> · {drainingCount} draining</> : null}
             {offlineCount > 0 ? <> · {offlineCount} offline</> : null}
             {!canManage ? <span> · Read only: admins add and manage runners.</span> : null}
           </p>

@@ -8,6 +8,7 @@ export type Job = RouterOutputs["runner"]["jobs"][number];
 const runnerStatus: Record<RunnerStatus, { tone: BadgeTone; label: string; pulse: boolean }> = {
   online: { tone: "success", label: "Online", pulse: true },
   busy: { tone: "warning", label: "Busy", pulse: true },
+  draining: { tone: "info", label: "Draining", pulse: true },
   offline: { tone: "neutral", label: "Offline", pulse: false },
   revoked: { tone: "danger", label: "Revoked", pulse: false },
 };

@@ -90,7 +90,7 @@ function RunnerDetail({ runner, liveError }: { runner: RunnerWithJobs; liveError
 
   const caps = runner.capabilities;
   const revoked = runner.status === "revoked";
-  const live = runner.status === "online" || runner.status === "busy";
+  const live = runner.status === "online" || runner.status === "busy" || runner.status === "draining";
 
   return (
     <>
@@ -377,7 +377,11 @@ function PresenceLine({ runner, now }: { runner: RunnerWithJobs; now: number }) 
   const since = runner.connectedAt ? `, connected ${formatRelative(runner.connectedAt, now)}` : "";
   return (
     <>
-      {runner.status === "busy" ? `Busy${since}: running ${plural(runner.currentJobs.length, "job")}.` : `Online${since}, ready for jobs.`}
+      {runner.status === "draining"
+        ? `Draining${since}: stopping, finishing ${plural(runner.currentJobs.length, "job")} and taking no new ones.`
+        : runner.status === "busy"
+          ? `Busy${since}: running ${plural(runner.currentJobs.length, "job")}.`
+          : `Online${since}, ready for jobs.`}
     </>
   );
 }

@@ -1,0 +1,86 @@
+import { createPublicKey, verify, type KeyObject } from "node:crypto";
+import { challengePayload, type RunnerMessage } from "@jace/gpu-runner/protocol";
+import type { WebSocket } from "ws";
+import type { Db } from "../db";
+import { requeueRunnerJobs, resumeRunnerJobs } from "./scheduler";
+import type { RunnerSlots } from "./slots";
+
+/**
+ * A runner authenticating, and what happens to its jobs and presence when it connects again: after
+ * a network drop, an app restart, or as a second process with the same enrollment.
+ */
+
+/** Checks a runner's signature of this connection's nonce; returns why it fails, or null. */
+export function verifyAuth(runner: { id: string; publicKey: string }, nonce: string, signature: string): string | null {
+  let key: KeyObject;
+  try {
+    key = createPublicKey({ key: Buffer.from(runner.publicKey, "base64"), format: "der", type: "spki" });
+  } catch {
+    return "stored key unreadable";
+  }
+  // The signature covers this connection's fresh nonce, so a captured auth message is useless elsewhere.
+  return verify(null, challengePayload(nonce, runner.id), key, Buffer.from(signature, "base64")) ? null : "signature does not match";
+}
+
+/**
+ * Whether a new connection of a runner may take the place of `previous`: yes when it comes from the
+ * same process (a new socket after a network drop) or when `previous` does not answer a ping in
+ * time (a half-dead socket), no when a second live process tries to connect as the same runner.
+ */
+export async function mayReplace(
+  previous: { ws: WebSocket; instanceId: string | null },
+  instanceId: string | undefined,
+  pingTimeoutMs: number,
+) {
+  if (instanceId && instanceId === previous.instanceId) return true;
+  return !(await answersPing(previous.ws, pingTimeoutMs));
+}
+
+/** Whether the peer answers a ping in time (a half-dead socket does not). */
+function answersPing(ws: WebSocket, timeoutMs: number): Promise<boolean> {
+  if (ws.readyState !== ws.OPEN) return Promise.resolve(false);
+  return new Promise<boolean>((resolve) => {
+    const done = (alive: boolean) => {
+      clearTimeout(timer);
+      ws.off("pong", onPong);
+      ws.off("close", onClose);
+      resolve(alive);
+    };
+    const onPong = () => done(true);
+    const onClose = () => done(false);
+    const timer = setTimeout(() => done(false), timeoutMs);
+    ws.on("pong", onPong);
+    ws.on("close", onClose);
+    ws.ping();
+  });
+}
+
+/**
+ * Settles the jobs of a runner that just authenticated, before any offer: it keeps the jobs it
+ * reports running or finished (see resumeRunnerJobs); the others it held go back to the queue. An
+ * older runner reports nothing: its jobs are re-queued unless it only replaced a live socket on
+ * this instance (same process, new socket). Its declines end unless it is still stopping.
+ */
+export async function settleReconnect(
+  db: Db,
+  runner: { id: string; name: string },
+  msg: Extract<RunnerMessage, { type: "auth" }>,
+  opts: { slots: RunnerSlots; replacedLocal: boolean; leaseTtlMs: number },
+): Promise<void> {
+  const reason = `runner ${runner.name} reconnected without them`;
+  if (msg.runningJobs || msg.finishedJobs) {
+    const reported = [...(msg.runningJobs ?? []), ...(msg.finishedJobs ?? [])];
+    const held = await resumeRunnerJobs(db, runner.id, reported, opts.leaseTtlMs);
+    opts.slots.hold(held, msg.runningJobs ?? []);
+    await requeueRunnerJobs(db, runner.id, reason, held);
+  } else if (!opts.replacedLocal) {
+    await requeueRunnerJobs(db, runner.id, reason);
+  }
+  if (msg.draining) opts.slots.drain();
+  else if (!opts.replacedLocal) {
+    // What it declined while stopping, it may take now (a runner that drained for an update is back).
+    await db.$executeRaw`
+      UPDATE "RunnerJob" SET "declinedRunnerIds" = array_remove("declinedRunnerIds", ${runner.id})
+      WHERE status = 'queued' AND ${runner.id} = ANY("declinedRunnerIds")`;
+  }
+}
