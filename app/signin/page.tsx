@@ -4,6 +4,8 @@ import { redirect } from "next/navigation";
 import { Alert, Button, Card, Logo } from "@/app/_components/ui";
 import { safeCallback } from "@/app/_lib/session";
 import { currentUser } from "@/server/auth";
+import { getDb } from "@/server/db";
+import { invitationForSignIn } from "@/server/features/members/invitations";
 import { getEnv } from "@/server/env";
 import { signInWithGitHub } from "./actions";
 import { SignInForm } from "./sign-in-form";
@@ -23,6 +25,9 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
   if (await currentUser()) redirect(callbackUrl);
   const env = getEnv();
   const error = typeof params.error === "string" ? (errors[params.error] ?? "Sign-in failed. Try again.") : null;
+  // An invitation link opened while signed out lands here with the link as its callback.
+  const inviteToken = /^\/invite\/([A-Za-z0-9_-]+)$/.exec(callbackUrl)?.[1];
+  const invitation = inviteToken ? await invitationForSignIn(getDb(), inviteToken) : null;
 
   return (
     <main className="flex min-h-dvh flex-col items-center justify-center px-4 py-12">
@@ -30,15 +35,28 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
         <Logo />
       </Link>
       <Card className="w-full max-w-sm p-6 sm:p-8">
-        <h1 className="text-xl font-semibold tracking-tight">Sign in to Jace</h1>
-        <p className="mt-1 text-sm text-ink-muted">New here? The same link creates your account.</p>
+        {invitation ? (
+          <>
+            <h1 className="text-xl font-semibold tracking-tight">Join {invitation.workspaceName} on Jace</h1>
+            <p className="mt-1 text-sm text-ink-muted" data-testid="signin-invitation">
+              {invitation.inviterName} invited you to <strong className="font-semibold text-ink">{invitation.workspaceName}</strong>. Sign
+              in as <strong className="font-semibold break-all text-ink">{invitation.email}</strong> to accept; the same link creates your
+              account if you are new.
+            </p>
+          </>
+        ) : (
+          <>
+            <h1 className="text-xl font-semibold tracking-tight">Sign in to Jace</h1>
+            <p className="mt-1 text-sm text-ink-muted">New here? The same link creates your account.</p>
+          </>
+        )}
         {error ? (
           <Alert tone="danger" className="mt-5">
             {error}
           </Alert>
         ) : null}
         <div className="mt-6">
-          <SignInForm callbackUrl={callbackUrl} />
+          <SignInForm callbackUrl={callbackUrl} defaultEmail={invitation?.email} />
         </div>
         {env.githubAuth ? (
           <>

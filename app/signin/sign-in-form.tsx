@@ -3,7 +3,8 @@ import { useActionState } from "react";
 import { Alert, Button, Input } from "@/app/_components/ui";
 import { signInWithEmail, type SignInState } from "./actions";
 
-export function SignInForm({ callbackUrl }: { callbackUrl: string }) {
+/** A bad address is said once, under the field; a failure to send (not the address's fault) once, below. */
+export function SignInForm({ callbackUrl, defaultEmail }: { callbackUrl: string; defaultEmail?: string }) {
   const [state, action, pending] = useActionState<SignInState, FormData>(signInWithEmail, {});
   return (
     <form action={action} className="space-y-4" noValidate>
@@ -14,15 +15,15 @@ export function SignInForm({ callbackUrl }: { callbackUrl: string }) {
         type="email"
         autoComplete="email"
         placeholder="you@company.com"
-        defaultValue={state.email}
-        error={state.error}
+        defaultValue={state.email ?? defaultEmail}
+        error={state.fieldError}
         autoFocus
         required
       />
       <Button type="submit" className="w-full" loading={pending}>
         Email me a sign-in link
       </Button>
-      {state.error && !state.email ? <Alert tone="danger">{state.error}</Alert> : null}
+      {state.formError ? <Alert tone="danger">{state.formError}</Alert> : null}
     </form>
   );
 }

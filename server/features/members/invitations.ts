@@ -117,6 +117,22 @@ async function findByToken(db: Db, token: string) {
   return inv;
 }
 
+/**
+ * What the sign-in page tells someone who opened an invitation link while signed out: who invited
+ * them to which workspace, and the address to sign in with. Only for a pending invitation; the
+ * token is the proof, as on the invitation page itself.
+ */
+export async function invitationForSignIn(
+  db: Db,
+  token: string,
+): Promise<{ workspaceName: string; inviterName: string; email: string } | null> {
+  if (!token || token.length > 200) return null;
+  const inv = await db.invitation.findUnique({ where: { tokenHash: hashToken(token) }, include: { workspace: true } });
+  if (!inv || statusOf(inv) !== "valid") return null;
+  const inviter = await db.user.findUnique({ where: { id: inv.invitedById }, select: { name: true, email: true } });
+  return { workspaceName: inv.workspace.name, inviterName: inviter?.name ?? inviter?.email ?? "A teammate", email: inv.email };
+}
+
 export async function previewInvitation(db: Db, user: { id: string; email: string }, token: string) {
   const inv = await findByToken(db, token);
   const inviter = await db.user.findUnique({ where: { id: inv.invitedById }, select: { name: true, email: true } });
