@@ -9,7 +9,7 @@ export const metadata: Metadata = {
     template: "%s · Jace",
   },
   description:
-    "Hand work to Jace from Slack, GitHub, Gmail, Telegram or Trello. Every request becomes a durable, " +
+    "Hand work to Jace from Slack, the web app or its REST API. Every request becomes a durable, " +
     "approvable task pipeline that runs on your own GPU runners, with cloud models only as a metered fallback.",
   applicationName: "Jace",
 };

@@ -14,7 +14,7 @@ const features: { title: string; body: string; icon: Icon }[] = [
   },
   {
     title: "Approvals where they matter",
-    body: "Require sign-off for a project or a single task. Approve or reject from Slack buttons, Telegram or the web; the pipeline waits, and times out cleanly if nobody answers.",
+    body: "Require sign-off for a project or a single task. Approve or reject from Slack buttons or the web; the pipeline waits, and times out cleanly if nobody answers.",
     icon: IconUserCheck,
   },
   {

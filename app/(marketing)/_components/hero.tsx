@@ -22,7 +22,7 @@ export function Hero() {
           <p className="mt-6 max-w-xl text-lg leading-8 text-ink-muted">
             Hand Jace work where your team already talks:{" "}
             <code className="rounded bg-zinc-100 px-1.5 py-0.5 font-mono text-[0.9em] whitespace-nowrap text-ink">/jace test acme/api</code>{" "}
-            in Slack, a label on a GitHub issue, an email titled PROD DOWN. Each request becomes a task you can approve, watch and replay,
+            in Slack, a form in the dashboard, a call to the REST API. Each request becomes a task you can approve, watch and replay,
             running on the GPUs you already own.
           </p>
           <div className="mt-9 flex flex-wrap items-center gap-3">

@@ -1,14 +1,12 @@
 import type { ReactNode } from "react";
-import { IconBoard, IconGitBranch, IconGlobe, IconMail, IconMessage, IconSend, type Icon } from "@/app/_components/ui";
+import { IconGlobe, IconKey, IconMessage, type Icon } from "@/app/_components/ui";
 import { SectionHeading } from "./section-heading";
 
+/** The channels that exist today; another joins this list when its integration ships. */
 const channels: { name: string; trigger: ReactNode; icon: Icon }[] = [
   { name: "Slack", trigger: <>A slash command or a mention in a thread</>, icon: IconMessage },
-  { name: "GitHub", trigger: <>A label on an issue or pull request</>, icon: IconGitBranch },
-  { name: "Gmail", trigger: <>A subject line such as PROD DOWN</>, icon: IconMail },
-  { name: "Telegram", trigger: <>A message to your workspace&apos;s bot</>, icon: IconSend },
-  { name: "Trello", trigger: <>A card added to a watched list</>, icon: IconBoard },
-  { name: "Web and API", trigger: <>The dashboard or an API key</>, icon: IconGlobe },
+  { name: "Web app", trigger: <>The New task form in the dashboard</>, icon: IconGlobe },
+  { name: "REST API", trigger: <>A script or service with a workspace API key</>, icon: IconKey },
 ];
 
 export function Channels() {
@@ -18,7 +16,7 @@ export function Channels() {
         <h2 id="channels-title" className="text-center text-sm font-medium text-ink-muted">
           Requests start wherever your team already works
         </h2>
-        <ul className="mt-8 grid grid-cols-2 gap-3 sm:grid-cols-3 lg:grid-cols-6">
+        <ul className="mx-auto mt-8 grid max-w-3xl gap-3 sm:grid-cols-3">
           {channels.map((channel) => (
             <li key={channel.name} className="flex flex-col gap-3 rounded-xl border border-line bg-surface p-4 shadow-card">
               <span className="flex size-9 items-center justify-center rounded-lg bg-accent-50 text-accent-600">
@@ -53,7 +51,7 @@ const steps = [
   },
   {
     title: "Results come back where they started",
-    body: "A reply in the Slack thread, a comment on the pull request, a Telegram message, an email. The cost, the plan and every log line stay one click away.",
+    body: "A reply in the Slack thread, the task's page in the dashboard, or the API's task resource. The cost, the plan and every log line stay one click away.",
   },
 ];
 

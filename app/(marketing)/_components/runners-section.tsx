@@ -12,7 +12,7 @@ const runnerPoints = [
   },
   {
     title: "Jobs carry only what they need",
-    body: "A GitHub token scoped to one repository that expires within the hour, never your workspace secrets or another tenant's data.",
+    body: "The job's own input and nothing else: never your workspace secrets, provider keys or another tenant's data.",
   },
   {
     title: "Commands run in a throwaway sandbox",

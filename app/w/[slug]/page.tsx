@@ -2,25 +2,29 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { Badge, Card, IconArrowRight, IconCheckCircle, IconClock, PageHeader, Stat } from "@/app/_components/ui";
 import { api } from "@/server/api/server-caller";
+import { onboardingSteps } from "./_components/onboarding-steps";
 
 export const metadata: Metadata = { title: "Overview" };
 
 export default async function OverviewPage({ params }: { params: Promise<{ slug: string }> }) {
   const { slug } = await params;
   const caller = await api();
-  const [workspace, projects, members, runners] = await Promise.all([
+  const [workspace, projects, members, runners, counts, slack] = await Promise.all([
     caller.workspace.get({ workspaceSlug: slug }),
     caller.project.list({ workspaceSlug: slug, includeArchived: false }),
     caller.member.list({ workspaceSlug: slug }),
     caller.runner.list({ workspaceSlug: slug, includeRevoked: false }),
+    caller.task.counts({ workspaceSlug: slug }),
+    caller.integration.slack({ workspaceSlug: slug }),
   ]);
-  const steps = [
-    { done: true, label: "Create your workspace", href: `/w/${slug}/settings` },
-    { done: projects.length > 0, label: "Create a project for a client or a job", href: `/w/${slug}/projects` },
-    { done: members.length > 1, label: "Invite your teammates", href: `/w/${slug}/settings/members` },
-    { done: runners.length > 0, label: "Enroll a GPU runner (your own PC or a rented box)", href: `/w/${slug}/runners` },
-    { done: false, label: "Connect Slack (coming soon)", href: `/w/${slug}/integrations` },
-  ];
+  const steps = onboardingSteps({
+    slug,
+    projects: projects.length,
+    members: members.length,
+    runners: runners.length,
+    tasks: Object.values(counts).reduce((a, b) => a + b, 0),
+    slack: slack.configured ? { connected: slack.installations.some((i) => i.connected) } : null,
+  });
   const done = steps.filter((s) => s.done).length;
   return (
     <>

@@ -7,6 +7,7 @@ import {
   Button,
   Checkbox,
   ConfirmDialog,
+  cx,
   EmptyState,
   IconGitBranch,
   IconPlus,
@@ -123,7 +124,7 @@ export function ProjectsView() {
             title={includeArchived ? "No projects, active or archived" : "No active projects"}
             description={
               canManage
-                ? "Create a project for a client or a job. Tasks from Slack, GitHub and the other channels are filed under it."
+                ? "Create a project for a client or a job. Tasks from Slack, the web app and the API are filed under it."
                 : "An admin of this workspace has not created any projects yet."
             }
             action={createButton}
@@ -148,11 +149,23 @@ export function ProjectsView() {
               {projects.data.map((p) => (
                 <TableRow key={p.id} data-testid="project-row" className={p.archivedAt ? "bg-subtle/50" : undefined}>
                   <TableCell className="max-w-72">
+                    {/* A long unbroken name or description wraps anywhere (two lines at most, the rest in the
+                        tooltip) instead of widening the column over the others. */}
                     <div className="flex items-center gap-2">
-                      <span className={p.archivedAt ? "font-medium text-ink-muted" : "font-medium"}>{p.name}</span>
+                      <span
+                        data-testid="project-name"
+                        title={p.name}
+                        className={cx("line-clamp-2 min-w-0 font-medium wrap-anywhere", p.archivedAt && "text-ink-muted")}
+                      >
+                        {p.name}
+                      </span>
                       {p.archivedAt ? <Badge>Archived</Badge> : null}
                     </div>
-                    {p.description ? <p className="mt-0.5 line-clamp-2 text-[13px] text-ink-muted">{p.description}</p> : null}
+                    {p.description ? (
+                      <p title={p.description} className="mt-0.5 line-clamp-2 text-[13px] wrap-anywhere text-ink-muted">
+                        {p.description}
+                      </p>
+                    ) : null}
                   </TableCell>
                   <TableCell className="max-w-64">
                     {p.settings.defaultRepository ? (

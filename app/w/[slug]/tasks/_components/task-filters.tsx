@@ -1,9 +1,12 @@
 "use client";
 import { Button, cx, Select } from "@/app/_components/ui";
 import type { RouterOutputs } from "@/app/_lib/trpc";
-import { taskKinds, taskSources, taskStatuses } from "@/server/features/tasks/schemas";
+import { taskKinds, taskSources, taskStatuses, type TaskSource } from "@/server/features/tasks/schemas";
 import { kindLabels, sourceLabels, statusInfo } from "./task-badges";
 import type { FilterKey, TaskFilters as Filters } from "./use-task-filters";
+
+/** Channels that can create tasks today; the others are listed in the schema for when they ship. */
+export const builtSources: ReadonlySet<TaskSource> = new Set<TaskSource>(["web", "api", "slack"]);
 
 type Props = {
   filters: Filters;
@@ -51,7 +54,10 @@ export function TaskFilters({ filters, counts, projects, onChange, onClear, acti
           containerClassName="w-[calc(50%-0.25rem)] sm:w-40"
           value={filters.source ?? ""}
           onChange={(e) => onChange("source", e.target.value || undefined)}
-          options={[{ value: "", label: "All sources" }, ...taskSources.map((s) => ({ value: s, label: sourceLabels[s] }))]}
+          options={[
+            { value: "", label: "All sources" },
+            ...taskSources.filter((s) => builtSources.has(s) || filters.source === s).map((s) => ({ value: s, label: sourceLabels[s] })),
+          ]}
         />
         <Select
           label="Kind"
