@@ -197,8 +197,8 @@ export function taskPipeline(inngest: Inngest, opts: PipelineOptions = defaultPi
       const result = await run("execute-result", () => buildResult(db, taskId, outcome));
       await run("usage", () => recordUsage(db, taskId, outcomes));
       await run("deliver", (signal) => deliverTask(db, taskId, result, signal));
-      await run("finish", () => finishTask(db, taskId));
-      return { status: "succeeded" };
+      await run("finish", () => finishTask(db, taskId, result.failure));
+      return result.failure ? { status: "failed", reason: result.failure } : { status: "succeeded" };
     },
   );
 }

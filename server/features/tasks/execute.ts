@@ -8,6 +8,7 @@ import type { Analysis } from "./analyze";
 import { INSTALL_COMMAND, SYSTEM_PROMPT, TEST_COMMAND } from "./plan";
 import { appendLog, finishStep, setTaskStatus, startStep } from "./progress";
 import type { TaskPlan, TaskResult } from "./schemas";
+import { jobFailure, sandboxFailure } from "./verdict";
 
 /**
  * Runner work of a task. Job ids are derived from the task (`<taskId>-execute`), so the pipeline
@@ -105,10 +106,7 @@ export async function collectTaskJob(
     throw new NonRetriableError(`The runner job did not finish in time (${job.queuedReason ?? job.status}).`);
   }
   if (job.status !== "succeeded") {
-    const why =
-      job.status === "cancelled"
-        ? `The runner job was cancelled: ${job.error ?? "no reason given"}`
-        : `The runner job failed: ${job.error ?? "unknown error"}`;
+    const why = jobFailure(job);
     if (opts.allowFailure && job.kind === "inference") {
       await appendLog(db, task, `${why}; trying the cloud`, { step: phase, level: "warn" });
       return { jobId, runnerId: job.runnerId, output: null, usage: null, failed: why };
@@ -148,15 +146,32 @@ export async function buildResult(db: Db, taskId: string, outcome: JobOutcome): 
   if (out?.kind === "inference") {
     result = { text: out.text.trim() || "(the model returned no text)", runnerId: outcome.runnerId, jobId: outcome.jobId };
   } else if (out?.kind === "sandbox") {
-    result = sandboxResult(out, outcome);
+    result = { ...sandboxResult(out, outcome), failure: sandboxFailure(out, await stderrTail(db, taskId)) };
   } else {
     throw new NonRetriableError("The runner job returned no output.");
   }
   await db.task.update({ where: { id: taskId }, data: { result } });
-  await finishStep(db, task, "execute", "succeeded", {
+  // Tests that ran and failed fail the step (and, once delivered, the task), as in CI.
+  await finishStep(db, task, "execute", result.failure ? "failed" : "succeeded", {
     detail: out.kind === "sandbox" && result.tests ? `${result.tests.passed}/${result.tests.total} passed` : undefined,
+    error: result.failure ?? undefined,
   });
   return result;
+}
+
+/** The last line the execute job printed on stderr (the relay wrote it to the task's log). */
+async function stderrTail(db: Db, taskId: string): Promise<string | null> {
+  const row = await db.taskLog.findFirst({
+    where: { taskId, step: "execute", data: { path: ["stream"], equals: "stderr" } },
+    orderBy: { id: "desc" },
+    select: { message: true },
+  });
+  const lines =
+    row?.message
+      .split("\n")
+      .map((l) => l.trim())
+      .filter(Boolean) ?? [];
+  return lines.at(-1) ?? null;
 }
 
 function sandboxResult(out: SandboxOutput, outcome: JobOutcome): TaskResult {

@@ -3,6 +3,7 @@ import { logger } from "@/server/logger";
 import type { JobOutcome } from "./execute";
 import { cancelTaskJobs } from "./execute";
 import { changed, closeOpenSteps, finishStep, startStep, type TaskRef } from "./progress";
+import { reasonLine } from "./verdict";
 
 /** The last steps: usage, success, and the failure handler's side. */
 
@@ -22,11 +23,20 @@ export async function recordUsage(db: Db, taskId: string, outcomes: JobOutcome[]
   });
 }
 
-export async function finishTask(db: Db, taskId: string): Promise<void> {
+/**
+ * The last step. A result with a `failure` (tests that ran and failed) was delivered like any
+ * result, and the task ends failed with that reason, as a CI run does.
+ */
+export async function finishTask(db: Db, taskId: string, failure?: string | null): Promise<void> {
   const task = await db.task.findUniqueOrThrow({ where: { id: taskId } });
   const finishedAt = new Date();
   const seconds = (finishedAt.getTime() - task.createdAt.getTime()) / 1000;
-  await endTask(db, task, { status: "succeeded", statusReason: null, finishedAt }, "info", `Task succeeded in ${seconds.toFixed(1)} s`);
+  if (failure) {
+    const data = { status: "failed" as const, statusReason: reasonLine(failure), error: failure.slice(0, 4000), finishedAt };
+    await endTask(db, task, data, "error", `Task failed in ${seconds.toFixed(1)} s: ${failure}`);
+  } else {
+    await endTask(db, task, { status: "succeeded", statusReason: null, finishedAt }, "info", `Task succeeded in ${seconds.toFixed(1)} s`);
+  }
   await changed(task);
 }
 
@@ -34,7 +44,7 @@ export async function failTask(db: Db, taskId: string, reason: string): Promise<
   const task = await db.task.findUnique({ where: { id: taskId } });
   if (!task) return;
   const finishedAt = new Date();
-  const data = { status: "failed" as const, statusReason: "Failed", error: reason.slice(0, 4000), finishedAt };
+  const data = { status: "failed" as const, statusReason: reasonLine(reason), error: reason.slice(0, 4000), finishedAt };
   const moved = await endTask(db, task, data, "error", `Task failed: ${reason}`, reason);
   if (!moved) return;
   await changed(task);

@@ -104,14 +104,37 @@ describe("task pipeline", { timeout: 90_000 }, () => {
     );
   });
 
-  it("runs a `test` task in the sandbox on a local repository and reports the summary", async () => {
+  it("runs a `test` task in the sandbox; failing tests fail the task with the count, like a CI run", async () => {
     const task = await submit({ kind: "test", repository: repo, branch: "main" });
     const done = await h.waitForTask(task.id, ["succeeded", "failed"], 90_000);
-    expect(done.error).toBeNull();
+    expect(done.status).toBe("failed");
+    expect(done.statusReason).toBe("Tests failed: 1 of 4");
+    expect(done.error).toBe("Tests failed: 1 of 4");
     const detail = await getTask(h.db, h.workspace.id, task.id);
+    // The result is still there to read (and was delivered), with the failures.
     expect(detail.result?.tests).toMatchObject({ passed: 3, failed: 1, total: 4 });
     expect(detail.result?.text).toMatch(/1 of 4 tests failed/);
     expect(detail.result?.text).toMatch(/divides by zero/);
+    expect(detail.result?.failure).toBe("Tests failed: 1 of 4");
+    expect(detail.steps.map((s) => [s.name, s.status, s.error])).toEqual([
+      ["analyze", "succeeded", null],
+      ["plan", "succeeded", null],
+      ["execute", "failed", "Tests failed: 1 of 4"],
+      ["usage", "succeeded", null],
+      ["deliver", "succeeded", null],
+    ]);
+    expect(detail.artifacts.map((a) => a.name)).toContain("result.md");
+  });
+
+  it("says it could not clone the repository when the clone fails", async () => {
+    const missing = join(h.root, "no-such-repo");
+    const task = await submit({ kind: "test", repository: missing });
+    const done = await h.waitForTask(task.id, ["succeeded", "failed"], 90_000);
+    expect(done.status).toBe("failed");
+    expect(done.statusReason).toMatch(new RegExp(`^Could not clone ${missing}: \\S`));
+    expect(done.error).toBe(done.statusReason);
+    const detail = await getTask(h.db, h.workspace.id, task.id);
+    expect(detail.steps.find((s) => s.name === "execute")).toMatchObject({ status: "failed", error: done.error });
   });
 
   it("waits for approval of a custom task's plan, then runs it when approved", async () => {

@@ -97,6 +97,8 @@ export const taskResult = z.object({
   tests: testSummaryOutput.nullable().optional(),
   runnerId: z.string().nullable().optional(),
   jobId: z.string().optional(),
+  /** Set when the work ran but did not pass ("Tests failed: 1 of 2"): delivered, then the task fails. */
+  failure: z.string().nullable().optional(),
 });
 export type TaskResult = z.infer<typeof taskResult>;
 

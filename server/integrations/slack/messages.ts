@@ -108,13 +108,15 @@ export function testSummaryLine(result: TaskResult): string | null {
 }
 
 /**
- * The result as a reply: the (escaped) body over as many sections as Slack allows, cut with a link
- * to the task page when longer, then the test summary and the cost.
+ * The result as a reply: the verdict when the tests failed, the (escaped) body over as many sections
+ * as Slack allows, cut with a link to the task page when longer, then the test summary and the cost.
  */
 export function resultMessage(task: Pick<Task, "number" | "costMicros">, result: TaskResult, url: string): SlackMessage {
   const parsed = taskResult.parse(result);
   const tests = testSummaryLine(parsed);
-  const head = `*Result of #${task.number}*\n`;
+  // Tests that ran and failed lead with the verdict, as a CI notification does.
+  const verdict = parsed.failure ? `#${task.number} failed: ${escape(parsed.failure)}` : null;
+  const head = verdict ? `*${verdict}*\n` : `*Result of #${task.number}*\n`;
   const pieces = splitText(escape(parsed.text.trim()) || "_(empty answer)_", SLACK_LIMITS.sectionText - head.length);
   const shown = pieces.slice(0, MAX_BODY_SECTIONS);
   const blocks: Block[] = shown.map((piece, i) => section(i === 0 ? `${head}${piece}` : piece));
@@ -122,7 +124,7 @@ export function resultMessage(task: Pick<Task, "number" | "costMicros">, result:
     blocks.push(context(`The result is longer than Slack shows: ${link(url, "read all of it on the task page")}`));
   if (tests) blocks.push(section(`*Tests:* ${tests}`));
   blocks.push(context(`Cost ${formatCost(task.costMicros)} · ${link(url, "Open the task")}`));
-  return fitMessage({ text: `Result of #${task.number}${tests ? `: ${tests}` : ""}`, blocks });
+  return fitMessage({ text: verdict ?? `Result of #${task.number}${tests ? `: ${tests}` : ""}`, blocks });
 }
 
 export function failureMessage(task: Pick<Task, "number" | "status" | "error" | "statusReason">, url: string): SlackMessage {

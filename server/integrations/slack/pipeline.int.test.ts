@@ -100,7 +100,9 @@ describe("Slack tasks through the pipeline", { timeout: 120_000 }, () => {
 
     expect(await s.action(TEAM, OWNER, CHANNEL, "jace_approve", task.id)).toBe(200);
     const done = await h.waitForTask(task.id, ["succeeded", "failed"], 90_000);
-    expect(done.error).toBeNull();
+    // One of the repository's four tests fails: the task fails as a CI run would, and says so.
+    expect(done.status).toBe("failed");
+    expect(done.statusReason).toBe("Tests failed: 1 of 4");
     expect(done.decidedByLabel).toBe(h.owner.email);
     const replies = await pollUntil(
       async () => inThread(rootTs),
@@ -108,9 +110,18 @@ describe("Slack tasks through the pipeline", { timeout: 120_000 }, () => {
       10_000,
       "the result",
     );
-    const result = replies.find((c) => /^Result of/.test(String(c.args.text)))!;
-    expect(String(result.args.text)).toBe(`Result of #${task.number}: 3 passed, 1 failed, 0 skipped (4 total)`);
+    const result = replies.find((c) => String(c.args.text).startsWith(`#${task.number} failed`))!;
+    expect(String(result.args.text)).toBe(`#${task.number} failed: Tests failed: 1 of 4`);
     expect(blocksText(result)).toMatch(/divides by zero/);
+    expect(blocksText(result)).toContain("*Tests:* 3 passed, 1 failed, 0 skipped (4 total)");
+    // The result is the only reply besides the plan (no second failure message), and the root says why.
+    expect(inThread(rootTs)).toHaveLength(2);
+    await pollUntil(
+      async () => s.fake.callsOf("chat.update", TEAM).filter((c) => c.args.ts === rootTs),
+      (c) => c.some((x) => /Failed · Tests failed: 1 of 4/.test(blocksText(x))),
+      10_000,
+      "the root to say why the task failed",
+    );
     // The plan's buttons were replaced by who approved it.
     const planTs = (await h.db.slackThread.findUniqueOrThrow({ where: { taskId: task.id } })).planTs!.replace(/:closed$/, "");
     const closed = await pollUntil(
