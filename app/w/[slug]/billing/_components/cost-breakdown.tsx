@@ -28,7 +28,8 @@ export function CostBreakdown({ data }: { data: UsageSummary }) {
       symbol: "H_gpu × R_gpu",
       micros: cost.gpuMicros,
       color: palette.gpu,
-      detail: `${formatHours(data.gpuHours)} × ${formatUnitPrice(pricing.gpuHourMicros)}/h (or the runner's own rate)`,
+      // Only time with the model on a GPU: calls on CPU-only runners cost their energy price alone.
+      detail: `${formatHours(data.gpuHours)} × ${formatUnitPrice(pricing.gpuHourMicros)}/h (or the runner's own rate); CPU-only runners add none`,
     },
     {
       key: "base",
