@@ -227,13 +227,16 @@ function continuation(run: RunRow, job: JobRow, ops: OutgoingOp[], now: number):
 /**
  * Turns the finished call job into the run's discovery call, still leased to us, when the ops only
  * finished steps and no other call of the run is queued (what discoverIfIdle would have queued).
- * A job holding concurrency slots yields them when another due job shares a key, so a run does
- * not keep a slot from queued runs between its steps (the claim's fairness decides instead).
+ * A job holding concurrency slots yields them to a due job of an older run that the slots would
+ * let start (its keys are all among this run's), as the claim would pick that one first; a younger
+ * run's job, or one of another group (another workspace's, held back by its own key), waits.
  */
 async function continueCall(c: Db, run: RunRow, job: JobRow, now: number): Promise<boolean> {
   const keys = (run.concurrency ?? []).map((s) => s.key);
   const competitor = keys.length
-    ? `AND NOT EXISTS (SELECT 1 FROM inngest_executor.jobs w WHERE w.ckeys && $5::text[] AND w.id <> $1
+    ? `AND NOT EXISTS (SELECT 1 FROM inngest_executor.jobs w, inngest_executor.jobs me
+                        WHERE me.id = $1 AND w.ckeys && $5::text[] AND w.ckeys <@ $5::text[] AND w.id <> $1
+                          AND coalesce(w.run_rank, 0) < coalesce(me.run_rank, 0)
                           AND w.due_at <= $3 AND (w.lease_until IS NULL OR w.lease_until < $3))`
     : "";
   const { rowCount } = await c.query(

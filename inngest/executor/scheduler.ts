@@ -111,12 +111,15 @@ export class Scheduler {
   private claim(limit: number): Promise<JobRow[]> {
     return tx(this.ctx.pool, async (c) => {
       const now = this.ctx.clock.now();
-      // Fairness: candidates are taken round-robin across concurrency-key groups (each group's
-      // oldest job first), so one busy key (a workspace with hundreds of queued steps) cannot fill
-      // the window and starve the others. The outer condition is re-checked on the locked row.
+      // Fairness: candidates are taken round-robin across concurrency-key groups, so one busy key
+      // (a workspace with hundreds of queued steps) cannot fill the window and starve the others.
+      // Within a group the oldest run's job goes first, as Inngest orders a function's queue by run
+      // start: a run that is under way finishes before later runs take its slots, instead of every
+      // run of a burst advancing one step per turn and all finishing at the burst's end. The outer
+      // condition is re-checked on the locked row.
       const { rows } = await c.query<JobRow & { ckeys: string[]; climits: number[] }>(
         `WITH due AS (
-           SELECT id, due_at, row_number() OVER (PARTITION BY ckeys ORDER BY due_at, id) AS turn
+           SELECT id, due_at, row_number() OVER (PARTITION BY ckeys ORDER BY coalesce(run_rank, 0), due_at, id) AS turn
              FROM inngest_executor.jobs
             WHERE due_at <= $1 AND (lease_until IS NULL OR lease_until < $1) AND id <> ALL($3::bigint[])
          ), picked AS (SELECT id, turn, due_at FROM due ORDER BY turn, due_at, id LIMIT $2)

@@ -113,6 +113,14 @@ const migrations: Array<string | { index: string; create: string }> = [
   // Pruning (prune.ts) by age.
   { index: "events_received", create: "CREATE INDEX CONCURRENTLY events_received ON inngest_executor.events (received_at)" },
   { index: "runs_ended", create: "CREATE INDEX CONCURRENTLY runs_ended ON inngest_executor.runs (ended_at) WHERE ended_at IS NOT NULL" },
+  // The claim takes each concurrency group's jobs oldest run first (scheduler.ts): runs are numbered
+  // as they start (a sequence: many start in one millisecond, and test clocks stand still) and the
+  // number travels with their jobs. Jobs queued before these columns existed go first (rank 0).
+  `
+  CREATE SEQUENCE inngest_executor.run_rank;
+  ALTER TABLE inngest_executor.runs ADD COLUMN rank bigint;
+  ALTER TABLE inngest_executor.jobs ADD COLUMN run_rank bigint;
+  `,
 ];
 
 /** Runs outside a transaction; a build interrupted earlier left an invalid index, dropped first. */

@@ -131,8 +131,9 @@ export async function enqueue(
   // Only calls occupy concurrency slots; the run's keys travel with each call job.
   const slots = job.kind === "call" ? (job.run?.concurrency ?? []) : [];
   await c.query(
-    `INSERT INTO inngest_executor.jobs (run_id, kind, step_id, due_at, attempt, ckeys, climits, since)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (run_id, kind, step_id) DO NOTHING`,
+    `INSERT INTO inngest_executor.jobs (run_id, kind, step_id, due_at, attempt, ckeys, climits, since, run_rank)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, (SELECT rank FROM inngest_executor.runs WHERE id = $1))
+     ON CONFLICT (run_id, kind, step_id) DO NOTHING`,
     [
       job.runId,
       job.kind,
@@ -209,8 +210,8 @@ export async function discoverIfIdle(c: Db, run: RunRow, now: number, since = no
   if (run.status !== "running") return;
   const slots = run.concurrency ?? [];
   await c.query(
-    `INSERT INTO inngest_executor.jobs (run_id, kind, step_id, due_at, attempt, ckeys, climits, since)
-     SELECT $1, 'call', 'step', $2::bigint, 0, $3::text[], $4::int[], $5::bigint
+    `INSERT INTO inngest_executor.jobs (run_id, kind, step_id, due_at, attempt, ckeys, climits, since, run_rank)
+     SELECT $1, 'call', 'step', $2::bigint, 0, $3::text[], $4::int[], $5::bigint, (SELECT rank FROM inngest_executor.runs WHERE id = $1)
       WHERE NOT EXISTS (SELECT 1 FROM inngest_executor.jobs WHERE run_id = $1 AND kind = 'call')
      ON CONFLICT (run_id, kind, step_id) DO NOTHING`,
     [run.id, now, slots.map((s) => s.key), slots.map((s) => s.limit), Math.min(since, now)],
@@ -306,8 +307,8 @@ export async function createRun(
   }
   const concurrency = concurrencySlots(fn, event);
   await c.query(
-    `INSERT INTO inngest_executor.runs (id, function_id, status, event, events, concurrency, parent_run_id, parent_step_id, created_at)
-     VALUES ($1, $2, 'running', $3, $4, $5, $6, $7, $8)`,
+    `INSERT INTO inngest_executor.runs (id, function_id, status, event, events, concurrency, parent_run_id, parent_step_id, created_at, rank)
+     VALUES ($1, $2, 'running', $3, $4, $5, $6, $7, $8, nextval('inngest_executor.run_rank'))`,
     [
       runId,
       fn.id,
@@ -328,7 +329,8 @@ export async function createRun(
     );
   }
   await c.query(
-    `INSERT INTO inngest_executor.jobs (run_id, kind, step_id, due_at, ckeys, climits, since) VALUES ($1, 'call', 'step', $2, $3, $4, $2)`,
+    `INSERT INTO inngest_executor.jobs (run_id, kind, step_id, due_at, ckeys, climits, since, run_rank)
+     VALUES ($1, 'call', 'step', $2, $3, $4, $2, (SELECT rank FROM inngest_executor.runs WHERE id = $1))`,
     [runId, now, concurrency.map((s) => s.key), concurrency.map((s) => s.limit)],
   );
   return runId;
