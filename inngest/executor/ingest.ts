@@ -49,7 +49,8 @@ function ingestOne(ctx: ExecutorContext, event: StoredEvent, now: number, follow
               (SELECT coalesce(json_agg(w ORDER BY w.run_id, w.id), '[]')
                  FROM (SELECT w.id, w.run_id, w.kind, w.step_id, w.expression, r.event AS trigger
                          FROM inngest_executor.waits w JOIN inngest_executor.runs r ON r.id = w.run_id
-                        WHERE w.event_name = $2 AND (w.expires_at IS NULL OR w.expires_at > $5) AND EXISTS (SELECT 1 FROM ins)) w) AS waits,
+                        WHERE w.event_name = $2 AND (w.expires_at IS NULL OR w.expires_at > $5) AND EXISTS (SELECT 1 FROM ins)
+                          AND (w.match_path IS NULL OR $4::jsonb #> w.match_path = w.match_value)) w) AS waits,
               (SELECT coalesce(json_agg(f.config), '[]') FROM inngest_executor.functions f
                 WHERE EXISTS (SELECT 1 FROM ins)
                   AND EXISTS (SELECT 1 FROM jsonb_array_elements(f.config->'triggers') t WHERE t->>'event' = $2)) AS functions`,

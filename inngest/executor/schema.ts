@@ -121,6 +121,11 @@ const migrations: Array<string | { index: string; create: string }> = [
   ALTER TABLE inngest_executor.runs ADD COLUMN rank bigint;
   ALTER TABLE inngest_executor.jobs ADD COLUMN run_rank bigint;
   `,
+  // A wait whose expression is one equality (waits.ts equalityFilter) keeps its JSON path and value,
+  // so an event reads only the waits it can match instead of every wait on its name.
+  `
+  ALTER TABLE inngest_executor.waits ADD COLUMN match_path text[], ADD COLUMN match_value jsonb;
+  `,
 ];
 
 /** Runs outside a transaction; a build interrupted earlier left an invalid index, dropped first. */

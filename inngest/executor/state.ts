@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { celKey } from "./cel";
 import { parseDuration } from "./duration";
+import { equalityFilter } from "./waits";
 import type { FunctionConfig, SerializedError, StepState, StoredEvent } from "./protocol";
 
 /** Primitives that change a run's state; each runs inside the caller's transaction. */
@@ -322,10 +323,20 @@ export async function createRun(
   );
   for (const [i, cancel] of (fn.cancel ?? []).entries()) {
     const timeout = cancel.timeout ? parseDuration(cancel.timeout) : undefined;
+    const filter = cancel.if ? equalityFilter(cancel.if, event) : undefined;
     await c.query(
-      `INSERT INTO inngest_executor.waits (run_id, kind, step_id, event_name, expression, expires_at, created_at)
-       VALUES ($1, 'cancel', $2, $3, $4, $5, $6)`,
-      [runId, `cancel-${i}`, cancel.event, cancel.if ?? null, timeout === undefined ? null : now + timeout, now],
+      `INSERT INTO inngest_executor.waits (run_id, kind, step_id, event_name, expression, expires_at, created_at, match_path, match_value)
+       VALUES ($1, 'cancel', $2, $3, $4, $5, $6, $7, $8)`,
+      [
+        runId,
+        `cancel-${i}`,
+        cancel.event,
+        cancel.if ?? null,
+        timeout === undefined ? null : now + timeout,
+        now,
+        filter?.path ?? null,
+        filter ? JSON.stringify(filter.value) : null,
+      ],
     );
   }
   await c.query(

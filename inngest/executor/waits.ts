@@ -59,10 +59,11 @@ export async function startWait(c: Db, run: RunRow, op: OutgoingOp, now: number,
     await resolveWithEvent(c, run.id, op.id, early, now);
     return "resolved";
   }
+  const filter = expression ? equalityFilter(expression, run.event) : undefined;
   const inserted = await c.query(
-    `INSERT INTO inngest_executor.waits (run_id, kind, step_id, event_name, expression, expires_at, created_at)
-     VALUES ($1, 'event', $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
-    [run.id, op.id, eventName, expression, now + timeout, now],
+    `INSERT INTO inngest_executor.waits (run_id, kind, step_id, event_name, expression, expires_at, created_at, match_path, match_value)
+     VALUES ($1, 'event', $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING`,
+    [run.id, op.id, eventName, expression, now + timeout, now, filter?.path ?? null, filter ? JSON.stringify(filter.value) : null],
   );
   if (inserted.rowCount) await enqueue(c, { runId: run.id, kind: "wait-timeout", stepId: op.id, dueAt: now + timeout });
   return "waiting";
