@@ -4,7 +4,8 @@
  * inbox first), while the app drains the inbox into tasks (intake statement, task/created sent to
  * the embedded executor's event API) and posts each thread to a loopback Slack fake. Prints
  * sustained requests/s, latency percentiles, the tasks written during the same window, and the app
- * process's CPU time and SQL round trips per command.
+ * process's CPU time and SQL round trips per command, and what became of every acknowledged
+ * command once the inbox is empty: a task, a refusal told to the user, or lost (must be 0).
  *   npx tsx bench/slack-intake.ts [seconds=10] [concurrency=32] [teams=1]
  * BENCH_DRAIN=0 measures the acknowledgement alone; BENCH_DRAIN_CONCURRENCY sets the drainer's;
  * BENCH_SQL=1 lists the app's statements by count.
@@ -33,6 +34,8 @@ import { benchDatabase, percentile } from "./lib";
 const SECONDS = Number(process.argv[2] ?? 10);
 const CONCURRENCY = Number(process.argv[3] ?? 32);
 const TEAMS = Number(process.argv[4] ?? 1);
+/** How long the drain after the window may take before the remaining commands are reported as still in the inbox. */
+const DRAIN_LIMIT_S = Number(process.env.BENCH_DRAIN_LIMIT_S ?? 600);
 const SIGNING_SECRET = "bench-signing-secret-0123456789abcdef";
 const signingKey = `signkey-bench-${"c4".repeat(32)}`;
 
@@ -222,8 +225,11 @@ async function main() {
   }
 
   let n = 0;
+  /** Trigger ids of the window's acknowledged commands: each must end as a task or as a reply to its response_url. */
+  const acknowledged = new Set<string>();
   const send = async () => {
     const t = teams[n++ % teams.length]!;
+    const trigger = randomUUID();
     const body = new URLSearchParams({
       team_id: t.teamId,
       channel_id: t.channelId,
@@ -231,15 +237,16 @@ async function main() {
       user_id: t.userId,
       command: "/jace",
       text: `ask how fast is intake number ${n}?`,
-      trigger_id: randomUUID(),
-      response_url: `${fake.apiUrl}response`,
+      trigger_id: trigger,
+      // Its own response_url per command, so the fake records which command each reply answers.
+      response_url: `${fake.apiUrl}response/${trigger}`,
     }).toString();
     const start = performance.now();
     const headers = { "content-type": "application/x-www-form-urlencoded", ...slackSignature(SIGNING_SECRET, body) };
     const { status, text } = await post(`${url}/api/slack/events`, body, headers);
     const ms = performance.now() - start;
     if (process.env.BENCH_DEBUG && !text.includes("Working on it")) console.error(status, text.slice(0, 300));
-    return { ok: status === 200 && text.includes("Working on it"), ms };
+    return { ok: status === 200 && text.includes("Working on it"), ms, trigger };
   };
 
   // Warm-up: module loading, prepared statements, caches.
@@ -258,16 +265,26 @@ async function main() {
     Array.from({ length: CONCURRENCY }, async () => {
       while (performance.now() < deadline) {
         const r = await send();
-        if (r.ok) samples.push(r.ms);
-        else failures++;
+        if (r.ok) {
+          samples.push(r.ms);
+          acknowledged.add(r.trigger);
+        } else failures++;
       }
     }),
   );
   const elapsed = (performance.now() - started) / 1000;
   const sorted = samples.sort((a, b) => a - b);
   const inWindow = await db.task.count({ where: { source: "slack" } });
-  // Acknowledged requests whose tasks are still being written: how long until they all exist.
+  // Acknowledged requests whose tasks are still being written: how long until they all exist. The
+  // inbox table decides, not the app's idle(): rows beyond its in-memory queue, and rows put back
+  // for a retry, are held by no one until a poll claims them, and idle() counts only held rows.
   const drainStart = performance.now();
+  const pending = () => db.slackInbox.count({ where: { doneAt: null } });
+  const draining = process.env.BENCH_DRAIN !== "0";
+  for (let open = draining ? await pending() : 0; open > 0; open = await pending()) {
+    if (performance.now() - drainStart > DRAIN_LIMIT_S * 1000) break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
   app.stdin!.write("idle\n");
   await nextMessage();
   const drained = (performance.now() - drainStart) / 1000;
@@ -291,6 +308,8 @@ async function main() {
     `  app process CPU: ${(cpuMs / samples.length).toFixed(2)} ms per acknowledged command (acknowledgement, task, thread; ${(cpuMs / 1000).toFixed(1)} s in all); event loop delay p99 ${after.loopP99Ms.toFixed(1)} ms`,
   );
 
+  console.log(`  outcome of the ${acknowledged.size} acknowledged commands: ${outcomes(await accountFor(db, fake, acknowledged))}`);
+
   const sqlTotal = Object.values(after.sql).reduce((a, b) => a + b, 0);
   console.log(`  app SQL round trips: ${(sqlTotal / samples.length).toFixed(1)} per acknowledged command (${sqlTotal} in all)`);
   if (process.env.BENCH_SQL) {
@@ -303,6 +322,45 @@ async function main() {
   await fake.close();
   await db.$disconnect();
   await database.cleanup();
+}
+
+/**
+ * What became of each acknowledged command: a task (found by its trigger id, the task's delivery
+ * id), a refusal posted to its response_url (by its first words), still in the inbox, or lost:
+ * none of these, so the person who typed it heard "Working on it" and then nothing.
+ */
+async function accountFor(db: ReturnType<typeof createDb>, fake: Awaited<ReturnType<typeof startSlackFake>>, triggers: Set<string>) {
+  const ids = [...triggers];
+  const tasks = new Set<string>();
+  for (let i = 0; i < ids.length; i += 5000) {
+    const rows = await db.task.findMany({
+      where: { source: "slack", sourceDeliveryId: { in: ids.slice(i, i + 5000) } },
+      select: { sourceDeliveryId: true },
+    });
+    for (const r of rows) tasks.add(r.sourceDeliveryId!);
+  }
+  const replies = new Map<string, string>();
+  for (const call of fake.callsOf("response")) {
+    const trigger = call.responseUrl?.split("/response/")[1];
+    if (trigger) replies.set(trigger, String(call.args.text ?? "").slice(0, 40));
+  }
+  const waiting = new Set((await db.slackInbox.findMany({ where: { doneAt: null }, select: { triggerId: true } })).map((r) => r.triggerId));
+  const counts = { tasks: 0, refusals: 0, "still in the inbox": 0, lost: 0 };
+  const refusals = new Map<string, number>();
+  for (const id of ids) {
+    if (tasks.has(id)) counts.tasks++;
+    else if (replies.has(id)) {
+      counts.refusals++;
+      refusals.set(replies.get(id)!, (refusals.get(replies.get(id)!) ?? 0) + 1);
+    } else if (waiting.has(id)) counts["still in the inbox"]++;
+    else counts.lost++;
+  }
+  return { counts, refusals };
+}
+
+function outcomes({ counts, refusals }: Awaited<ReturnType<typeof accountFor>>): string {
+  const why = [...refusals].map(([text, k]) => `${k} "${text}..."`).join(", ");
+  return `tasks: ${counts.tasks}, refusals told to the user: ${counts.refusals}${why ? ` (${why})` : ""}, still in the inbox: ${counts["still in the inbox"]}, lost: ${counts.lost}`;
 }
 
 (process.argv[2] === "--serve" ? serve(process.argv[3]!, process.argv[4]!) : main()).catch((err: unknown) => {
