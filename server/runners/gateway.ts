@@ -18,7 +18,7 @@ import type { Prisma } from "../generated/prisma/client";
 import type { Logger } from "../logger";
 import { onControl, publishJobEvent, startBus } from "./bus";
 import type { Candidate } from "./matching";
-import { mayReplace, settleReconnect, verifyAuth } from "./handover";
+import { mayReplace, serialPerKey, settleReconnect, verifyAuth } from "./handover";
 import { assignJobs, releaseJob, requeueRunnerJobs, sweep, type Offer } from "./scheduler";
 import { RunnerSlots } from "./slots";
 
@@ -77,6 +77,12 @@ export class RunnerGateway {
   /** Runners heard from since the last presence flush; written in one UPDATE, not one per heartbeat. */
   private readonly seen = new Set<string>();
   private lastPresenceFlush = 0;
+  /**
+   * Per runner, the settling of its jobs and presence on connect and on close, one after another:
+   * a quick reconnect must not have its kept jobs re-queued (or be marked offline) by the close of
+   * the socket it replaces, still being handled.
+   */
+  private readonly serially = serialPerKey();
 
   constructor(
     private readonly db: Db,
@@ -220,10 +226,18 @@ export class RunnerGateway {
       this.refuse(current, closeCodes.replaced, "replaced by a newer connection");
     }
     // Until it is in `conns` below no job is offered to it: what it holds is settled first.
-    await settleReconnect(this.db, { id: runner.id, name: runner.name }, msg, {
-      slots: conn.slots,
-      replacedLocal: Boolean(current),
-      leaseTtlMs: this.opts.leaseTtlMs,
+    await this.serially(runner.id, async () => {
+      const replacedLocal = Boolean(current);
+      await settleReconnect(this.db, runner, msg, { slots: conn.slots, replacedLocal, leaseTtlMs: this.opts.leaseTtlMs });
+      await this.db.runner.update({
+        where: { id: runner.id },
+        data: {
+          status: conn.slots.presence(),
+          connectedAt: new Date(),
+          lastSeenAt: new Date(),
+          capabilities: msg.capabilities as unknown as Prisma.InputJsonValue,
+        },
+      });
     });
     conn.runnerId = runner.id;
     conn.workspaceId = runner.workspaceId;
@@ -234,15 +248,6 @@ export class RunnerGateway {
     conn.labels = runner.labels;
     conn.log = conn.log.child({ runnerId: runner.id, workspaceId: runner.workspaceId });
     this.conns.set(runner.id, conn);
-    await this.db.runner.update({
-      where: { id: runner.id },
-      data: {
-        status: this.presence(conn),
-        connectedAt: new Date(),
-        lastSeenAt: new Date(),
-        capabilities: msg.capabilities as unknown as Prisma.InputJsonValue,
-      },
-    });
     this.send(conn, {
       type: "welcome",
       runnerId: runner.id,
@@ -358,14 +363,9 @@ export class RunnerGateway {
     });
   }
 
-  /** Presence as the dashboard shows it: a runner that is stopping is draining, busy or not. */
-  private presence(conn: Conn): "draining" | "busy" | "online" {
-    return conn.slots.draining ? "draining" : conn.slots.jobs.size > 0 ? "busy" : "online";
-  }
-
   private async markBusy(conn: Conn): Promise<void> {
     if (!conn.runnerId || this.conns.get(conn.runnerId) !== conn) return; // closed meanwhile: stays offline
-    await this.db.runner.update({ where: { id: conn.runnerId! }, data: { status: this.presence(conn), lastSeenAt: new Date() } });
+    await this.db.runner.update({ where: { id: conn.runnerId! }, data: { status: conn.slots.presence(), lastSeenAt: new Date() } });
   }
 
   private async onClose(conn: Conn, code: number): Promise<void> {
@@ -373,8 +373,10 @@ export class RunnerGateway {
     if (!runnerId || this.conns.get(runnerId) !== conn) return;
     this.conns.delete(runnerId);
     conn.log.info({ code }, "runner disconnected");
-    await this.db.runner.updateMany({ where: { id: runnerId }, data: { status: "offline", lastSeenAt: new Date() } });
-    await requeueRunnerJobs(this.db, runnerId, `runner ${conn.name} disconnected`);
+    await this.serially(runnerId, async () => {
+      await this.db.runner.updateMany({ where: { id: runnerId }, data: { status: "offline", lastSeenAt: new Date() } });
+      await requeueRunnerJobs(this.db, runnerId, `runner ${conn.name} disconnected`);
+    });
     this.schedule();
   }
 

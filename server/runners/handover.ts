@@ -84,3 +84,17 @@ export async function settleReconnect(
       WHERE status = 'queued' AND ${runner.id} = ANY("declinedRunnerIds")`;
   }
 }
+
+/** Runs the work given for one key one piece after another (different keys do not wait). */
+export function serialPerKey(): (key: string, work: () => Promise<void>) => Promise<void> {
+  const chains = new Map<string, Promise<void>>();
+  return (key, work) => {
+    const run = (chains.get(key) ?? Promise.resolve()).then(work);
+    const settled = run.catch(() => {});
+    chains.set(key, settled);
+    void settled.then(() => {
+      if (chains.get(key) === settled) chains.delete(key);
+    });
+    return run;
+  };
+}

@@ -17,6 +17,11 @@ export class RunnerSlots {
     return this.#draining;
   }
 
+  /** Presence as the dashboard shows it: a runner that is stopping is draining, busy or not. */
+  presence(): "draining" | "busy" | "online" {
+    return this.#draining ? "draining" : this.jobs.size > 0 ? "busy" : "online";
+  }
+
   free(maxConcurrentJobs: number): number {
     if (this.#full || this.#draining) return 0;
     return maxConcurrentJobs - new Set([...this.jobs, ...this.#reported]).size;
