@@ -78,7 +78,7 @@ export async function rejectTask(
     },
   });
   if (count === 0) throw notWaiting(task);
-  await closeOpenSteps(db, task, "skipped", why);
+  await closeOpenSteps(db, task, "cancelled", why);
   await recordAudit(db, workspaceId, actor, ip, {
     action: "task.rejected",
     targetType: "task",
@@ -106,7 +106,7 @@ export async function cancelTask(db: Db, workspaceId: string, actor: Actor, task
     finishedAt: now,
   });
   if (!moved) throw new AppError("CONFLICT", `Task #${task.number} finished before it could be cancelled.`);
-  await closeOpenSteps(db, task, "skipped", why);
+  await closeOpenSteps(db, task, "cancelled", why);
   await recordAudit(db, workspaceId, actor, ip, {
     action: "task.cancelled",
     targetType: "task",

@@ -8,6 +8,7 @@ import type { Analysis } from "./analyze";
 import { INSTALL_COMMAND, SYSTEM_PROMPT, TEST_COMMAND } from "./plan";
 import { appendLog, finishStep, setTaskStatus, startStep } from "./progress";
 import type { TaskPlan, TaskResult } from "./schemas";
+import { syncTaskJobStatus, WAITING_FOR_RUNNER } from "./job-status";
 import { jobFailure, sandboxFailure } from "./verdict";
 
 /**
@@ -70,12 +71,14 @@ export function executionSpec(analysis: Analysis, plan: TaskPlan, maxTokens = 10
 export async function dispatchTaskJob(db: Db, taskId: string, phase: JobPhase, spec: JobSpecInput, analysis: Analysis): Promise<string> {
   const task = await db.task.findUniqueOrThrow({ where: { id: taskId } });
   if (phase === "execute") {
-    await setTaskStatus(db, task, "running", { statusReason: "Waiting for a runner" });
+    await setTaskStatus(db, task, "running", { statusReason: WAITING_FOR_RUNNER });
     await startStep(db, task, "execute", spec.kind === "sandbox" ? "sandbox" : `inference (${spec.model})`);
   }
   const budget = jobBudgetMs(analysis);
   const { jobId } = await dispatchJob(db, task.workspaceId, spec, { jobId: taskJobId(taskId, phase), maxAttempts: 2, ...budget });
   await appendLog(db, task, `Runner job ${jobId} queued (${spec.kind})`, { step: phase });
+  // A repeated dispatch step finds its job maybe already running: say so, not "waiting".
+  await syncTaskJobStatus(db, jobId);
   return jobId;
 }
 

@@ -5,10 +5,12 @@ import { eventIds, runnerJobFinished } from "@/inngest/events";
 import { onLocalJobEvent, publishTaskEvent, type JobEvent } from "@/server/runners/bus";
 import { terminalStatuses } from "@/server/runners/jobs";
 import { taskIdOfJob } from "./execute";
+import { syncTaskJobStatus } from "./job-status";
 
 /**
  * Runs in every app process. For the runner job events this instance publishes:
  * - a job's final state becomes `runner/job.finished`, which resumes the waiting pipeline;
+ * - a job accepted by a runner or requeued changes the task's status line (job-status.ts);
  * - the output of a task's jobs (log lines, tokens) is appended to the task's log in batches.
  */
 export function startTaskJobRelay(db: Db, opts: { flushMs?: number } = {}): () => Promise<void> {
@@ -16,6 +18,7 @@ export function startTaskJobRelay(db: Db, opts: { flushMs?: number } = {}): () =
   const tasks = new Map<string, { workspaceId: string; projectId: string } | null>();
   let timer: NodeJS.Timeout | null = null;
   let flushing: Promise<void> = Promise.resolve();
+  let statusWrites: Promise<void> = Promise.resolve();
 
   const taskOf = async (taskId: string) => {
     if (!tasks.has(taskId)) {
@@ -67,6 +70,11 @@ export function startTaskJobRelay(db: Db, opts: { flushMs?: number } = {}): () =
       entry[e.stream] += e.data;
       pending.set(e.jobId, entry);
       schedule();
+    } else if (e.type === "state" && taskId && !terminalStatuses.has(e.status)) {
+      // Accepted, offered or requeued: the task's status line says so. In order per instance.
+      statusWrites = statusWrites
+        .then(() => syncTaskJobStatus(db, e.jobId))
+        .catch((err: unknown) => logger.warn({ err, jobId: e.jobId }, "could not update the task's status from its runner job"));
     } else if (e.type === "state" && terminalStatuses.has(e.status)) {
       const status = e.status as "succeeded" | "failed" | "cancelled";
       // Output first, so the log is complete when the pipeline resumes.
@@ -88,5 +96,6 @@ export function startTaskJobRelay(db: Db, opts: { flushMs?: number } = {}): () =
     unsubscribe();
     if (timer) clearTimeout(timer);
     await flushing.then(flush).catch(() => undefined);
+    await statusWrites;
   };
 }

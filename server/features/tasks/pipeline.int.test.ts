@@ -299,7 +299,7 @@ describe("task pipeline", { timeout: 90_000 }, () => {
     expect((await getTask(h.db, h.workspace.id, task.id)).steps.find((s) => s.name === "deliver")?.status).toBe("failed");
   });
 
-  it("cancelling a running task stops its runner job", async () => {
+  it("says which runner runs a task, and cancelling it stops the job and shows the step cancelled", async () => {
     const slow = createTapRepo(join(h.root, "slow-repo"));
     addMakefile(slow, "sleep 60");
     const task = await submit({ kind: "test", repository: slow });
@@ -310,8 +310,21 @@ describe("task pipeline", { timeout: 90_000 }, () => {
       60_000,
       "the job to run",
     );
+    // Not "Waiting for a runner" for the whole run: the runner accepted it.
+    await h.waitForTask(task.id, ["running"]);
+    await pollUntil(
+      () => h.db.task.findUniqueOrThrow({ where: { id: task.id } }),
+      (t) => t.statusReason === "Running tests on box",
+      20_000,
+      "the status line to name the runner",
+    );
+    expect((await getTask(h.db, h.workspace.id, task.id)).runner).toEqual({ id: runner.runnerId, name: "box" });
     await cancelTask(h.db, h.workspace.id, actor, task.id);
     expect((await h.db.task.findUniqueOrThrow({ where: { id: task.id } })).status).toBe("cancelled");
+    // The execute step ran and was stopped: cancelled, with how long it ran, never "skipped".
+    const execute = (await getTask(h.db, h.workspace.id, task.id)).steps.find((s) => s.name === "execute")!;
+    expect(execute.status).toBe("cancelled");
+    expect(execute.finishedAt!.getTime()).toBeGreaterThan(execute.startedAt.getTime());
     const job = await pollUntil(
       () => h.db.runnerJob.findUniqueOrThrow({ where: { id: jobId } }),
       (j) => j.status !== "running",

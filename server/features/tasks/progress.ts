@@ -86,11 +86,15 @@ export async function finishStep(
   await changed(task);
 }
 
-/** Closes every step still open (running or waiting) when the task ends. */
+/**
+ * Closes every step still open (running or waiting) when the task ends: failed, or cancelled (a
+ * person cancelled the task or rejected its plan). A closed step keeps its start, so its duration
+ * shows how long it ran before it was stopped.
+ */
 export async function closeOpenSteps(
   db: Db | Prisma.TransactionClient,
   task: TaskRef,
-  status: "failed" | "skipped",
+  status: "failed" | "cancelled",
   error?: string,
 ): Promise<void> {
   await db.taskStep.updateMany({

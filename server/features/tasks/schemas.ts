@@ -160,6 +160,8 @@ export const taskDetailOutput = taskOutput.extend({
   steps: z.array(taskStepOutput),
   artifacts: z.array(artifactOutput),
   replays: z.array(z.object({ id: z.string(), number: z.number(), status: z.enum(taskStatuses) })),
+  /** The runner holding (or that ran) the task's latest runner job; null while none has it. */
+  runner: z.object({ id: z.string(), name: z.string() }).nullable(),
 });
 export type TaskDetailOutput = z.infer<typeof taskDetailOutput>;
 

@@ -108,8 +108,15 @@ export async function getTask(db: Db, workspaceId: string, taskId: string): Prom
     },
   });
   if (!task) throw new AppError("NOT_FOUND", "Task not found in this workspace.");
+  // The execute job when there is one, else the plan's (job ids are derived from the task's).
+  const jobs = await db.runnerJob.findMany({
+    where: { workspaceId, id: { in: [`${taskId}-execute`, `${taskId}-plan`] } },
+    select: { id: true, runner: { select: { id: true, name: true } } },
+  });
+  const job = jobs.find((j) => j.id.endsWith("-execute")) ?? jobs[0];
   return {
     ...toTaskOutput(task),
+    runner: job?.runner ?? null,
     steps: task.steps.map((s) => ({
       name: s.name,
       status: s.status,

@@ -18,6 +18,7 @@ const fills: Record<string, string> = {
   running: "fill-accent-500",
   failed: "fill-red-500",
   skipped: "fill-zinc-300",
+  cancelled: "fill-amber-400",
 };
 
 type Row = { name: string; step: TaskDetail["steps"][number] | undefined };
@@ -62,7 +63,7 @@ export function StepTimeline({ task, now }: { task: TaskDetail; now: number }) {
           return (
             <li
               key={name}
-              className="grid grid-cols-[6.5rem_1fr_5.5rem] items-center gap-3 text-[13px]"
+              className="grid grid-cols-[6.5rem_1fr_7.5rem] items-center gap-3 text-[13px]"
               data-step={name}
               data-step-status={status}
             >
@@ -96,13 +97,15 @@ export function StepTimeline({ task, now }: { task: TaskDetail; now: number }) {
                     ? `waiting ${formatDuration(ms)}`
                     : status === "skipped"
                       ? "skipped"
-                      : formatDuration(ms)}
+                      : status === "cancelled"
+                        ? `cancelled ${formatDuration(ms)}`
+                        : formatDuration(ms)}
               </span>
             </li>
           );
         })}
       </ol>
-      <div className="mt-2 grid grid-cols-[6.5rem_1fr_5.5rem] gap-3 text-xs text-ink-subtle tabular-nums">
+      <div className="mt-2 grid grid-cols-[6.5rem_1fr_7.5rem] gap-3 text-xs text-ink-subtle tabular-nums">
         <span />
         <div className="flex justify-between">
           <span>0 s</span>
@@ -117,7 +120,7 @@ export function StepTimeline({ task, now }: { task: TaskDetail; now: number }) {
 
 function statusText(status: string): string {
   if (status === "failed") return "text-red-700";
-  if (status === "waiting") return "text-amber-800";
+  if (status === "waiting" || status === "cancelled") return "text-amber-800";
   if (status === "running") return "text-accent-700";
   return "text-ink-muted";
 }

@@ -72,7 +72,7 @@ function TaskDetailBody({ task, lines, connected }: { task: TaskDetail; lines: L
             {kindLabels[task.kind]} · {task.projectName} · from {sourceLabel(task.source)} by {task.createdByLabel}
             {reason && live ? (
               <span className="mt-0.5 block font-medium text-ink" data-testid="status-reason">
-                {reason}
+                <StatusReason reason={reason} runner={task.runner} slug={slug} />
               </span>
             ) : null}
           </>
@@ -99,7 +99,7 @@ function TaskDetailBody({ task, lines, connected }: { task: TaskDetail; lines: L
           {task.status !== "awaiting_approval" ? <PlanCard task={task} /> : null}
         </div>
         <div className="flex min-w-0 flex-col gap-4">
-          <DetailsCard task={task} now={now} />
+          <DetailsCard task={task} now={now} slug={slug} />
           <RunCard slug={slug} taskId={task.id} live={live} now={now} />
           <UsageCard task={task} />
           <ArtifactsCard task={task} slug={slug} />
@@ -110,6 +110,20 @@ function TaskDetailBody({ task, lines, connected }: { task: TaskDetail; lines: L
       <div className="mt-4">
         <LogsPanel lines={lines} connected={connected} live={live} />
       </div>
+    </>
+  );
+}
+
+/** "Running tests on alice-pc", with the runner's name linking to its page. */
+function StatusReason({ reason, runner, slug }: { reason: string; runner: TaskDetail["runner"]; slug: string }) {
+  const suffix = runner ? ` on ${runner.name}` : null;
+  if (!runner || !suffix || !reason.endsWith(suffix)) return <>{reason}</>;
+  return (
+    <>
+      {reason.slice(0, -suffix.length)} on{" "}
+      <Link href={`/w/${slug}/runners/${runner.id}`} className="text-accent-700 hover:underline">
+        {runner.name}
+      </Link>
     </>
   );
 }

@@ -7,7 +7,7 @@ import { formatBytes, formatDateTime, formatDuration } from "../../../runners/_c
 const formatSize = (bytes: number) => (bytes < 1024 ? `${bytes} B` : formatBytes(bytes));
 import { kindLabels, sourceLabel, TaskStatusBadge, taskDurationMs, type TaskDetail } from "../../_components/task-badges";
 
-export function DetailsCard({ task, now }: { task: TaskDetail; now: number }) {
+export function DetailsCard({ task, now, slug }: { task: TaskDetail; now: number; slug: string }) {
   const duration = taskDurationMs(task, now);
   return (
     <Card>
@@ -20,6 +20,13 @@ export function DetailsCard({ task, now }: { task: TaskDetail; now: number }) {
           <Fact label="Created by" title={task.createdByLabel}>
             {task.createdByLabel}
           </Fact>
+          {task.runner ? (
+            <Fact label={isTerminal(task.status) ? "Ran on" : "Runner"} title={task.runner.name}>
+              <Link href={`/w/${slug}/runners/${task.runner.id}`} className="text-accent-700 hover:underline" data-testid="task-runner">
+                {task.runner.name}
+              </Link>
+            </Fact>
+          ) : null}
           <Fact label="Created">{formatDateTime(task.createdAt)}</Fact>
           {task.startedAt ? <Fact label="Started">{formatDateTime(task.startedAt)}</Fact> : null}
           {task.finishedAt ? <Fact label="Finished">{formatDateTime(task.finishedAt)}</Fact> : null}
