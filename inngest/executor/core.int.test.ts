@@ -59,6 +59,27 @@ describe("embedded executor: runs, steps and the event API (inngest@4.24.0)", ()
     expect(run!.steps.filter((s) => s.status === "completed")).toHaveLength(4);
   });
 
+  it("runs steps without planning them first again once a parallel group is over", async () => {
+    const ran: string[] = [];
+    let requests = 0;
+    h = await startHarness((i) => [
+      i.createFunction({ id: "par-then-seq", triggers: [{ event: "demo/par-seq" }] }, async ({ step }) => {
+        requests++;
+        // As the task pipeline waits for a runner job: the wait registered beside the step that starts it.
+        await Promise.all([step.waitForEvent("go", { event: "demo/go", timeout: "1h" }), step.run("x", () => void ran.push("x"))]);
+        for (const s of ["a", "b", "c"]) await step.run(s, () => void ran.push(s));
+      }),
+    ]);
+    await h.executor.send({ name: "demo/par-seq", data: {} });
+    await h.waitForRun(([r]) => r?.waits.length === 1 && ran.includes("x") && !r.pending.some((p) => p.kind === "call"));
+    const before = requests;
+    await h.executor.send({ name: "demo/go", data: {} });
+    await h.waitForRun(([r]) => r?.status === "completed");
+    expect(ran).toEqual(["x", "a", "b", "c"]);
+    // One request per step and one to finish; planning each step first took seven.
+    expect(requests - before).toBe(4);
+  });
+
   it("accepts events through the event API from the SDK's inngest.send and dedupes event ids", async () => {
     let runs = 0;
     h = await startHarness((i) => [i.createFunction({ id: "ingest", triggers: [{ event: "demo/ingest" }] }, async () => ++runs)]);

@@ -132,6 +132,7 @@ async function callOnce(
   const url = new URL(ctx.serveUrl);
   url.searchParams.set("fnId", run?.function_id ?? "");
   url.searchParams.set("stepId", job.step_id);
+  const disableImmediate = run?.disable_immediate === true && (await branchesPending(ctx, run.id, job));
   const body: CallRequestBody | undefined = run &&
     fn && {
       ...(run.version ? { version: run.version } : {}),
@@ -142,7 +143,7 @@ async function callOnce(
         run_id: run.id,
         attempt: job.attempt,
         max_attempts: maxAttempts(fn),
-        disable_immediate_execution: run.disable_immediate,
+        disable_immediate_execution: disableImmediate,
         use_api: false,
         stack: { stack: run.stack, current: run.stack.length - 1 },
         // fn_id + qi_id switch SDK v4 to checkpointing: several steps per request, each reported to
@@ -208,6 +209,25 @@ async function callOnce(
       [job.id, now + delay],
     );
   });
+}
+
+/**
+ * Whether a run that once reported parallel steps may still have a branch in progress: a queued or
+ * running job (another call, a sleep, a timeout) or a pending waitForEvent. Spec 5.5 has every step
+ * after parallel ones planned first (a second request per step), lest two calls of the run each run
+ * a step at once; here only a discovery call may run a step unplanned, a run has one at a time (see
+ * discoverIfIdle), and the SDK runs a step unplanned only when it finds exactly one unfinished, so
+ * once no branch is pending the run goes back to one request per step (the task pipeline runs its
+ * five steps after the runner job in one request instead of ten, each queued behind other runs).
+ */
+async function branchesPending(ctx: ExecutorContext, runId: string, job: JobRow): Promise<boolean> {
+  if (job.step_id !== "step") return true; // a planned step's call runs that step only
+  const { rows } = await ctx.pool.query<{ pending: boolean }>(
+    `SELECT EXISTS (SELECT 1 FROM inngest_executor.jobs WHERE run_id = $1 AND id <> $2)
+         OR EXISTS (SELECT 1 FROM inngest_executor.waits WHERE run_id = $1 AND kind = 'event') AS pending`,
+    [runId, job.id],
+  );
+  return rows[0]?.pending !== false;
 }
 
 /** The run and job as continueCall left them in the database, without reading them again. */
