@@ -105,4 +105,46 @@ describe("JobPool", () => {
     await jobs.idle();
     expect(runs).toBe(1);
   });
+
+  it("answers a re-offer of a job it already finished with that result instead of running it again", async () => {
+    let runs = 0;
+    const { jobs, offer, sent } = pool(
+      fakeExecutor(async () => {
+        runs += 1;
+        return {
+          status: "succeeded",
+          output: { kind: "inference", text: `run ${runs}`, finishReason: "stop" },
+          error: null,
+          usage: zeroUsage,
+        };
+      }),
+    );
+    offer("job_1");
+    await jobs.idle();
+    offer("job_1");
+    await jobs.idle();
+    expect(runs).toBe(1);
+    expect(sent.map((m) => m.type)).toEqual(["job.accept", "job.result", "job.accept", "job.result"]);
+    expect(sent.filter((m) => m.type === "job.result").map((r) => r.output)).toEqual([
+      { kind: "inference", text: "run 1", finishReason: "stop" },
+      { kind: "inference", text: "run 1", finishReason: "stop" },
+    ]);
+  });
+
+  it("runs a job again when offered after it was stopped here (cancelled or given back)", async () => {
+    let runs = 0;
+    const { jobs, offer } = pool(
+      fakeExecutor(async (_spec, ctx) => {
+        runs += 1;
+        if (runs === 1) await new Promise((resolve) => ctx.signal.addEventListener("abort", resolve));
+        return { status: runs === 1 ? "cancelled" : "succeeded", output: null, error: null, usage: zeroUsage };
+      }),
+    );
+    offer("job_1");
+    jobs.cancel("job_1", "server", "lease lost");
+    await jobs.idle();
+    offer("job_1");
+    await jobs.idle();
+    expect(runs).toBe(2);
+  });
 });

@@ -53,11 +53,19 @@ export class JobPool {
   readonly #options: Required<Omit<JobPoolOptions, "now">> & { now: () => number };
   readonly #running = new Map<string, RunningJob>();
   readonly #pendingResults: Outcome[] = [];
+  /** Results of the last jobs that ran to their end here (not stopped), by job id, oldest first. */
+  readonly #finished = new Map<string, JobResultMessage>();
   readonly #idleWaiters = new Set<() => void>();
   #draining = false;
 
   constructor(options: JobPoolOptions) {
-    this.#options = { maxPendingResults: 100, coalesceMs: DEFAULT_COALESCE_MS, now: Date.now, ...options };
+    // Defaults also for options passed as undefined.
+    this.#options = {
+      ...options,
+      maxPendingResults: options.maxPendingResults ?? 100,
+      coalesceMs: options.coalesceMs ?? DEFAULT_COALESCE_MS,
+      now: options.now ?? Date.now,
+    };
   }
 
   get draining(): boolean {
@@ -94,6 +102,15 @@ export class JobPool {
       // A re-offer of a job this runner already holds (e.g. after a reconnect): it keeps running
       // and its result will follow, so acknowledge it again instead of starting a second copy.
       send({ type: "job.accept", jobId: offer.jobId });
+      return;
+    }
+    const finished = this.#finished.get(offer.jobId);
+    if (finished) {
+      // Offered again a job it already finished (an app that re-queued it while this runner was
+      // away and never heard the result): the result answers the offer; the job does not run twice.
+      log.info("offer of a job already finished here; sending its result again", { jobId: offer.jobId });
+      send({ type: "job.accept", jobId: offer.jobId });
+      if (!this.#sendResult(finished)) this.#keep(finished);
       return;
     }
     const reject = this.#draining
@@ -201,6 +218,7 @@ export class JobPool {
       } else {
         result = this.#toResult(job, outcome, (now() - startedAt) / 1000);
         log.info("job finished", { jobId: job.jobId, status: result.status, error: result.error ?? undefined, seconds });
+        if (!job.cancelReason) this.#remember(result);
       }
       if (!this.#sendResult(result)) this.#keep(result);
       if (this.#running.size === 0) {
@@ -250,6 +268,14 @@ export class JobPool {
       };
     }
     return parsed.data;
+  }
+
+  #remember(result: JobResultMessage): void {
+    this.#finished.set(result.jobId, result);
+    for (const jobId of this.#finished.keys()) {
+      if (this.#finished.size <= this.#options.maxPendingResults) break;
+      this.#finished.delete(jobId);
+    }
   }
 
   #sendResult(result: Outcome): boolean {
