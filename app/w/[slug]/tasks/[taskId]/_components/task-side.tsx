@@ -2,6 +2,7 @@ import Link from "next/link";
 import { isTerminal } from "@/server/features/tasks/schemas";
 import type { ReactNode } from "react";
 import { Card, CardBody, CardHeader, IconExternal, Stat } from "@/app/_components/ui";
+import { formatUsd } from "../../../billing/_components/format";
 import { formatBytes, formatDateTime, formatDuration } from "../../../runners/_components/format";
 
 const formatSize = (bytes: number) => (bytes < 1024 ? `${bytes} B` : formatBytes(bytes));
@@ -37,11 +38,8 @@ export function DetailsCard({ task, now, slug }: { task: TaskDetail; now: number
   );
 }
 
-/** Micro-dollars as money: "$0.00" for free local runs, more decimals for fractions of a cent. */
-function formatCost(micros: number): string {
-  const dollars = micros / 1_000_000;
-  return dollars > 0 && dollars < 0.01 ? `$${dollars.toFixed(4)}` : `$${dollars.toFixed(2)}`;
-}
+/** Written as the usage page writes the ledger's figures: a CPU-only call's energy price is "<$0.0001", not "$0.0000". */
+const formatCost = formatUsd;
 
 export function UsageCard({ task }: { task: TaskDetail }) {
   const u = task.usage;
