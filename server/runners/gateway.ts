@@ -60,6 +60,8 @@ type Conn = {
   labels: string[];
   slots: RunnerSlots;
   lastMessageAt: number;
+  /** When it authenticated, as written to Runner.connectedAt: a later value there is a newer connection. */
+  connectedAt: Date;
   /** Messages of one connection are handled in order, and its close after them. */
   queue: Promise<void>;
   log: Logger;
@@ -152,6 +154,7 @@ export class RunnerGateway {
       labels: [],
       slots: new RunnerSlots(),
       lastMessageAt: Date.now(),
+      connectedAt: new Date(0),
       queue: Promise.resolve(),
       log: this.log.child({ component: "runner-gateway", ip }),
     };
@@ -233,7 +236,7 @@ export class RunnerGateway {
         where: { id: runner.id },
         data: {
           status: conn.slots.presence(),
-          connectedAt: new Date(),
+          connectedAt: (conn.connectedAt = new Date()),
           lastSeenAt: new Date(),
           capabilities: msg.capabilities as unknown as Prisma.InputJsonValue,
         },
@@ -374,8 +377,13 @@ export class RunnerGateway {
     this.conns.delete(runnerId);
     conn.log.info({ code }, "runner disconnected");
     await this.serially(runnerId, async () => {
-      await this.db.runner.updateMany({ where: { id: runnerId }, data: { status: "offline", lastSeenAt: new Date() } });
-      await requeueRunnerJobs(this.db, runnerId, `runner ${conn.name} disconnected`);
+      // Unless the runner connected again meanwhile, on this instance or another: then the new
+      // connection has settled its jobs and presence, and this late close must not undo that.
+      const { count } = await this.db.runner.updateMany({
+        where: { id: runnerId, connectedAt: conn.connectedAt },
+        data: { status: "offline", lastSeenAt: new Date() },
+      });
+      if (count === 1) await requeueRunnerJobs(this.db, runnerId, `runner ${conn.name} disconnected`);
     });
     this.schedule();
   }

@@ -139,6 +139,39 @@ describe("a runner that reconnects", () => {
   });
 });
 
+describe("a runner that reconnects through another app instance", () => {
+  it("keeps its jobs and stays online when the instance it left sees the old socket close late", async () => {
+    const other = await startRunnerAppServer(db, { heartbeatIntervalMs: 5000, leaseTtlMs: 10_000, sweepIntervalMs: 200 });
+    try {
+      const a = await enroll("moved");
+      const first = await online(a, "moved-model", { instanceId: "process-1", runningJobs: [] });
+      const { jobId } = await dispatchJob(db, ws.id, job("moved-model"), { queueTimeoutMs: 60_000 });
+      await first.next("job.offer");
+      first.send({ type: "job.accept", jobId });
+      await expect.poll(async () => (await jobRow(jobId)).status).toBe("running");
+      first.ws.pause(); // its network dropped; the first instance does not know yet
+
+      const again = connectTestRunner(other.wsUrl, {
+        identity: a,
+        capabilities: withModel("moved-model"),
+        authExtra: { instanceId: "process-1", runningJobs: [jobId] },
+      });
+      await again.next("welcome");
+      first.ws.terminate(); // now the first instance sees the close
+      await expect.poll(() => app.gateway.connectedCount).toBe(0);
+      expect(await jobRow(jobId)).toMatchObject({ status: "running", runnerId: a.runnerId, attempt: 1 });
+      expect((await db.runner.findUniqueOrThrow({ where: { id: a.runnerId } })).status).toBe("busy");
+
+      succeed(again, jobId, "moved");
+      expect(await awaitJobResult(db, ws.id, jobId)).toMatchObject({ status: "succeeded", attempt: 1, output: { text: "moved" } });
+      expect(again.messages.filter((m) => m.type === "job.offer" || m.type === "error")).toEqual([]);
+      await close(again);
+    } finally {
+      await other.close();
+    }
+  });
+});
+
 describe("a runner that stops", () => {
   it("is shown draining, and a job it gives back goes to the queue and to another runner, not cancelled", async () => {
     const a = await enroll("stopping");
