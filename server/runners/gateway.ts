@@ -28,14 +28,8 @@ import { RunnerSlots } from "./slots";
  * several processes coordinate through Postgres (see scheduler.ts and bus.ts).
  */
 
-export type GatewayOptions = {
-  heartbeatIntervalMs: number;
-  leaseTtlMs: number;
-  authTimeoutMs: number;
-  sweepIntervalMs: number;
-  /** How long a connected runner has to answer a ping before a second process may take its place. */
-  pingTimeoutMs: number;
-};
+/** pingTimeoutMs: how long a connected runner has to answer a ping before a second process may take its place. */
+export type GatewayOptions = Record<"heartbeatIntervalMs" | "leaseTtlMs" | "authTimeoutMs" | "sweepIntervalMs" | "pingTimeoutMs", number>;
 
 const defaults: GatewayOptions = {
   heartbeatIntervalMs: 10_000,
@@ -230,17 +224,8 @@ export class RunnerGateway {
     }
     // Until it is in `conns` below no job is offered to it: what it holds is settled first.
     await this.serially(runner.id, async () => {
-      const replacedLocal = Boolean(current);
-      await settleReconnect(this.db, runner, msg, { slots: conn.slots, replacedLocal, leaseTtlMs: this.opts.leaseTtlMs });
-      await this.db.runner.update({
-        where: { id: runner.id },
-        data: {
-          status: conn.slots.presence(),
-          connectedAt: (conn.connectedAt = new Date()),
-          lastSeenAt: new Date(),
-          capabilities: msg.capabilities as unknown as Prisma.InputJsonValue,
-        },
-      });
+      const opts = { slots: conn.slots, replacedLocal: Boolean(current), leaseTtlMs: this.opts.leaseTtlMs };
+      conn.connectedAt = await settleReconnect(this.db, runner, msg, opts);
     });
     conn.runnerId = runner.id;
     conn.workspaceId = runner.workspaceId;

@@ -2,6 +2,7 @@ import { createPublicKey, verify, type KeyObject } from "node:crypto";
 import { challengePayload, type RunnerMessage } from "@jace/gpu-runner/protocol";
 import type { WebSocket } from "ws";
 import type { Db } from "../db";
+import type { Prisma } from "../generated/prisma/client";
 import { requeueRunnerJobs, resumeRunnerJobs } from "./scheduler";
 import type { RunnerSlots } from "./slots";
 
@@ -59,14 +60,15 @@ function answersPing(ws: WebSocket, timeoutMs: number): Promise<boolean> {
  * Settles the jobs of a runner that just authenticated, before any offer: it keeps the jobs it
  * reports running or finished (see resumeRunnerJobs); the others it held go back to the queue. An
  * older runner reports nothing: its jobs are re-queued unless it only replaced a live socket on
- * this instance (same process, new socket). Its declines end unless it is still stopping.
+ * this instance (same process, new socket). Its declines end unless it is still stopping. Then it
+ * is marked connected; returns the connectedAt written.
  */
 export async function settleReconnect(
   db: Db,
   runner: { id: string; name: string },
   msg: Extract<RunnerMessage, { type: "auth" }>,
   opts: { slots: RunnerSlots; replacedLocal: boolean; leaseTtlMs: number },
-): Promise<void> {
+): Promise<Date> {
   const reason = `runner ${runner.name} reconnected without them`;
   if (msg.runningJobs || msg.finishedJobs) {
     const reported = [...(msg.runningJobs ?? []), ...(msg.finishedJobs ?? [])];
@@ -83,6 +85,17 @@ export async function settleReconnect(
       UPDATE "RunnerJob" SET "declinedRunnerIds" = array_remove("declinedRunnerIds", ${runner.id})
       WHERE status = 'queued' AND ${runner.id} = ANY("declinedRunnerIds")`;
   }
+  const connectedAt = new Date();
+  await db.runner.update({
+    where: { id: runner.id },
+    data: {
+      status: opts.slots.presence(),
+      connectedAt,
+      lastSeenAt: connectedAt,
+      capabilities: msg.capabilities as unknown as Prisma.InputJsonValue,
+    },
+  });
+  return connectedAt;
 }
 
 /** Runs the work given for one key one piece after another (different keys do not wait). */
