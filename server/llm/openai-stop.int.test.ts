@@ -9,10 +9,12 @@ import { startOpenAIFake, type OpenAIFake } from "@/test/fakes/openai";
 import { overrideEnv } from "@/server/env";
 import { createApiKey } from "@/server/features/api-keys/api-keys";
 import { stopBus } from "@/server/runners/bus";
+import { createEnrollmentToken } from "@/server/runners/enrollment";
+import { connectTestRunner, enrollTestRunner, testCapabilities, type TestConnection } from "@/server/runners/testing/protocol-client";
 import { startRunnerAppServer, type RunnerAppServer } from "@/server/runners/testing/app-server";
 import { runnerFleet, type RunnerFleet } from "@/server/runners/testing/real-runner";
 import { testDb } from "@/server/testing/db";
-import { createUser, createWorkspaceFor } from "@/server/testing/factories";
+import { createUser, createWorkspaceFor, type TestUser } from "@/server/testing/factories";
 import { serveRoutes, type Api } from "./testing/serve-routes";
 
 /**
@@ -29,6 +31,8 @@ let fleet: RunnerFleet;
 let api: Api;
 let workspaceId: string;
 let client: OpenAI;
+let owner: TestUser;
+const oldRunners: TestConnection[] = [];
 
 const prompt = [{ role: "user" as const, content: "Say hello." }];
 /** A seeded call the tiny model answers the same way every time (with `stop` added, up to it). */
@@ -63,7 +67,7 @@ beforeAll(async () => {
   overrideEnv({ OPENAI_BASE_URL: `${fake.url}/v1`, OPENAI_API_KEY: "sk-test-jace-stop-0000000000" });
   app = await startRunnerAppServer(db, { heartbeatIntervalMs: 2000, leaseTtlMs: 4000, sweepIntervalMs: 250 });
   api = await serveRoutes();
-  const owner = await createUser(db, "Stop Owner");
+  owner = await createUser(db, "Stop Owner");
   workspaceId = (await createWorkspaceFor(db, owner, "Stop")).id;
   const { secret } = await createApiKey(db, workspaceId, { type: "user", id: owner.id, label: owner.email }, null, "stop key");
   client = new OpenAI({ apiKey: secret, baseURL: `${api.url}/api/v1`, maxRetries: 0 });
@@ -73,6 +77,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  for (const conn of oldRunners) conn.ws.close();
   fleet?.killAll();
   await api?.close();
   await app?.close();
@@ -159,5 +164,41 @@ describe("stop on /api/v1/chat/completions", { timeout: 60_000 }, () => {
       await db.modelCall.count({ where: { workspaceId } }),
       fake.requests.length,
     ]).toEqual([jobs, calls, cloud]);
+  });
+
+  it("holds a runner that predates `stop` to it: the answer and the stream end before the stop string", async () => {
+    // A runner from before `stop`: it streams and answers everything, whatever the job spec says.
+    const ws = await createWorkspaceFor(db, owner, "Old runner");
+    const actor = { type: "user" as const, id: owner.id, label: owner.email };
+    const { secret } = await createApiKey(db, ws.id, actor, null, "old runner key");
+    const old = new OpenAI({ apiKey: secret, baseURL: `${api.url}/api/v1`, maxRetries: 0 });
+    const { token } = await createEnrollmentToken(db, ws.id, actor, null, { labels: [] });
+    const identity = await enrollTestRunner(app.url, token, "old-box");
+    const pieces = ["Hello", " wor", "ld.\nUs", "er: more", " text"];
+    const conn = connectTestRunner(app.wsUrl, {
+      identity,
+      capabilities: testCapabilities({ models: [{ id: "old-tiny", sizeBytes: 1, quantization: null, contextLength: null, sha256: null }] }),
+      onMessage: (m, c) => {
+        if (m.type !== "job.offer") return;
+        c.send({ type: "job.accept", jobId: m.jobId });
+        pieces.forEach((data, seq) => c.send({ type: "job.chunk", jobId: m.jobId, seq, stream: "token", data }));
+        c.send({
+          type: "job.result",
+          jobId: m.jobId,
+          status: "succeeded",
+          output: { kind: "inference", text: pieces.join(""), finishReason: "length" },
+          error: null,
+          usage: { promptTokens: 3, completionTokens: 5 },
+        });
+      },
+    });
+    oldRunners.push(conn);
+    await conn.next("welcome");
+
+    const request = { model: "old-tiny", messages: prompt, stop: ["\nUser:"] };
+    const data = await old.chat.completions.create(request);
+    expect(data.choices[0]).toMatchObject({ finish_reason: "stop", message: { content: "Hello world." } });
+    const streamed = await collect(await old.chat.completions.create({ ...request, stream: true }));
+    expect(streamed).toEqual({ text: "Hello world.", finish: "stop" });
   });
 });

@@ -3,6 +3,7 @@ import type { Db } from "@/server/db";
 import { awaitJobResult, cancelJob, dispatchStreaming } from "@/server/runners/jobs";
 import { unfitReason } from "@/server/runners/matching";
 import { matchesPattern } from "../catalog";
+import { firstStop, stopFilter } from "../stop-text";
 import type { ChatMessage, Usage } from "../types";
 
 /** The local provider: an inference job on one of the workspace's runners, through the runner service. */
@@ -134,9 +135,13 @@ export async function callRunner(db: Db, input: RunnerCallInput): Promise<Runner
   );
   const onAbort = () => void cancelJob(db, input.workspaceId, jobId, "the caller went away").catch(() => undefined);
   input.signal?.addEventListener("abort", onAbort, { once: true });
+  // Runners stop at `stop` themselves; this also holds a runner that predates it to the promise.
+  const stops = input.stop ?? [];
+  const shown = stopFilter(stops);
+  const show = (text: string) => text && input.onToken?.(text);
   try {
     for await (const e of events) {
-      if (e.type === "chunk" && e.stream === "token") input.onToken?.(e.data);
+      if (e.type === "chunk" && e.stream === "token") show(shown.push(e.data));
     }
     const result = await awaitJobResult(db, input.workspaceId, jobId);
     if (result.status !== "succeeded" || result.output?.kind !== "inference") {
@@ -145,9 +150,11 @@ export async function callRunner(db: Db, input: RunnerCallInput): Promise<Runner
       if (kind === "busy") throw new RunnerProviderError(`runner busy: ${why}`, kind);
       throw new RunnerProviderError(/timed out|timeout/i.test(why) ? `runner timeout: ${why}` : `runner error: ${why}`, kind);
     }
+    show(shown.end());
+    const cut = firstStop(result.output.text, stops);
     return {
-      text: result.output.text,
-      finishReason: result.output.finishReason,
+      text: cut < 0 ? result.output.text : result.output.text.slice(0, cut),
+      finishReason: cut < 0 ? result.output.finishReason : "stop",
       usage: { promptTokens: result.usage?.promptTokens ?? 0, completionTokens: result.usage?.completionTokens ?? 0 },
       // Wall time is not GPU time: a CPU-only runner reports 0 GPU seconds and is billed energy only.
       gpuSeconds: result.usage?.gpuSeconds ?? 0,
