@@ -155,7 +155,10 @@ const statusMessage: Record<Exclude<InvitationStatus, "valid">, string> = {
   expired: "This invitation has expired. Ask an admin to invite you again.",
 };
 
-/** Accepts an invitation for the signed-in user; the invitation is consumed atomically, once. */
+/**
+ * Accepts an invitation for the signed-in user; the invitation is consumed atomically, once. A repeat
+ * by the person it admitted (a double click, a retry after a lost reply) answers with the workspace.
+ */
 export async function acceptInvitation(
   db: Db,
   user: { id: string; email: string },
@@ -163,11 +166,34 @@ export async function acceptInvitation(
   token: string,
 ): Promise<{ workspaceSlug: string }> {
   const inv = await findByToken(db, token);
+  const joined = { workspaceSlug: inv.workspace.slug };
+  /** True when this invitation already admitted this user, who is still a member. */
+  const admittedMe = async () => {
+    const now = await db.invitation.findUnique({ where: { id: inv.id }, select: { acceptedById: true } });
+    if (now?.acceptedById !== user.id) return false;
+    return Boolean(await db.membership.findFirst({ where: { workspaceId: inv.workspaceId, userId: user.id }, select: { id: true } }));
+  };
   const status = statusOf(inv);
+  if (status === "accepted" && (await admittedMe())) return joined;
   if (status !== "valid") throw new AppError("GONE", statusMessage[status]);
   if (inv.email !== user.email.toLowerCase()) {
     throw new AppError("FORBIDDEN", `This invitation is for ${inv.email}. Sign in with that address to accept it.`);
   }
+  try {
+    return await admit(db, inv, user, ip);
+  } catch (error) {
+    // Lost the race to a concurrent accept of the same link: fine if that one admitted this user.
+    if (error instanceof AppError && error.code === "GONE" && (await admittedMe())) return joined;
+    throw error;
+  }
+}
+
+async function admit(
+  db: Db,
+  inv: Awaited<ReturnType<typeof findByToken>>,
+  user: { id: string; email: string },
+  ip: string | null,
+): Promise<{ workspaceSlug: string }> {
   return db.$transaction(async (tx) => {
     // The plan may have dropped (or the workspace gone read-only) since the invitation was sent;
     // its own seat is the one being taken, so it is not counted.

@@ -53,14 +53,20 @@ describe("invitations", () => {
     );
   });
 
-  it("refuses a reused invitation and changes nothing", async () => {
+  it("joins once when accepted twice at once; a used link admits nobody again", async () => {
     const bob = await createUser(db);
     await callerFor(db, owner).member.invite({ workspaceSlug: slug, email: bob.email, role: "member" });
     const token = await mailedToken(bob.email);
-    await callerFor(db, bob).invitation.accept({ token });
+    // A double click: both answers open the workspace, one membership and one audit entry.
+    const both = await Promise.all([callerFor(db, bob).invitation.accept({ token }), callerFor(db, bob).invitation.accept({ token })]);
+    expect(both).toEqual([{ workspaceSlug: slug }, { workspaceSlug: slug }]);
+    expect(await db.membership.count({ where: { workspaceId } })).toBe(2);
+    expect(await db.auditEvent.count({ where: { workspaceId, action: "member.joined" } })).toBe(1);
+    // Once Bob has left, the used link does not let him back in.
+    await callerFor(db, bob).member.leave({ workspaceSlug: slug });
     const err = await failure(callerFor(db, bob).invitation.accept({ token }));
     expect(err.message).toMatch(/already been used/);
-    expect(await db.membership.count({ where: { workspaceId } })).toBe(2);
+    expect(await db.membership.count({ where: { workspaceId } })).toBe(1);
   });
 
   it("refuses an expired invitation with a clear message", async () => {
