@@ -9,6 +9,7 @@ export default tseslint.config(
     ignores: [
       "node_modules/",
       ".next/",
+      "dist/",
       ".data/",
       "server/generated/",
       "next-env.d.ts",

@@ -29,9 +29,9 @@ function run(cmd, args, env = {}) {
   if (r.status !== 0) process.exit(r.status ?? 1);
 }
 
-if (process.env.E2E_SKIP_BUILD !== "1" || !existsSync(join(root, ".next/BUILD_ID"))) {
-  console.log("e2e: building the app (next build)");
-  run("npx", ["next", "build"], { NEXT_TELEMETRY_DISABLED: "1" });
+if (process.env.E2E_SKIP_BUILD !== "1" || !existsSync(join(root, ".next/BUILD_ID")) || !existsSync(join(root, "dist/main.mjs"))) {
+  console.log("e2e: building the app (npm run build: next build, then the compiled server)");
+  run("npm", ["run", "build"], { NEXT_TELEMETRY_DISABLED: "1" });
 }
 
 const port = 3400 + Math.floor(Math.random() * 500);
@@ -124,7 +124,8 @@ const logFile = join(root, "e2e/.artifacts/server.log");
 spawnSync("mkdir", ["-p", join(root, "e2e/.artifacts")]);
 const { openSync } = await import("node:fs");
 const out = openSync(logFile, "w");
-const server = spawn(process.execPath, ["--import", "tsx", "server/main.ts"], {
+// As `npm start` runs it: node on the compiled server (dist/main.mjs, built by `npm run build`).
+const server = spawn(process.execPath, ["--max-semi-space-size=4", "dist/main.mjs"], {
   cwd: root,
   env,
   stdio: ["ignore", out, out],

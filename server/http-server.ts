@@ -1,7 +1,11 @@
 import { randomUUID } from "node:crypto";
+import { EventEmitter } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import type { Duplex } from "node:stream";
 import next from "next";
+import type { NextConfig } from "next";
 import type { Logger } from "./logger";
 
 /** A WebSocket (or other upgrade) endpoint mounted on the app's port, e.g. the runner gateway. */
@@ -34,6 +38,19 @@ async function toRequest(req: IncomingMessage): Promise<Request | null> {
   return new Request(`http://localhost${req.url ?? "/"}`, { method: req.method, headers, body });
 }
 
+/**
+ * In production, Next is handed the configuration `next build` resolved from next.config.ts, the
+ * way its own standalone server does (there is no public option: `conf` does not reach the router
+ * server). Otherwise every start compiles next.config.ts, which loads SWC's native binding: about
+ * 23 MB of resident memory held for the life of the process, for a file already compiled.
+ */
+function applyBuiltConfig(dir: string): void {
+  const file = join(dir, ".next", "required-server-files.json");
+  if (!existsSync(file)) throw new Error(`${file} is missing: run \`npm run build\` before \`npm start\`.`);
+  const { config } = JSON.parse(readFileSync(file, "utf8")) as { config: NextConfig };
+  process.env.__NEXT_PRIVATE_STANDALONE_CONFIG = JSON.stringify(config);
+}
+
 /** A Node request listener mounted on a path prefix ahead of Next (Slack's Bolt receiver reads the raw body itself). */
 export type NodePrefixRoute = (req: IncomingMessage, res: ServerResponse) => void;
 
@@ -55,7 +72,19 @@ export async function startHttpServer(opts: {
   nodePrefixes?: Record<string, NodePrefixRoute>;
   log: Logger;
 }): Promise<AppServer> {
-  const app = next({ dev: opts.dev, dir: opts.dir, hostname: "localhost", port: opts.port });
+  // Next adds its own "upgrade" listener on the first request, to `httpServer` or else to the
+  // request's server. Ours already sends every upgrade it does not own to Next, so with both each
+  // dev hot-reload socket was handled twice and ended, and the browser reconnected (and, after a
+  // restart, reloaded the page) every couple of seconds. Next gets an emitter that never fires.
+  const upgradeSink = new EventEmitter() as Server;
+  if (!opts.dev) applyBuiltConfig(opts.dir);
+  const app = next({
+    dev: opts.dev,
+    dir: opts.dir,
+    hostname: "localhost",
+    port: opts.port,
+    httpServer: upgradeSink,
+  });
   const handle = app.getRequestHandler();
   await app.prepare();
   const nextUpgrade = app.getUpgradeHandler();
