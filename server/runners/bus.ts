@@ -20,7 +20,10 @@ export type ControlEvent =
   | { type: "cancel"; runnerId: string; jobId: string; reason: string }
   | { type: "revoke"; runnerId: string }
   | { type: "relabel"; runnerId: string; labels: string[] }
-  | { type: "jobs"; workspaceId: string };
+  | { type: "jobs"; workspaceId: string }
+  /** Does an instance hold a live connection of this runner? (see handover.ts) */
+  | { type: "probe"; runnerId: string; probeId: string; instanceId: string | null }
+  | { type: "probe.reply"; probeId: string; alive: boolean; where: string };
 
 /** A task changed (status, step, new log lines): live views re-read what they show. */
 export type TaskEvent = { type: "task"; taskId: string; workspaceId: string };

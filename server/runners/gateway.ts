@@ -16,9 +16,9 @@ import { WebSocketServer, type WebSocket } from "ws";
 import type { Db } from "../db";
 import type { Prisma } from "../generated/prisma/client";
 import type { Logger } from "../logger";
-import { onControl, publishJobEvent, startBus } from "./bus";
+import { onControl, publishControl, publishJobEvent, startBus } from "./bus";
 import type { Candidate } from "./matching";
-import { mayReplace, serialPerKey, settleReconnect, verifyAuth } from "./handover";
+import { mayReplace, probeElsewhere, serialPerKey, settleReconnect, verifyAuth } from "./handover";
 import { assignJobs, releaseJob, requeueRunnerJobs, sweep, type Offer } from "./scheduler";
 import { RunnerSlots } from "./slots";
 
@@ -61,6 +61,9 @@ type Conn = {
   log: Logger;
 };
 
+/** Where a connection comes from, as told to a second process: its host name and address. */
+const describe = (c: Conn) => [c.host, c.ip].filter(Boolean).join(" at ") || "another machine";
+
 export class RunnerGateway {
   private readonly wss: WebSocketServer;
   private readonly conns = new Map<string, Conn>();
@@ -101,6 +104,10 @@ export class RunnerGateway {
           conn.labels = e.labels;
           this.schedule();
         }
+      } else if (e.type === "probe") {
+        const conn = this.conns.get(e.runnerId);
+        if (conn)
+          void this.answerProbe(conn, e.probeId, e.instanceId).catch((err: unknown) => this.log.warn({ err }, "runner probe failed"));
       } else if (e.type === "cancel") {
         const conn = this.conns.get(e.runnerId);
         if (conn?.slots.jobs.has(e.jobId)) this.send(conn, { type: "job.cancel", jobId: e.jobId, reason: e.reason });
@@ -208,8 +215,11 @@ export class RunnerGateway {
     if (conn.ws.readyState !== conn.ws.OPEN) return;
 
     const previous = this.conns.get(runner.id);
-    if (previous && !(await mayReplace(previous, msg.instanceId, this.opts.pingTimeoutMs))) {
-      const where = [previous.host, previous.ip].filter(Boolean).join(" at ") || "another machine";
+    // Marked connected but not here: another app instance may hold its connection (or crashed).
+    const elsewhere =
+      !previous && runner.status !== "offline" ? await probeElsewhere(runner.id, msg.instanceId, this.opts.pingTimeoutMs + 1000) : null;
+    if (elsewhere || (previous && !(await mayReplace(previous, msg.instanceId, this.opts.pingTimeoutMs)))) {
+      const where = elsewhere?.where ?? describe(previous!);
       return this.refuse(conn, closeCodes.alreadyConnected, `another jace-runner is connected as this runner from ${where.slice(0, 60)}`);
     }
     if (conn.ws.readyState !== conn.ws.OPEN) return;
@@ -339,6 +349,19 @@ export class RunnerGateway {
         return;
       }
     }
+  }
+
+  /** Another instance asks about a runner connected here (see probeElsewhere). */
+  private async answerProbe(conn: Conn, probeId: string, instanceId: string | null): Promise<void> {
+    const runnerId = conn.runnerId!;
+    const replace = await mayReplace(conn, instanceId ?? undefined, this.opts.pingTimeoutMs);
+    if (replace && this.conns.get(runnerId) === conn) {
+      // It goes on through the other instance, which settles its jobs: this socket must not.
+      conn.runnerId = null;
+      this.conns.delete(runnerId);
+      conn.ws.terminate();
+    }
+    await publishControl({ type: "probe.reply", probeId, alive: !replace, where: describe(conn) });
   }
 
   private notHeld(conn: Conn, jobId: string): void {

@@ -1,9 +1,10 @@
-import { createPublicKey, verify, type KeyObject } from "node:crypto";
+import { createPublicKey, randomUUID, verify, type KeyObject } from "node:crypto";
 import { challengePayload, type RunnerMessage } from "@jace/gpu-runner/protocol";
 import type { WebSocket } from "ws";
 import type { Db } from "../db";
 import type { Prisma } from "../generated/prisma/client";
 import { requeueRunnerJobs, resumeRunnerJobs } from "./scheduler";
+import { onControl, publishControl } from "./bus";
 import type { RunnerSlots } from "./slots";
 
 /**
@@ -35,6 +36,26 @@ export async function mayReplace(
 ) {
   if (instanceId && instanceId === previous.instanceId) return true;
   return !(await answersPing(previous.ws, pingTimeoutMs));
+}
+
+/**
+ * Asks the other app instances whether one holds a live connection of this runner (one that does
+ * answers after pinging it, and drops it when it may be replaced). Null when none answers in time.
+ */
+export function probeElsewhere(runnerId: string, instanceId: string | undefined, timeoutMs: number): Promise<{ where: string } | null> {
+  const probeId = randomUUID();
+  return new Promise((resolve) => {
+    const done = (reply: { where: string } | null) => {
+      clearTimeout(timer);
+      off();
+      resolve(reply);
+    };
+    const off = onControl((e) => {
+      if (e.type === "probe.reply" && e.probeId === probeId) done(e.alive ? { where: e.where } : null);
+    });
+    const timer = setTimeout(() => done(null), timeoutMs);
+    publishControl({ type: "probe", runnerId, probeId, instanceId: instanceId ?? null }).catch(() => done(null));
+  });
 }
 
 /** Whether the peer answers a ping in time (a half-dead socket does not). */

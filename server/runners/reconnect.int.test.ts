@@ -172,6 +172,29 @@ describe("a runner that reconnects through another app instance", () => {
   });
 });
 
+describe("one enrollment, one runner process, across app instances", () => {
+  it("refuses a second live process that connects through another instance, naming the host connected", async () => {
+    const other = await startRunnerAppServer(db, { heartbeatIntervalMs: 5000, leaseTtlMs: 10_000, sweepIntervalMs: 200 });
+    try {
+      const a = await enroll("single-across");
+      const first = await online(a, "across-model", { host: "box-one", instanceId: "process-1", runningJobs: [] });
+      const second = connectTestRunner(other.wsUrl, {
+        identity: a,
+        capabilities: withModel("across-model"),
+        authExtra: { host: "box-two", instanceId: "process-2", runningJobs: [] },
+      });
+      const refused = await second.closed;
+      expect(refused).toMatchObject({ code: closeCodes.alreadyConnected, reason: expect.stringMatching(/from box-one at 127\.0\.0\.1/) });
+      first.send({ type: "heartbeat", seq: 1, runningJobs: [] });
+      expect(await first.next("heartbeat.ack")).toBeTruthy();
+      expect(other.gateway.connectedCount).toBe(0);
+      await close(first);
+    } finally {
+      await other.close();
+    }
+  });
+});
+
 describe("a runner that stops", () => {
   it("is shown draining, and a job it gives back goes to the queue and to another runner, not cancelled", async () => {
     const a = await enroll("stopping");
