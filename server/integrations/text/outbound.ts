@@ -49,7 +49,7 @@ export function splitText(text: string, max: number): string[] {
     let cut = rest.lastIndexOf("\n", max);
     if (cut < max / 2) cut = rest.lastIndexOf(" ", max);
     const broken = cut < max / 2;
-    if (broken) cut = safeCut(rest, max);
+    if (broken) cut = safeCut(rest, max) || max; // a limit shorter than an entity cuts it rather than loop
     parts.push(rest.slice(0, cut));
     rest = rest.slice(broken ? cut : cut + 1);
   }
