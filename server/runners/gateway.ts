@@ -16,9 +16,9 @@ import { WebSocketServer, type WebSocket } from "ws";
 import type { Db } from "../db";
 import type { Prisma } from "../generated/prisma/client";
 import type { Logger } from "../logger";
-import { onControl, publishControl, publishJobEvent, startBus } from "./bus";
+import { onControl, publishJobEvent, startBus } from "./bus";
 import type { Candidate } from "./matching";
-import { mayReplace, probeElsewhere, serialPerKey, settleReconnect, verifyAuth } from "./handover";
+import { answerProbe, connectedElsewhere, serialPerKey, settleReconnect, verifyAuth } from "./handover";
 import { assignJobs, releaseJob, requeueRunnerJobs, sweep, type Offer } from "./scheduler";
 import { RunnerSlots } from "./slots";
 
@@ -60,9 +60,6 @@ type Conn = {
   queue: Promise<void>;
   log: Logger;
 };
-
-/** Where a connection comes from, as told to a second process: its host name and address. */
-const describe = (c: Conn) => [c.host, c.ip].filter(Boolean).join(" at ") || "another machine";
 
 export class RunnerGateway {
   private readonly wss: WebSocketServer;
@@ -107,7 +104,9 @@ export class RunnerGateway {
       } else if (e.type === "probe") {
         const conn = this.conns.get(e.runnerId);
         if (conn)
-          void this.answerProbe(conn, e.probeId, e.instanceId).catch((err: unknown) => this.log.warn({ err }, "runner probe failed"));
+          void answerProbe(conn, e, this.opts.pingTimeoutMs, () => this.drop(conn)).catch((err: unknown) =>
+            this.log.warn({ err }, "runner probe failed"),
+          );
       } else if (e.type === "cancel") {
         const conn = this.conns.get(e.runnerId);
         if (conn?.slots.jobs.has(e.jobId)) this.send(conn, { type: "job.cancel", jobId: e.jobId, reason: e.reason });
@@ -214,22 +213,20 @@ export class RunnerGateway {
     if (refusal) return this.refuse(conn, closeCodes.authFailed, refusal);
     if (conn.ws.readyState !== conn.ws.OPEN) return;
 
-    const previous = this.conns.get(runner.id);
-    // Marked connected but not here: another app instance may hold its connection (or crashed).
-    const elsewhere =
-      !previous && runner.status !== "offline" ? await probeElsewhere(runner.id, msg.instanceId, this.opts.pingTimeoutMs + 1000) : null;
-    if (elsewhere || (previous && !(await mayReplace(previous, msg.instanceId, this.opts.pingTimeoutMs)))) {
-      const where = elsewhere?.where ?? describe(previous!);
-      return this.refuse(conn, closeCodes.alreadyConnected, `another jace-runner is connected as this runner from ${where.slice(0, 60)}`);
-    }
+    const heldFrom = await connectedElsewhere(runner, this.conns.get(runner.id), msg.instanceId, this.opts.pingTimeoutMs);
+    if (heldFrom)
+      return this.refuse(
+        conn,
+        closeCodes.alreadyConnected,
+        `another jace-runner is connected as this runner from ${heldFrom.slice(0, 60)}`,
+      );
     if (conn.ws.readyState !== conn.ws.OPEN) return;
     // The one it replaces may have closed while it was pinged (its close handler then re-queued).
     const current = this.conns.get(runner.id);
     if (current) {
       // The newer connection wins; the old one's jobs stay with the runner (same process, new socket).
       conn.slots.takeOver(current.slots);
-      current.runnerId = null;
-      this.conns.delete(runner.id);
+      this.drop(current);
       this.refuse(current, closeCodes.replaced, "replaced by a newer connection");
     }
     // Until it is in `conns` below no job is offered to it: what it holds is settled first.
@@ -351,17 +348,10 @@ export class RunnerGateway {
     }
   }
 
-  /** Another instance asks about a runner connected here (see probeElsewhere). */
-  private async answerProbe(conn: Conn, probeId: string, instanceId: string | null): Promise<void> {
-    const runnerId = conn.runnerId!;
-    const replace = await mayReplace(conn, instanceId ?? undefined, this.opts.pingTimeoutMs);
-    if (replace && this.conns.get(runnerId) === conn) {
-      // It goes on through the other instance, which settles its jobs: this socket must not.
-      conn.runnerId = null;
-      this.conns.delete(runnerId);
-      conn.ws.terminate();
-    }
-    await publishControl({ type: "probe.reply", probeId, alive: !replace, where: describe(conn) });
+  /** Forgets a connection replaced by a newer one, so its close neither marks offline nor re-queues. */
+  private drop(conn: Conn): void {
+    if (conn.runnerId && this.conns.get(conn.runnerId) === conn) this.conns.delete(conn.runnerId);
+    conn.runnerId = null;
   }
 
   private notHeld(conn: Conn, jobId: string): void {
@@ -404,13 +394,8 @@ export class RunnerGateway {
       if (c.workspaceId !== workspaceId || !c.capabilities || c.ws.readyState !== c.ws.OPEN) continue;
       // Labels come from the dashboard (enrollment token + edits), not from what the runner claims.
       const capabilities = { ...c.capabilities, labels: c.labels };
-      list.push({
-        runnerId: c.runnerId!,
-        capabilities,
-        freeSlots: c.slots.free(c.capabilities.maxConcurrentJobs),
-        excluded: false,
-        declined: false,
-      });
+      const freeSlots = c.slots.free(c.capabilities.maxConcurrentJobs);
+      list.push({ runnerId: c.runnerId!, capabilities, freeSlots, excluded: false, declined: false });
     }
     return list;
   }

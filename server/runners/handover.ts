@@ -38,11 +38,51 @@ export async function mayReplace(
   return !(await answersPing(previous.ws, pingTimeoutMs));
 }
 
+type Connection = { ws: WebSocket; instanceId: string | null; host: string | null; ip: string | null };
+
+/** Where a connection comes from, as told to a second process: its host name and address. */
+const describe = (c: Connection) => [c.host, c.ip].filter(Boolean).join(" at ") || "another machine";
+
+/**
+ * Where a live connection of this runner is held that the new one may not replace (see
+ * mayReplace), on this instance (`local`) or, when the runner is marked connected but not here,
+ * on another one; null when the new connection may go ahead.
+ */
+export async function connectedElsewhere(
+  runner: { id: string; status: string },
+  local: Connection | undefined,
+  instanceId: string | undefined,
+  pingTimeoutMs: number,
+): Promise<string | null> {
+  if (local) return (await mayReplace(local, instanceId, pingTimeoutMs)) ? null : describe(local);
+  if (runner.status === "offline") return null;
+  return (await probeElsewhere(runner.id, instanceId, pingTimeoutMs + 1000))?.where ?? null;
+}
+
+/**
+ * Another instance asks about a runner connected here (see probeElsewhere): a connection that may
+ * be replaced is dropped here (`drop`, then closed) and the answer says so.
+ */
+export async function answerProbe(
+  conn: Connection,
+  probe: { probeId: string; instanceId: string | null },
+  pingTimeoutMs: number,
+  drop: () => void,
+): Promise<void> {
+  const replace = await mayReplace(conn, probe.instanceId ?? undefined, pingTimeoutMs);
+  if (replace) {
+    // It goes on through the other instance, which settles its jobs: this socket must not.
+    drop();
+    conn.ws.terminate();
+  }
+  await publishControl({ type: "probe.reply", probeId: probe.probeId, alive: !replace, where: describe(conn) });
+}
+
 /**
  * Asks the other app instances whether one holds a live connection of this runner (one that does
  * answers after pinging it, and drops it when it may be replaced). Null when none answers in time.
  */
-export function probeElsewhere(runnerId: string, instanceId: string | undefined, timeoutMs: number): Promise<{ where: string } | null> {
+function probeElsewhere(runnerId: string, instanceId: string | undefined, timeoutMs: number): Promise<{ where: string } | null> {
   const probeId = randomUUID();
   return new Promise((resolve) => {
     const done = (reply: { where: string } | null) => {
