@@ -17,11 +17,11 @@ const writeLock = (pid: number, host = hostname()) =>
 
 describe("acquireRunnerLock", () => {
   it("takes the lock, refuses a second holder while the first lives, and frees it on release", () => {
-    const release = acquireRunnerLock(dir, () => true);
+    const release = acquireRunnerLock(dir, { isLive: () => true });
     expect(JSON.parse(readFileSync(join(dir, LOCK_FILE), "utf8"))).toMatchObject({ pid: process.pid, host: hostname() });
     const second = (() => {
       try {
-        acquireRunnerLock(dir, () => true);
+        acquireRunnerLock(dir, { isLive: () => true });
       } catch (error) {
         return error;
       }
@@ -33,7 +33,7 @@ describe("acquireRunnerLock", () => {
     );
     release();
     expect(existsSync(join(dir, LOCK_FILE))).toBe(false);
-    acquireRunnerLock(dir, () => true)();
+    acquireRunnerLock(dir, { isLive: () => true })();
   });
 
   it("takes over a lock left by a runner that is gone, or by another machine", () => {
@@ -43,12 +43,21 @@ describe("acquireRunnerLock", () => {
     expect(JSON.parse(readFileSync(join(dir, LOCK_FILE), "utf8")).pid).toBe(process.pid);
     release();
     writeLock(process.pid, "another-machine");
-    acquireRunnerLock(dir, () => true)();
+    acquireRunnerLock(dir, { isLive: () => true })();
   });
 
   it("does not take a live process that is not a jace-runner (a reused pid) for one", () => {
     expect(isLiveRunner(process.pid)).toBe(!existsSync("/proc") || readFileSync("/proc/self/cmdline", "utf8").includes("jace-runner"));
     expect(isLiveRunner(spawnSync(process.execPath, ["-e", ""]).pid!)).toBe(false);
+  });
+
+  it("runs without a lock, with a warning, where none can be written", () => {
+    const warnings: string[] = [];
+    const release = acquireRunnerLock(join(dir, "missing"), { warn: (m) => warnings.push(m) });
+    expect(warnings).toEqual([
+      expect.stringMatching(/Cannot write .*runner\.lock \(ENOENT\): a second jace-runner on this machine is not prevented/),
+    ]);
+    release();
   });
 
   it("does not remove a lock another runner holds when releasing", () => {

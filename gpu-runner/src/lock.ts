@@ -40,8 +40,16 @@ function readHolder(file: string): Holder | null {
   }
 }
 
-/** Takes the lock or throws a RunnerError naming the process that holds it. Returns the release function. */
-export function acquireRunnerLock(configDir: string, isLive: (pid: number) => boolean = isLiveRunner): () => void {
+/**
+ * Takes the lock or throws a RunnerError naming the process that holds it. Returns the release
+ * function. A configuration directory where no lock can be written (a read-only mount) is no reason
+ * not to run: `warn` is told, and the server still refuses a second connection.
+ */
+export function acquireRunnerLock(
+  configDir: string,
+  options: { isLive?: (pid: number) => boolean; warn?: (message: string) => void } = {},
+): () => void {
+  const { isLive = isLiveRunner, warn = () => {} } = options;
   const file = join(configDir, LOCK_FILE);
   const mine: Holder = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString() };
   for (let attempt = 0; attempt < 2; attempt++) {
@@ -52,7 +60,11 @@ export function acquireRunnerLock(configDir: string, isLive: (pid: number) => bo
         if (readHolder(file)?.pid === process.pid) unlinkSync(file);
       };
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== "EEXIST") {
+        warn(`Cannot write ${file} (${code ?? String(error)}): a second jace-runner on this machine is not prevented locally.`);
+        return () => {};
+      }
     }
     const holder = readHolder(file);
     if (holder && holder.host === mine.host && isLive(holder.pid)) {

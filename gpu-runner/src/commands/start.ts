@@ -64,7 +64,7 @@ export async function startCommand(args: string[], io: Io): Promise<number> {
 
   const enrollment = loadEnrollment({ configDirFlag: values["config-dir"], flags: settingsFlags(values), env: io.env });
   for (const warning of enrollment.warnings) log.warn(warning);
-  const releaseLock = acquireRunnerLock(enrollment.configDir);
+  const releaseLock = acquireRunnerLock(enrollment.configDir, { warn: (message) => log.warn(message) });
   try {
     return await run(enrollment, log, drainTimeoutMs);
   } finally {
