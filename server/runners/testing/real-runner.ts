@@ -64,7 +64,9 @@ export function runnerFleet(opts: {
       const work = join(opts.root, `work-${name}`);
       mkdirSync(work, { recursive: true });
       const args = ["enroll", "--server", opts.appUrl(), "--name", name, "--config-dir", configDir, "--models-dir", opts.modelsDir];
-      args.push("--work-dir", work, "--threads", "2", "--max-jobs", String(o.maxJobs ?? 1));
+      // One llama.cpp thread: two spin-wait on each other on a loaded 2-core machine (a 16-token
+      // answer took 10-14 s instead of about 2 s with the load average near 20).
+      args.push("--work-dir", work, "--threads", "1", "--max-jobs", String(o.maxJobs ?? 1));
       const proc = spawn(process.execPath, [bin, ...args], {
         env: { ...process.env, JACE_RUNNER_TOKEN: token },
         stdio: ["ignore", "pipe", "pipe"],
