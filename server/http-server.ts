@@ -126,10 +126,17 @@ export async function startHttpServer(opts: {
     });
   });
 
-  server.on(
-    "upgrade",
-    routeUpgrades(opts.upgrades, (req, socket, head) => void nextUpgrade(req, socket, head).catch(() => socket.destroy())),
-  );
+  // Upgraded sockets (runners, Next's hot reload) are no longer the HTTP server's connections, so
+  // closeAllConnections() leaves them open and server.close() waited for them: a dev server with a
+  // browser tab open did not exit on SIGTERM and kept serving hot reload to the tab next to the new
+  // one. They are tracked here and ended on close.
+  const upgraded = new Set<Duplex>();
+  const route = routeUpgrades(opts.upgrades, (req, socket, head) => void nextUpgrade(req, socket, head).catch(() => socket.destroy()));
+  server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    upgraded.add(socket);
+    socket.once("close", () => upgraded.delete(socket));
+    route(req, socket, head);
+  });
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -143,6 +150,7 @@ export async function startHttpServer(opts: {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
+        for (const socket of upgraded) socket.destroy();
       });
       await app.close();
     },
