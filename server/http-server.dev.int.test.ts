@@ -17,6 +17,7 @@ let app: AppServer | undefined;
 let closed = false;
 afterAll(async () => {
   if (!closed) await app?.close();
+  process.env.NODE_ENV = "test";
 });
 
 async function freePort(): Promise<number> {
@@ -31,6 +32,9 @@ describe("the app's HTTP server in dev mode", () => {
   it("keeps a single upgrade listener after Next has handled requests", async () => {
     const port = await freePort();
     const echo = new WebSocketServer({ noServer: true });
+    // As `npm run dev` runs it: under Vitest's NODE_ENV=test, Next dev picks another dist
+    // directory and rewrites tsconfig.json to include its types.
+    process.env.NODE_ENV = "development";
     app = await startHttpServer({
       dir: resolve(import.meta.dirname, ".."),
       dev: true,
