@@ -17,7 +17,7 @@ let app: AppServer | undefined;
 let closed = false;
 afterAll(async () => {
   if (!closed) await app?.close();
-  process.env.NODE_ENV = "test";
+  (process.env as Record<string, string>).NODE_ENV = "test";
 });
 
 async function freePort(): Promise<number> {
@@ -34,7 +34,7 @@ describe("the app's HTTP server in dev mode", () => {
     const echo = new WebSocketServer({ noServer: true });
     // As `npm run dev` runs it: under Vitest's NODE_ENV=test, Next dev picks another dist
     // directory and rewrites tsconfig.json to include its types.
-    process.env.NODE_ENV = "development";
+    (process.env as Record<string, string>).NODE_ENV = "development";
     app = await startHttpServer({
       dir: resolve(import.meta.dirname, ".."),
       dev: true,
