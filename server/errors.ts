@@ -67,11 +67,14 @@ const unavailableMessages = /Connection terminated|connection timeout|Client has
 export function isDatabaseUnavailable(error: unknown): boolean {
   const seen = new Set<unknown>();
   let current: unknown = error;
-  while (current && typeof current === "object" && !seen.has(current)) {
+  for (let depth = 0; current && typeof current === "object" && !seen.has(current); depth++) {
     seen.add(current);
     const e = current as { code?: unknown; message?: unknown; meta?: { driverAdapterError?: { cause?: Record<string, unknown> } } };
     const code = typeof e.code === "string" ? e.code : undefined;
-    if (code && (unreachableCodes.has(code) || unavailableSqlStates.has(code) || unavailablePrismaCodes.has(code))) return true;
+    if (code && (unavailableSqlStates.has(code) || unavailablePrismaCodes.has(code))) return true;
+    // pg throws socket errors as they are; deeper in a chain they are another client's (fetch's
+    // "fetch failed" to a model provider), which is not the database.
+    if (code && depth === 0 && unreachableCodes.has(code)) return true;
     const adapter = e.meta?.driverAdapterError?.cause;
     if (adapter) {
       if (typeof adapter.kind === "string" && unavailableAdapterKinds.has(adapter.kind)) return true;
@@ -79,8 +82,6 @@ export function isDatabaseUnavailable(error: unknown): boolean {
       if (typeof sqlState === "string" && unavailableSqlStates.has(sqlState)) return true;
     }
     if (current instanceof Error && !(current instanceof AppError) && unavailableMessages.test(String(e.message))) return true;
-    // Node wraps a refused dual-stack connect in an AggregateError.
-    if (current instanceof AggregateError && current.errors.some((inner) => isDatabaseUnavailable(inner))) return true;
     current = (current as { cause?: unknown }).cause;
   }
   return false;
