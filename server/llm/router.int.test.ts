@@ -258,11 +258,12 @@ describe("failover and the circuit breaker", { timeout: 90_000 }, () => {
   });
 
   it("a half-open trial that meets a busy runner is released: the next call still tries the runner", async () => {
-    // Both job slots busy with long generations (started while the circuit is closed).
+    // Both job slots busy with the longest generations allowed (started while the circuit is closed):
+    // 4,000 tokens took 12 s here under load, little more than the 5 s wait below on an idle machine.
     const since = new Date();
     const hold = new AbortController();
     const long = [1, 2].map((seed) =>
-      call({ model: "tiny", maxTokens: 4000, temperature: 0.8, seed, signal: hold.signal, policy: "local-only" }).catch(() => null),
+      call({ model: "tiny", maxTokens: 32_768, temperature: 0.8, seed, signal: hold.signal, policy: "local-only" }).catch(() => null),
     );
     await pollUntil(
       () => db.runnerJob.count({ where: { workspaceId: ws.id, status: "running", createdAt: { gte: since } } }),
@@ -404,7 +405,7 @@ describe("failover and the circuit breaker", { timeout: 90_000 }, () => {
 
   // Last in this block: the timed-out job keeps its runner slot for a while.
   it("a runner timeout fails over to the cloud, recording the reason", async () => {
-    const r = await call({ maxTokens: 4000, temperature: 0.8, seed: 3, timeoutMs: 1000 });
+    const r = await call({ maxTokens: 32_768, temperature: 0.8, seed: 3, timeoutMs: 1000 });
     expect(r.provider).toBe("openai");
     expect(r.fallbackReason).toMatch(/^runner timeout: .*timed out after/i);
     const row = await db.modelCall.findUniqueOrThrow({ where: { id: r.callId } });
