@@ -97,6 +97,8 @@ test("installs Slack from the Integrations page, links a Slack account by code a
 
   await page.goto(`/w/${slug}/integrations`);
   await expect(page.getByText("Not connected", { exact: true })).toBeVisible();
+  // Only what is built: no "coming soon" channels.
+  await expect(page.locator("main")).not.toContainText(/GitHub|Gmail|Telegram|Trello|Coming soon/);
   await page.screenshot({ path: `${screens}/integrations-empty.png`, fullPage: true });
 
   // Slack's consent page (the fake's), then back to the Integrations page.
