@@ -231,15 +231,6 @@ describe("model router", { timeout: 60_000 }, () => {
 describe("failover and the circuit breaker", { timeout: 90_000 }, () => {
   const runnerKey = () => `runner:${ws.id}`;
 
-  it("a runner error fails over to the cloud, recording the reason", async () => {
-    // The one test that crashes the model process: a crash mid-job is a runner error like any other.
-    const r = await call({ model: "broken" });
-    expect(r).toMatchObject({ provider: "openai", model: "gpt-4o-mini" });
-    expect(r.fallbackReason).toMatch(/^runner error: model process crashed: /);
-    const row = await db.modelCall.findUniqueOrThrow({ where: { id: r.callId } });
-    expect(row.attempts).toEqual([{ provider: "runner", model: "broken", reason: r.fallbackReason }]);
-  });
-
   it("five runner errors open the runner circuit, which half-opens later and closes on a served call", async () => {
     // Five failed jobs through the real runner, without five slow model-process restarts.
     for (let i = 0; i < 5; i++) {
@@ -454,5 +445,17 @@ describe("prices, keys and the ledger", { timeout: 60_000 }, () => {
     const cloud = await call({ model: "smart" });
     const cloudRow = await db.modelCall.findUniqueOrThrow({ where: { id: cloud.callId } });
     expect(cloudRow.baselineMicros).toBe(cloudRow.costMicros); // no negative saving on a cloud call
+  });
+});
+
+// Last in the file: the crash takes the model process down, and the next runner job would wait for
+// a new one to start (slow under load).
+describe("a model process that crashes", { timeout: 90_000 }, () => {
+  it("is a runner error: the call fails over to the cloud, recording the reason", async () => {
+    const r = await call({ model: "broken" });
+    expect(r).toMatchObject({ provider: "openai", model: "gpt-4o-mini" });
+    expect(r.fallbackReason).toMatch(/^runner error: model process crashed: /);
+    const row = await db.modelCall.findUniqueOrThrow({ where: { id: r.callId } });
+    expect(row.attempts).toEqual([{ provider: "runner", model: "broken", reason: r.fallbackReason }]);
   });
 });
