@@ -3,6 +3,8 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
 import { type Prisma, PrismaClient } from "./generated/prisma/client";
 import { getEnv } from "./env";
+import { logger } from "./logger";
+import { guardPool } from "./pg-guard";
 
 export type Db = PrismaClient;
 
@@ -11,7 +13,7 @@ const pools = new WeakMap<PrismaClient, pg.Pool>();
 
 /** The one place that builds a PrismaClient. Shared across hot reloads and Next's server bundles. */
 export function createDb(databaseUrl: string): PrismaClient {
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
+  const pool = guardPool(new pg.Pool({ connectionString: databaseUrl, max: 10 }), logger, "app");
   const client = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
   pools.set(client, pool);
   return client;

@@ -69,8 +69,13 @@ const eventApiBody = z.union([z.array(eventPayload), eventPayload.transform((e) 
 
 export function createEmbeddedExecutor(opts: EmbeddedExecutorOptions): EmbeddedExecutor {
   const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: Math.max(4, (opts.concurrency ?? 16) + 2) });
-  // An idle client dropped by the server (restart, failover) must not crash the process.
-  pool.on("error", (err) => (opts.log ?? silentLogger).warn({ err }, "inngest executor: idle database connection lost"));
+  // A connection dropped by the server (restart, failover, PostgreSQL killed) must not crash the
+  // process: pg emits 'error' on idle clients (re-emitted on the pool) and on checked-out clients
+  // between queries. Each client logs its own; the pool then replaces it.
+  pool.on("connect", (client) =>
+    client.on("error", (err) => (opts.log ?? silentLogger).warn({ err }, "inngest executor: database connection lost")),
+  );
+  pool.on("error", () => undefined);
   const clock = opts.clock ?? systemClock;
   let scheduler: Scheduler | undefined;
   const ctx: ExecutorContext = {

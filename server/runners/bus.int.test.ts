@@ -1,14 +1,20 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { overrideEnv } from "../env";
 import { testDb } from "../testing/db";
-import { publishJobEvent, startBus, stopBus } from "./bus";
+import { onTaskEvent, publishJobEvent, publishTaskEvent, startBus, stopBus } from "./bus";
 
 /** What another app instance would receive on the job channel, in the order PostgreSQL delivers it. */
 let listener: pg.Client;
 const received: { type: string; jobId: string }[] = [];
+/** The bus's own sessions carry this name, so a test can end them and nothing else of the run. */
+const BUS_APP = "jace_bus_test";
 
 beforeAll(async () => {
   testDb(); // points the bus at the test database
+  const url = new URL(inject("databaseUrl"));
+  url.searchParams.set("application_name", BUS_APP);
+  overrideEnv({ DATABASE_URL: url.toString() });
   await startBus();
   listener = new pg.Client({ connectionString: inject("databaseUrl") });
   await listener.connect();
@@ -41,5 +47,34 @@ describe("runner bus", () => {
       pg.Client.prototype.query = query;
     }
     expect(received.filter((e) => e.jobId === jobId).map((e) => e.type)).toEqual(["chunk", "state"]);
+  });
+
+  it("survives PostgreSQL ending its sessions, and LISTENs and publishes again", async () => {
+    const fromElsewhere = new Set<string>();
+    const off = onTaskEvent((e) => fromElsewhere.add(e.taskId));
+    try {
+      await publishTaskEvent({ type: "task", taskId: "warm-up", workspaceId: "w" }); // the publisher now holds an idle connection
+      const { rowCount } = await listener.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1", [
+        BUS_APP,
+      ]);
+      expect(rowCount).toBeGreaterThanOrEqual(2); // the LISTEN client and the publisher's connection
+      // Another instance's NOTIFY arrives again once the bus has reconnected (those sent in the gap are lost).
+      const taskId = `after-${Date.now()}`;
+      const payload = JSON.stringify({ from: "another-instance", events: [{ type: "task", taskId, workspaceId: "w" }] });
+      await expect
+        .poll(async () => (await listener.query("SELECT pg_notify('jace_task_events', $1)", [payload]), fromElsewhere.has(taskId)), {
+          timeout: 10_000,
+        })
+        .toBe(true);
+      // And this instance's events reach the others: the publisher replaced its dead connection.
+      const jobId = `job-after-${Date.now()}`;
+      await expect
+        .poll(() => (publishJobEvent({ type: "state", jobId, status: "succeeded" }), received.some((e) => e.jobId === jobId)), {
+          timeout: 10_000,
+        })
+        .toBe(true);
+    } finally {
+      off();
+    }
   });
 });

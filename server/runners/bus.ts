@@ -3,6 +3,7 @@ import { EventEmitter } from "node:events";
 import pg from "pg";
 import { getEnv } from "../env";
 import { logger } from "../logger";
+import { guardPool } from "../pg-guard";
 
 /**
  * Cross-instance signals for the runner system over PostgreSQL LISTEN/NOTIFY, with an in-process
@@ -41,6 +42,9 @@ type Bus = {
   listener: pg.Client | null;
   publisher: pg.Pool | null;
   starting: Promise<void> | null;
+  /** Bumped by stopBus: a reconnect scheduled before it gives up. */
+  generation: number;
+  reconnectTimer: NodeJS.Timeout | null;
   pendingChunks: Map<string, JobEvent[]>;
   flushTimer: NodeJS.Timeout | null;
   /** Every NOTIFY on the job channel, in publish order: each waits for the one before it. */
@@ -61,6 +65,8 @@ function bus(): Bus {
       listener: null,
       publisher: null,
       starting: null,
+      generation: 0,
+      reconnectTimer: null,
       pendingChunks: new Map(),
       flushTimer: null,
       jobSends: Promise.resolve(),
@@ -71,43 +77,90 @@ function bus(): Bus {
   // a bus made by an older module version (hot reload)
   g.jaceRunnerBus.pendingTasks ??= [];
   g.jaceRunnerBus.jobSends ??= Promise.resolve();
+  g.jaceRunnerBus.generation ??= 0;
+  g.jaceRunnerBus.reconnectTimer ??= null;
   return g.jaceRunnerBus;
 }
 
-/** Connects the LISTEN client once per process. Safe to call repeatedly. */
+/**
+ * Connects the LISTEN client once per process. Safe to call repeatedly. A lost LISTEN connection
+ * reconnects by itself (see listen); notifications sent while it was down are not replayed.
+ */
 export async function startBus(): Promise<void> {
   const b = bus();
   if (b.listener) return;
   b.starting ??= (async () => {
     const url = getEnv().DATABASE_URL!;
-    b.publisher = new pg.Pool({ connectionString: url, max: 3 });
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    client.on("notification", (msg) => {
-      if (!msg.payload) return;
-      try {
-        const { from, events } = JSON.parse(msg.payload) as { from: string; events: unknown[] };
-        if (from === b.instanceId) return;
-        for (const e of events) b.emitter.emit(msg.channel, e);
-      } catch (err) {
-        logger.warn({ err }, "bad bus notification");
-      }
-    });
-    client.on("error", (err) => logger.error({ err }, "runner bus connection failed"));
-    await client.query(`LISTEN ${CHANNEL_JOB}`);
-    await client.query(`LISTEN ${CHANNEL_CONTROL}`);
-    await client.query(`LISTEN ${CHANNEL_TASK}`);
-    b.listener = client;
-  })();
+    b.publisher ??= guardPool(new pg.Pool({ connectionString: url, max: 3 }), logger, "runner bus");
+    b.listener = await listen(b, url, b.generation);
+  })().catch((err: unknown) => {
+    b.starting = null; // the next call tries again
+    throw err;
+  });
   await b.starting;
+}
+
+/** A connected client LISTENing on the bus channels, which reconnects when its connection drops. */
+async function listen(b: Bus, url: string, generation: number): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: url });
+  client.on("notification", (msg) => {
+    if (!msg.payload) return;
+    try {
+      const { from, events } = JSON.parse(msg.payload) as { from: string; events: unknown[] };
+      if (from === b.instanceId) return;
+      for (const e of events) b.emitter.emit(msg.channel, e);
+    } catch (err) {
+      logger.warn({ err }, "bad bus notification");
+    }
+  });
+  // 'error' (the server ended the session) or 'end' (the socket closed): either may come alone.
+  const lost = (err?: Error) => {
+    if (b.listener !== client) return; // still connecting (the caller sees the failure), or replaced
+    logger.warn({ err }, "runner bus: LISTEN connection lost, reconnecting");
+    b.listener = null;
+    void client.end().catch(() => undefined);
+    reconnect(b, url, generation, 100);
+  };
+  client.on("error", lost);
+  client.on("end", () => lost());
+  try {
+    await client.connect();
+    await client.query(`LISTEN ${CHANNEL_JOB}; LISTEN ${CHANNEL_CONTROL}; LISTEN ${CHANNEL_TASK}`);
+  } catch (err) {
+    await client.end().catch(() => undefined);
+    throw err;
+  }
+  return client;
+}
+
+function reconnect(b: Bus, url: string, generation: number, delayMs: number): void {
+  if (b.generation !== generation) return;
+  b.reconnectTimer = setTimeout(() => {
+    b.reconnectTimer = null;
+    listen(b, url, generation).then(
+      async (client) => {
+        if (b.generation !== generation) return void (await client.end().catch(() => undefined));
+        b.listener = client;
+        logger.info("runner bus: LISTEN connection back");
+      },
+      (err: unknown) => {
+        logger.warn({ err, retryInMs: Math.min(delayMs * 2, 5000) }, "runner bus: could not reconnect");
+        reconnect(b, url, generation, Math.min(delayMs * 2, 5000));
+      },
+    );
+  }, delayMs);
 }
 
 export async function stopBus(): Promise<void> {
   const b = bus();
   await flushChunks();
-  await b.listener?.end().catch(() => {});
+  b.generation++;
+  if (b.reconnectTimer) clearTimeout(b.reconnectTimer);
+  b.reconnectTimer = null;
+  const listener = b.listener;
+  b.listener = null; // first, so its 'end' is not taken for a lost connection
+  await listener?.end().catch(() => {});
   await b.publisher?.end().catch(() => {});
-  b.listener = null;
   b.publisher = null;
   b.starting = null;
 }

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { z } from "zod";
 import type { Logger } from "@/server/logger";
+import { guardPool } from "@/server/pg-guard";
 
 /**
  * The durable inbox of slash commands. The acknowledgement path writes the command (one INSERT on
@@ -61,8 +62,7 @@ export function startInbox(databaseUrl: string, handle: InboxHandler, giveUp: Gi
   const pollMs = opts.pollMs ?? 1000;
   const maxLocal = opts.maxLocal ?? 5000;
   const draining = opts.drain ?? true;
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: 4 });
-  pool.on("error", (err) => log.warn({ err }, "slack inbox pool error"));
+  const pool = guardPool(new pg.Pool({ connectionString: databaseUrl, max: 4 }), log, "slack inbox");
 
   const queue: InboxRow[] = [];
   const held = new Set<string>();
