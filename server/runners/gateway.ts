@@ -203,6 +203,9 @@ export class RunnerGateway {
         closeCodes.unsupportedVersion,
         `protocol v${msg.v} is not supported; this server speaks v${PROTOCOL_VERSION}`,
       );
+    // A close of this runner's previous socket still being settled here would leave its row
+    // marked connected, and the new connection would wait for other instances to deny holding it.
+    await this.serially(msg.runnerId, async () => {});
     const runner = await this.db.runner.findUnique({
       where: { id: msg.runnerId },
       include: { workspace: { select: { slug: true, name: true } } },
