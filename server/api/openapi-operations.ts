@@ -151,10 +151,21 @@ export const operations: OperationSpec[] = [
     operationId: "replayTask",
     tag: "Tasks",
     summary: "Run a task again",
-    description: "Creates a new task with the same input and project, linked to the original by `replayOfId`.",
+    description:
+      "Creates a new task with the same input and project, linked to the original by `replayOfId`. " +
+      "Send an `Idempotency-Key` to make retries safe: a repeat of a key returns the replay it created (200); " +
+      "a key already used for another task is refused (422).",
     taskId: true,
-    ok: { 201: { description: "The new task.", schema: "TaskDetail" } },
-    errors: [402, 404, 422, 429],
+    idempotencyKey: true,
+    ok: {
+      201: { description: "The new task.", schema: "TaskDetail" },
+      200: {
+        description: "The replay created earlier with the same `Idempotency-Key`; nothing new was created.",
+        schema: "TaskDetail",
+        headers: { "Idempotent-Replayed": { description: "Always `true` on this response.", schema: { type: "string", const: "true" } } },
+      },
+    },
+    errors: [400, 402, 404, 422, 429],
   },
   {
     method: "post",

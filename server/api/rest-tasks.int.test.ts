@@ -289,6 +289,21 @@ describe("REST v1 tasks", () => {
     );
   });
 
+  it("returns the first replay (200) for a repeated Idempotency-Key; the key on another task is 422", async () => {
+    const t = await tenant();
+    const task = await createAsk(t, "Replay me once");
+    const headers = { "Idempotency-Key": "replay-2024-06-01" };
+    const replay = (id: string) => onTask(replayRoute.POST, "POST", id, "/replay", { key: t.key, headers });
+    const first = await json(replay(task.id), 201);
+    const again = await replay(task.id);
+    expect(again.status).toBe(200);
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
+    expect(((await again.json()) as Json).id).toBe(first.id);
+    expect(await db.task.count({ where: { workspaceId: t.workspaceId, replayOfId: task.id } })).toBe(1);
+    expect((await json(replay(first.id), 422)).error.message).toMatch(/already used for task #2/);
+    expect(await db.task.count({ where: { workspaceId: t.workspaceId } })).toBe(2);
+  });
+
   it("answers 404 to another workspace's key on every task route and leaves the task untouched", async () => {
     const a = await tenant("A");
     const b = await tenant("B");

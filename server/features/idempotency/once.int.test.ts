@@ -56,6 +56,22 @@ describe("creating forms submitted twice with one key", () => {
     expect(await db.task.count({ where: { workspaceId: ws.id } })).toBe(1);
   });
 
+  it("replay once for a double click of one Replay button; the key reused elsewhere is refused", async () => {
+    const { ws, api, workspaceSlug } = await setup();
+    await db.project.create({ data: { workspaceId: ws.id, name: "p" } });
+    const original = await api.task.create({ workspaceSlug, task: { kind: "ask", question: "Again?" } });
+    const idempotencyKey = randomUUID();
+    const [a, b] = await twice(() => api.task.replay({ workspaceSlug, taskId: original.taskId, idempotencyKey }));
+    expect(b.taskId).toBe(a.taskId);
+    expect([a.created, b.created].sort()).toEqual([false, true]);
+    expect(await db.task.count({ where: { workspaceId: ws.id, replayOfId: original.taskId } })).toBe(1);
+    // The page now shows the replay; a button that kept the old key would get the first replay back.
+    const err = await api.task.replay({ workspaceSlug, taskId: a.taskId, idempotencyKey }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: "UNPROCESSABLE_CONTENT" });
+    expect((err as Error).message).toMatch(/already used for task #2/);
+    expect(await db.task.count({ where: { workspaceId: ws.id } })).toBe(2);
+  });
+
   it("send one invitation, whose link stays valid", async () => {
     const { ws, api, workspaceSlug } = await setup();
     const idempotencyKey = randomUUID();

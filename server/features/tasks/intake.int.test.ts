@@ -119,10 +119,10 @@ describe("task intake", () => {
       replyTo: { channel: "C1", threadTs: "1.2" },
     });
     await db.task.update({ where: { id: original.task.id }, data: { status: "succeeded" } });
-    const web = await replayTask(db, ws.id, actor, original.task.id);
+    const { task: web } = await replayTask(db, ws.id, actor, original.task.id);
     expect(web).toMatchObject({ source: "web", replyTo: {}, replayOfId: original.task.id });
     await db.task.update({ where: { id: web.id }, data: { status: "succeeded" } });
-    const api = await replayTask(db, ws.id, { type: "api_key", id: "key-1", label: "API key ci" }, original.task.id);
+    const { task: api } = await replayTask(db, ws.id, { type: "api_key", id: "key-1", label: "API key ci" }, original.task.id);
     expect(api.source).toBe("api");
     // Only the Slack submission counted as a webhook request.
     await flushRateLimits();

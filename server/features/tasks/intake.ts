@@ -313,10 +313,22 @@ async function drainCreated(): Promise<void> {
  * through the API, so it counts as that source (not as the original's channel webhook) and its
  * result is shown where it was asked for.
  */
-export async function replayTask(db: Db, workspaceId: string, actor: Actor, taskId: string, ip: string | null = null): Promise<Task> {
+/**
+ * A new task with the original's input, linked by `replayOfId`. With a `deliveryId` (the web
+ * button's key, the REST Idempotency-Key) a repeat returns the first replay; a key already used
+ * for something else is refused, since answering with that task would drop this request.
+ */
+export async function replayTask(
+  db: Db,
+  workspaceId: string,
+  actor: Actor,
+  taskId: string,
+  ip: string | null = null,
+  deliveryId?: string,
+): Promise<{ task: Task; created: boolean }> {
   const original = await db.task.findFirst({ where: { id: taskId, workspaceId } });
   if (!original) throw new AppError("NOT_FOUND", "Task not found in this workspace.");
-  const { task } = await createTask(
+  const out = await createTask(
     db,
     workspaceId,
     actor,
@@ -326,9 +338,15 @@ export async function replayTask(db: Db, workspaceId: string, actor: Actor, task
       task: original.input as TaskInput,
       requireApproval: original.requiresApproval,
     },
-    { source: actor.type === "api_key" ? "api" : "web", ip, replayOfId: original.id },
+    { source: actor.type === "api_key" ? "api" : "web", ip, replayOfId: original.id, deliveryId },
   );
-  return task;
+  if (!out.created && out.task.replayOfId !== original.id) {
+    throw new AppError(
+      "UNPROCESSABLE",
+      `This key was already used for task #${out.task.number}. Send a new key to replay task #${original.number}.`,
+    );
+  }
+  return out;
 }
 
 /**

@@ -191,7 +191,7 @@ describe("task pipeline", { timeout: 90_000 }, () => {
   it("replays a task as a new run linked to the original", async () => {
     const original = await submit({ kind: "ask", question: "Replay me" });
     await h.waitForTask(original.id, ["succeeded"]);
-    const replay = await replayTask(h.db, h.workspace.id, actor, original.id);
+    const { task: replay } = await replayTask(h.db, h.workspace.id, actor, original.id);
     expect(replay.id).not.toBe(original.id);
     expect(replay.replayOfId).toBe(original.id);
     await h.waitForTask(replay.id, ["succeeded"]);

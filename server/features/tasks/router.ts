@@ -110,10 +110,18 @@ export const taskRouter = createTRPCRouter({
     }),
 
   replay: workspaceProcedure("tasks.create")
-    .input(taskId)
+    .input(taskId.extend({ idempotencyKey }))
     .output(created)
     .mutation(async ({ ctx, input }) => {
-      const task = await replayTask(ctx.db, ctx.workspace.id, userActor(ctx.session), input.taskId, ctx.ip);
-      return { taskId: task.id, number: task.number, created: true };
+      // The button's key is the replay's delivery id, as for create: a double click makes one replay.
+      const { task, created: isNew } = await replayTask(
+        ctx.db,
+        ctx.workspace.id,
+        userActor(ctx.session),
+        input.taskId,
+        ctx.ip,
+        input.idempotencyKey,
+      );
+      return { taskId: task.id, number: task.number, created: isNew };
     }),
 });

@@ -3,6 +3,7 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { Alert, Button, ConfirmDialog, IconRefresh, IconX } from "@/app/_components/ui";
+import { useFormKey } from "@/app/_lib/form-key";
 import { useTRPC } from "@/app/_lib/trpc";
 import { isTerminal } from "@/server/features/tasks/schemas";
 import { useWorkspace } from "../../../_components/workspace-context";
@@ -15,6 +16,9 @@ export function TaskActions({ task }: { task: TaskDetail }) {
   const router = useRouter();
   const { slug, can } = useWorkspace();
   const [confirming, setConfirming] = useState(false);
+  // One key per button instance: a double click makes one replay. Renewed after success, since
+  // this component stays mounted when the page moves on to the new task.
+  const replayKey = useFormKey();
   const cancel = useMutation(
     trpc.task.cancel.mutationOptions({
       onSuccess: async () => {
@@ -26,6 +30,7 @@ export function TaskActions({ task }: { task: TaskDetail }) {
   const replay = useMutation(
     trpc.task.replay.mutationOptions({
       onSuccess: async ({ taskId }) => {
+        replayKey.renew();
         await queryClient.invalidateQueries({ queryKey: trpc.task.pathKey() });
         router.push(`/w/${slug}/tasks/${taskId}`);
       },
@@ -40,7 +45,7 @@ export function TaskActions({ task }: { task: TaskDetail }) {
           variant="secondary"
           leadingIcon={<IconRefresh />}
           loading={replay.isPending || replay.isSuccess}
-          onClick={() => replay.mutate({ workspaceSlug: slug, taskId: task.id })}
+          onClick={() => replay.mutate({ workspaceSlug: slug, taskId: task.id, idempotencyKey: replayKey.idempotencyKey })}
         >
           Replay
         </Button>
