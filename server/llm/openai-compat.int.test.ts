@@ -100,10 +100,12 @@ describe("POST /api/v1/chat/completions through the openai SDK", () => {
   });
 
   it("streams a runner's tokens as chunks, then the finish reason, then usage, then [DONE]", async () => {
+    // The runner sends tokens in 25 ms frames: 24 tokens of the tiny model fit in one on an idle
+    // machine, 400 take several frames however fast it is.
     const stream = await client.chat.completions.create({
       model: "tiny",
       messages: prompt,
-      max_tokens: 24,
+      max_tokens: 400,
       temperature: 0.8,
       seed: 7,
       stream: true,
