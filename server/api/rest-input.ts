@@ -37,7 +37,12 @@ function parseWith<S extends z.ZodType>(schema: S, value: unknown, what: string,
 }
 
 function tooLarge(maxBytes: number): AppError {
-  return new AppError("PAYLOAD_TOO_LARGE", `Request body is larger than ${Math.round(maxBytes / 1024)} KB. Send a smaller JSON body.`);
+  return new AppError("PAYLOAD_TOO_LARGE", `Request body is larger than ${byteSize(maxBytes)}. Send a smaller JSON body.`);
+}
+
+/** A limit as people read it: 1,000,000 bytes is "1 MB", 65,536 is "64 KB". */
+function byteSize(bytes: number): string {
+  return bytes >= 1_000_000 ? `${Math.round(bytes / 1_000_000)} MB` : `${Math.round(bytes / 1024)} KB`;
 }
 
 /** Reads the body without ever buffering more than `maxBytes` (a missing or lying content-length cannot get past it). */

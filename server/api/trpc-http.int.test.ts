@@ -99,7 +99,10 @@ describe("tRPC request body limit", () => {
       contextFor(db, owner),
     );
     expect(res.status).toBe(413);
-    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("PAYLOAD_TOO_LARGE");
+    expect(((await res.json()) as { error: { code: string; message: string } }).error).toMatchObject({
+      code: "PAYLOAD_TOO_LARGE",
+      message: "Request body is larger than 1 MB. Send a smaller JSON body.",
+    });
     expect(await db.project.count({ where: { workspaceId, name: "big" } })).toBe(0);
   });
 
