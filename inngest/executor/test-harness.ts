@@ -67,10 +67,14 @@ export async function startHarness(
         );
         const request = new Request(`http://localhost${req.url}`, { method: req.method, headers, body: Buffer.concat(chunks) });
         const e = executor!;
-        void (api === "event" ? e.handleEventApi(request) : e.handleApi(request)).then(async (r) => {
-          res.writeHead(r.status, { "content-type": "application/json" });
-          res.end(await r.text());
-        });
+        // A call that fails (the executor stopped while the SDK still sends events) is answered,
+        // as the app's route does: left open, it held close() until the hook timed out.
+        void (api === "event" ? e.handleEventApi(request) : e.handleApi(request))
+          .catch((error: unknown) => Response.json({ error: String(error), status: 503 }, { status: 503 }))
+          .then(async (r) => {
+            res.writeHead(r.status, { "content-type": "application/json" });
+            res.end(await r.text());
+          });
       });
       return;
     }
@@ -132,8 +136,9 @@ export async function startHarness(
     },
     async close() {
       for (const e of executors) await e.stop().catch(() => undefined);
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
+      await closed;
       await db.drop();
     },
   } as Harness;
