@@ -32,7 +32,9 @@ const appProcess = resolve(import.meta.dirname, "testing/app-process.ts");
 const options: AppProcessOptions = {
   pipeline: { maxAnswerTokens: 8, perWorkspaceConcurrency: 32 },
   executor: { leaseMs: 5000, pollIntervalMs: 100 },
-  gateway: { heartbeatIntervalMs: 2000, leaseTtlMs: 4000, sweepIntervalMs: 250 },
+  // Scaled down together: after a crash the runner's row still says connected, and a reconnect
+  // asks other instances for up to pingTimeoutMs + 1 s; that must stay well inside a lease.
+  gateway: { heartbeatIntervalMs: 2000, leaseTtlMs: 4000, sweepIntervalMs: 250, pingTimeoutMs: 1000 },
 };
 
 type Instance = { proc: ChildProcess; output: string[] };

@@ -42,7 +42,10 @@ export const appProcessOptions = z.object({
     .object({ concurrency: positive, leaseMs: positive, pollIntervalMs: positive, checkpointing: z.boolean() })
     .partial()
     .default({}),
-  gateway: z.object({ heartbeatIntervalMs: positive, leaseTtlMs: positive, sweepIntervalMs: positive }).partial().default({}),
+  gateway: z
+    .object({ heartbeatIntervalMs: positive, leaseTtlMs: positive, sweepIntervalMs: positive, pingTimeoutMs: positive })
+    .partial()
+    .default({}),
 });
 export type AppProcessOptions = z.input<typeof appProcessOptions>;
 
